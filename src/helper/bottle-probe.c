@@ -1,0 +1,5 @@
+/* bottle-probe: placeholder until the probe helper lands. */
+int main(void)
+{
+	return 0;
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# tests/run.sh [PATTERN...]: run every test layer, each file under a
+# timeout, and end with the line "N passed, N failed, N skipped".
+#
+# Layers, in order: unit (cmocka binaries, ASan+UBSan), replay (fuzz
+# corpus), sim (the smolvm simulator), integration (real docker +
+# simulator), ui (tmux). PATTERN (substring of a test's path) selects.
+# Each file's TAP lines are counted; a file that crashes, times out or
+# exits non-zero without a "not ok" line counts as one failure.
+# Full output: build/test-logs/.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+LOGDIR=$ROOT/build/test-logs
+mkdir -p "$LOGDIR"
+
+export BOTTLE=${BOTTLE:-$ROOT/build/asan/bottle}
+export BOTTLE_ROOT=$ROOT
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export CMOCKA_MESSAGE_OUTPUT=TAP
+
+pass=0
+fail=0
+skip=0
+failed_files=()
+
+want() { # want PATH: honour the command-line patterns
+	local p
+	[ ${#PATTERNS[@]} -eq 0 ] && return 0
+	for p in "${PATTERNS[@]}"; do
+		case "$1" in *"$p"*) return 0 ;; esac
+	done
+	return 1
+}
+
+run_one() { # run_one LIMIT_SECONDS NAME CMD...
+	local limit=$1 name=$2
+	shift 2
+	local log="$LOGDIR/$(echo "$name" | tr '/' '_').log"
+	local t0 t1 rc p=0 f=0 s=0
+	t0=$(date +%s%N)
+	timeout -k 10 "$limit" "$@" >"$log" 2>&1 </dev/null
+	rc=$?
+	t1=$(date +%s%N)
+	p=$(grep -cE '^ok [0-9]* ?-? ?' "$log" | head -1)
+	s=$(grep -cE '^ok .*# ?[Ss][Kk][Ii][Pp]' "$log" | head -1)
+	f=$(grep -cE '^not ok' "$log" | head -1)
+	p=$((p - s))
+	local note=""
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		note=" TIMEOUT after ${limit}s"
+		f=$((f + 1))
+	elif [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		note=" exit $rc"
+		f=$((f + 1))
+	elif [ $rc -eq 0 ] && [ $((p + f + s)) -eq 0 ]; then
+		note=" no result"
+		f=$((f + 1))
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	skip=$((skip + s))
+	local ms=$(((t1 - t0) / 1000000))
+	printf '%-46s %3d ok %2d failed %2d skipped %4d.%01ds%s\n' "$name" "$p" "$f" "$s" \
+		$((ms / 1000)) $((ms % 1000 / 100)) "$note"
+	if [ "$f" -gt 0 ]; then
+		failed_files+=("$name")
+		grep -E '^not ok|^# ' "$log" | head -40 | sed 's/^/    /'
+		if [ -n "$note" ]; then tail -n 20 "$log" | sed 's/^/    | /'; fi
+	fi
+}
+
+PATTERNS=("$@")
+
+echo "== unit"
+for t in build/tests/unit/test_*; do
+	[ -x "$t" ] || continue
+	want "$t" || continue
+	run_one 120 "unit/$(basename "$t")" "$t"
+done
+
+echo "== fuzz corpus replay"
+for t in build/tests/replay/fuzz_*; do
+	[ -x "$t" ] || continue
+	want "$t" || continue
+	n=$(basename "$t")
+	run_one 300 "replay/$n" "$t" "tests/fuzz/corpus/$n"
+done
+
+for layer in sim integration ui; do
+	echo "== $layer"
+	for t in tests/$layer/*.sh; do
+		[ -f "$t" ] || continue
+		want "$t" || continue
+		run_one 600 "$layer/$(basename "$t" .sh)" bash "$t"
+	done
+done
+
+echo
+if [ ${#failed_files[@]} -gt 0 ]; then
+	echo "failed: ${failed_files[*]} (logs in build/test-logs/)"
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
