@@ -50,13 +50,13 @@ ASAN_LIB_OBJ = $(patsubst %.c,build/asan/%.o,$(LIB_SRC)) build/asan/gen/assets.o
 UNIT_BIN = $(patsubst tests/unit/%.c,build/tests/unit/%,$(UNIT_SRC))
 REPLAY_BIN = $(patsubst tests/fuzz/%.c,build/tests/replay/%,$(FUZZ_SRC))
 FUZZ_BIN = $(patsubst tests/fuzz/%.c,build/tests/fuzz/%,$(FUZZ_SRC))
-PROBE_BIN = build/bottle-probe
+PROBE_BIN = build/helper/bottle-probe
 
 .PHONY: all run test test-build lint fuzz bench valgrind install clean deps \
 	deps-test deps-run docker
 .DELETE_ON_ERROR:
 
-all: bottle $(PROBE_BIN)
+all: bottle $(PROBE_BIN) build/bottle-probe
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): assets/scripts/deps.sh
@@ -98,6 +98,9 @@ build/asan/bottle: $(ASAN_LIB_OBJ) build/asan/src/main.o
 $(PROBE_BIN): src/helper/bottle-probe.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -static -o $@ $<
+# build/helper/ holds nothing else: it is mounted read-only in the VM.
+build/bottle-probe: $(PROBE_BIN)
+	cp $< $@
 
 build/tests/unit/%: tests/unit/%.c $(ASAN_LIB_OBJ) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -110,7 +113,7 @@ build/tests/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(ASAN_LIB_OBJ)
 	$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) $(PKG_CFLAGS) -o $@ $< tests/fuzz/replay.c \
 		$(ASAN_LIB_OBJ) $(PKG_LIBS)
 
-test-build: deps-test bottle $(PROBE_BIN) build/asan/bottle $(UNIT_BIN) $(REPLAY_BIN)
+test-build: deps-test bottle $(PROBE_BIN) build/bottle-probe build/asan/bottle $(UNIT_BIN) $(REPLAY_BIN)
 
 test: deps-test
 	@sh assets/scripts/dockerd.sh

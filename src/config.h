@@ -39,6 +39,8 @@ struct config_vm {
 
 struct config_bundle {
 	char *image;                     /* owned; required */
+	struct strv env;                 /* owned; "K=V" sorted by K, passed
+					    to the container (bundle.env) */
 	struct config_service *services; /* owned array, sorted by name */
 	size_t n_services;
 	char *proxy;                     /* owned; the forward-proxy service

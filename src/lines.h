@@ -9,7 +9,9 @@
 /* Called once per line, without its "\n" (a trailing "\r" is removed
  * too). line is borrowed, valid only during the call, and NOT guaranteed
  * to be NUL-terminated. cut is 1 when this piece is a prefix of a longer
- * line that was split at max_line bytes (the remainder follows). */
+ * line that was split at max_line bytes (the remainder follows). The
+ * callback must not feed or flush the same struct lines. The pieces do not
+ * depend on how the input was chunked. */
 typedef void (*lines_cb)(void *data, const char *line, size_t len, int cut);
 
 struct lines {
@@ -24,6 +26,7 @@ void lines_feed(struct lines *l, const char *buf, size_t len, lines_cb cb,
 		void *data);
 /* lines_flush: at EOF, emit the unterminated remainder (if any). */
 void lines_flush(struct lines *l, lines_cb cb, void *data);
+/* lines_release: free the partial line; l may be reused after it. */
 void lines_release(struct lines *l);
 
 #endif

@@ -1,25 +1,114 @@
 /* main.c: argv → CLI subcommand or the dashboard. */
+#include <locale.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "assets.h"
+#include "bottle.h"
+#include "cli.h"
+#include "paths.h"
+#include "ui.h"
 #include "util.h"
+
+static int main_usage(void)
+{
+	fputs(assets_usage, stderr);
+	return CLI_EXIT_USAGE;
+}
+
+/* main_dashboard: the curses dashboard over a core with timers. */
+static int main_dashboard(const struct cli_global *g, const char *self)
+{
+	struct bottle_core_opts o = {0, g->read_only};
+	struct ui_opts uo;
+	struct bottle_core *core;
+	struct config *cfg;
+	uv_loop_t loop;
+	char *state_dir, *cause = NULL;
+	int rc;
+
+	cfg = cli_load_config(g);
+	if (cfg == NULL)
+		return CLI_EXIT_CONFIG;
+	state_dir = paths_state_dir();
+	uv_loop_init(&loop);
+	if (bottle_core_new(&loop, cfg, state_dir, &o, &core, &cause) != 0) {
+		fprintf(stderr, "bottle: %s\n", cause);
+		free(cause);
+		uv_loop_close(&loop);
+		config_free(cfg);
+		free(state_dir);
+		return CLI_EXIT_FAIL;
+	}
+	bottle_core_start(core, NULL, NULL);
+	memset(&uo, 0, sizeof uo);
+	uo.read_only = g->read_only;
+	uo.self_path = self;
+	uo.config_path = g->config_path;
+	rc = ui_run(core, &uo);
+	bottle_core_close(core);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&loop) != 0)
+		fatal("internal error: a libuv handle was leaked");
+	config_free(cfg);
+	free(state_dir);
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
+	struct cli_global g;
+	char self[4096];
+	ssize_t n;
 	int i;
 
+	memset(&g, 0, sizeof g);
+	g.argv0 = argv[0];
+	setlocale(LC_ALL, "");
+	signal(SIGPIPE, SIG_IGN);
+	uv_disable_stdio_inheritance();
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		snprintf(self, sizeof self, "%s", argv[0]);
+	else
+		self[n] = '\0';
+
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+		const char *a = argv[i];
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(assets_usage, stdout);
 			return 0;
 		}
-		if (strcmp(argv[i], "-V") == 0 ||
-		    strcmp(argv[i], "--version") == 0) {
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
 			printf("bottle %s\n", BOTTLE_VERSION);
 			return 0;
 		}
+		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			if (++i >= argc) {
+				fprintf(stderr, "bottle: %s needs a FILE\n", a);
+				return main_usage();
+			}
+			g.config_path = argv[i];
+			continue;
+		}
+		if (strncmp(a, "--config=", 9) == 0) {
+			g.config_path = a + 9;
+			continue;
+		}
+		if (strcmp(a, "--read-only") == 0) {
+			g.read_only = 1;
+			continue;
+		}
+		if (a[0] == '-') {
+			fprintf(stderr, "bottle: unknown option %s\n", a);
+			return main_usage();
+		}
+		break;
 	}
-	fputs(assets_usage, stderr);
-	return 2;
+	if (i >= argc)
+		return main_dashboard(&g, self);
+	return cli_main(&g, argc - i, argv + i);
 }

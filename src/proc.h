@@ -5,7 +5,12 @@
  * the proc frees itself (handles are closed, memory released in their
  * close callbacks). A spawn failure is reported the same way, from the
  * loop (never from inside proc_spawn), with result.spawn_error set.
- * Arguments are argv arrays: no shell ever sees them. */
+ * Arguments are argv arrays: no shell ever sees them.
+ *
+ * The first proc_spawn calls uv_disable_stdio_inheritance() and, if
+ * SIGPIPE has its default disposition, ignores it in this process (a
+ * child that exits without reading stdin_data must not kill us); libuv
+ * gives every child default signal dispositions again. */
 #ifndef BOTTLE_PROC_H
 #define BOTTLE_PROC_H
 

@@ -1,0 +1,187 @@
+/* bottle.h: the model and the lifecycle state machine.
+ *
+ * struct bottle_core owns every bottle (configured and discovered), the
+ * environment findings (docker, smolvm) and the timers that refresh them.
+ * It is the only state ui/ reads. Everything runs on one libuv loop;
+ * docker and smolvm are watched subprocesses (proc.h). Each bottle runs
+ * at most one lifecycle operation at a time, one subprocess at a time;
+ * different bottles run in parallel. Callbacks change the model and then
+ * call the core's listener, which only marks things dirty (UI) or prints
+ * a progress line (CLI). */
+#ifndef BOTTLE_BOTTLE_H
+#define BOTTLE_BOTTLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+#include "health.h"
+#include "logbuf.h"
+#include "probe.h"
+
+enum bottle_op {
+	BOTTLE_OP_NONE = 0,
+	BOTTLE_OP_UP,
+	BOTTLE_OP_DOWN,
+	BOTTLE_OP_RM,
+};
+
+/* Steps, in lifecycle order; each is idempotent. */
+enum bottle_step {
+	BOTTLE_STEP_NONE = 0,
+	BOTTLE_STEP_ALLOCATE,      /* subnet from the pool, persisted */
+	BOTTLE_STEP_NETWORK,       /* docker network create */
+	BOTTLE_STEP_BUNDLE,        /* docker run the bundle, pinned IP */
+	BOTTLE_STEP_BUNDLE_HEALTH, /* wait until its services answer */
+	BOTTLE_STEP_SMOLFILE,      /* render and write the Smolfile */
+	BOTTLE_STEP_VM_CREATE,     /* smolvm machine create */
+	BOTTLE_STEP_VM_START,      /* smolvm machine start */
+	BOTTLE_STEP_PROBE,         /* the probes: prove the isolation */
+	BOTTLE_STEP_VM_STOP,       /* down: smolvm machine stop */
+	BOTTLE_STEP_VM_DELETE,     /* down: smolvm machine delete -f */
+	BOTTLE_STEP_BUNDLE_RM,     /* down: docker rm -f */
+	BOTTLE_STEP_NETWORK_RM,    /* down: docker network rm */
+	BOTTLE_STEP_FORGET,        /* rm: drop the subnet allocation */
+};
+
+/* What a user is shown, most important first. */
+enum bottle_status {
+	BOTTLE_STOPPED = 0, /* nothing exists */
+	BOTTLE_BUSY,        /* an operation is in progress (see step) */
+	BOTTLE_UNSAFE,      /* a probe FAILED: isolation disproven */
+	BOTTLE_FAILED,      /* the last operation failed (see error) */
+	BOTTLE_DEGRADED,    /* running, a health problem (kill switch, ...) */
+	BOTTLE_UNKNOWN,     /* running but not (yet) proven */
+	BOTTLE_HEALTHY,     /* running and every probe passed */
+	BOTTLE_DRIFT,       /* parts exist that should not, or are missing */
+};
+
+enum bottle_event {
+	BOTTLE_EV_CHANGED = 0, /* anything about b changed (b may be NULL:
+				  global state, bottles added/removed) */
+	BOTTLE_EV_STEP,        /* b started a step (msg: its description) */
+	BOTTLE_EV_DONE,        /* b's operation finished (msg NULL = ok) */
+	BOTTLE_EV_LOG,         /* a line was added to one of b's logs */
+	BOTTLE_EV_MESSAGE,     /* a message for the user (msg) */
+};
+
+struct bottle_core;
+
+struct bottle {
+	char *name;                      /* owned */
+	const struct config_bottle *cfg; /* borrowed from the core's config;
+					    NULL when only discovered */
+	/* Allocation (state.json) */
+	char *subnet;    /* owned or NULL */
+	char *bundle_ip; /* owned or NULL */
+	/* Observed by the last refresh */
+	int net_present;     /* docker network bottle-NAME exists */
+	char *bundle_state;  /* owned: docker state ("running", "exited") or
+				NULL when there is no container */
+	char *vm_state;      /* owned: smolvm state or NULL when no machine */
+	int vm_pid;
+	char *drift;         /* owned: what is inconsistent, or NULL */
+	uint64_t up_since_ms; /* wall clock when the VM was started, or 0 */
+	/* Lifecycle */
+	enum bottle_op op;
+	enum bottle_step step;
+	uint64_t step_started_ms; /* monotonic */
+	char *error;              /* owned: last failure, or NULL */
+	char *last_command;       /* owned: display form of the last command */
+	int last_command_status;  /* its exit status, or -1 */
+	/* Proof */
+	struct probe_result probes[PROBE_COUNT];
+	uint64_t probes_at_ms; /* wall clock of the last completed run */
+	int probing;           /* a probe run is in flight */
+	struct health_service_result *health; /* owned array */
+	size_t n_health;
+	uint64_t health_at_ms;
+	int health_ok;   /* -1 unknown, 0 problem, 1 ok */
+	int kill_switch; /* pipelock kill switch on */
+	/* Logs (owned rings of sanitized lines) */
+	struct logbuf *log_events;   /* lifecycle steps, probe verdicts */
+	struct logbuf *log_commands; /* every docker/smolvm command run */
+	struct logbuf *log_exec;     /* output of dashboard exec */
+	/* private to bottle.c */
+	struct bottle_priv *priv;
+};
+
+/* Environment findings, refreshed by bottle_core_detect(). */
+struct bottle_env {
+	int docker_ok;         /* -1 unknown, 0 unreachable, 1 ok */
+	char *docker_version;  /* owned or NULL */
+	char *docker_error;    /* owned or NULL: why unreachable */
+	int smolvm_ok;         /* -1 unknown, 0 unusable, 1 ok */
+	char *smolvm_path;     /* owned: the binary used */
+	char *smolvm_version;  /* owned or NULL */
+	char *smolvm_error;    /* owned or NULL */
+	int simulated;         /* the smolvm simulator is in use */
+};
+
+typedef void (*bottle_listener)(struct bottle_core *core, struct bottle *b,
+				enum bottle_event ev, const char *msg,
+				void *data);
+/* Completion of an operation: error is NULL on success (borrowed). */
+typedef void (*bottle_done_cb)(struct bottle_core *core, struct bottle *b,
+			       const char *error, void *data);
+
+struct bottle_core_opts {
+	int no_timers;   /* CLI: no periodic refresh/health/probes */
+	int read_only;   /* refuse every mutating operation */
+};
+
+/* bottle_core_new: a core over cfg (borrowed; must outlive the core) and
+ * the state directory. Loads state.json; errors (corrupt state) are
+ * returned with cause. Does not spawn anything yet. */
+int bottle_core_new(uv_loop_t *loop, const struct config *cfg,
+		    const char *state_dir, const struct bottle_core_opts *o,
+		    struct bottle_core **out, char **cause);
+/* bottle_core_set_listener: one listener (UI or CLI). */
+void bottle_core_set_listener(struct bottle_core *core, bottle_listener fn,
+			      void *data);
+/* bottle_core_start: detect docker and smolvm, refresh, start timers.
+ * done (optional) fires after the first refresh. */
+void bottle_core_start(struct bottle_core *core, bottle_done_cb done,
+		       void *data);
+/* bottle_core_refresh: one refresh (docker ps, docker network ls,
+ * smolvm machine ls: three subprocesses whatever the number of bottles).
+ * Coalesced: a refresh requested while one runs runs once after it. */
+void bottle_core_refresh(struct bottle_core *core, bottle_done_cb done,
+			 void *data);
+/* bottle_core_close: cancel everything, kill children, close handles;
+ * the core is freed once the loop has run its close callbacks. */
+void bottle_core_close(struct bottle_core *core);
+
+const struct bottle_env *bottle_core_env(const struct bottle_core *core);
+size_t bottle_core_count(const struct bottle_core *core);
+struct bottle *bottle_core_at(struct bottle_core *core, size_t i);
+struct bottle *bottle_core_find(struct bottle_core *core, const char *name);
+uv_loop_t *bottle_core_loop(struct bottle_core *core);
+const char *bottle_core_state_dir(const struct bottle_core *core);
+
+/* Operations. Each returns 0 when started (done fires later, once) or -1
+ * with *cause (busy, read-only, not configured) and no callback. */
+int bottle_up(struct bottle_core *core, struct bottle *b, bottle_done_cb done,
+	      void *data, char **cause);
+int bottle_down(struct bottle_core *core, struct bottle *b,
+		bottle_done_cb done, void *data, char **cause);
+int bottle_rm(struct bottle_core *core, struct bottle *b, bottle_done_cb done,
+	      void *data, char **cause);
+int bottle_probe(struct bottle_core *core, struct bottle *b,
+		 bottle_done_cb done, void *data, char **cause);
+/* bottle_exec_capture: run argv in the VM (smolvm exec, non-interactive),
+ * lines go to b->log_exec; done's error is NULL when it ran; the guest's
+ * exit status is in b->last_command_status. */
+int bottle_exec_capture(struct bottle_core *core, struct bottle *b,
+			const char *const *argv, bottle_done_cb done,
+			void *data, char **cause);
+
+enum bottle_status bottle_status(const struct bottle *b);
+const char *bottle_status_name(enum bottle_status s); /* "healthy" */
+const char *bottle_step_name(enum bottle_step s);     /* "network" */
+const char *bottle_op_name(enum bottle_op op);        /* "up" */
+/* bottle_machine: "bottle-NAME" into out. */
+void bottle_machine(const struct bottle *b, char *out, size_t outsz);
+
+#endif

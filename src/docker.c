@@ -1,0 +1,599 @@
+/* docker.c: docker argv builders and output parsers. */
+#include "docker.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paths.h"
+
+char *docker_network_name(const char *name)
+{
+	return xasprintf("bottle-%s", name);
+}
+
+char *docker_container_name(const char *name)
+{
+	return xasprintf("bottle-%s-bundle", name);
+}
+
+/* ------------------------------------------------------------------ */
+/* argv builders */
+
+/* A new argv: the docker binary followed by the words in args. */
+static struct strv docker_argv(const char *const *args, size_t n)
+{
+	struct strv v = STRV_INIT;
+
+	strv_push(&v, paths_docker());
+	strv_pushv(&v, args, n);
+	return v;
+}
+
+static void docker_push_labels(struct strv *v, const char *name)
+{
+	strv_push(v, "--label");
+	strv_push(v, DOCKER_LABEL_MANAGED "=1");
+	strv_push(v, "--label");
+	strv_pushf(v, DOCKER_LABEL_NAME "=%s", name);
+}
+
+struct strv docker_argv_version(void)
+{
+	static const char *const args[] = {"version", "--format",
+					   "{{json .}}"};
+
+	return docker_argv(args, UTIL_NELEM(args));
+}
+
+struct strv docker_argv_network_create(const char *name, const char *subnet,
+				       const char *gateway)
+{
+	static const char *const args[] = {"network", "create", "--driver",
+					   "bridge"};
+	struct strv v = docker_argv(args, UTIL_NELEM(args));
+
+	strv_push(&v, "--subnet");
+	strv_push(&v, subnet);
+	strv_push(&v, "--gateway");
+	strv_push(&v, gateway);
+	docker_push_labels(&v, name);
+	strv_pushf(&v, "bottle-%s", name);
+	return v;
+}
+
+struct strv docker_argv_network_rm(const char *name)
+{
+	static const char *const args[] = {"network", "rm"};
+	struct strv v = docker_argv(args, UTIL_NELEM(args));
+
+	strv_pushf(&v, "bottle-%s", name);
+	return v;
+}
+
+struct strv docker_argv_bundle_run(const char *name, const char *image,
+				   const char *ip, const struct strv *env)
+{
+	static const char *const args[] = {"run", "-d"};
+	struct strv v = docker_argv(args, UTIL_NELEM(args));
+	size_t i;
+
+	strv_push(&v, "--name");
+	strv_pushf(&v, "bottle-%s-bundle", name);
+	strv_push(&v, "--network");
+	strv_pushf(&v, "bottle-%s", name);
+	strv_push(&v, "--ip");
+	strv_push(&v, ip);
+	docker_push_labels(&v, name);
+	strv_push(&v, "--restart");
+	strv_push(&v, "no");
+	for (i = 0; env != NULL && i < env->n; i++) {
+		strv_push(&v, "-e");
+		strv_push(&v, env->v[i]);
+	}
+	strv_push(&v, image);
+	return v;
+}
+
+struct strv docker_argv_bundle_rm(const char *name)
+{
+	static const char *const args[] = {"rm", "-f"};
+	struct strv v = docker_argv(args, UTIL_NELEM(args));
+
+	strv_pushf(&v, "bottle-%s-bundle", name);
+	return v;
+}
+
+struct strv docker_argv_ps(void)
+{
+	static const char *const args[] = {
+		"ps",       "-a",
+		"--no-trunc", "--filter",
+		"label=" DOCKER_LABEL_MANAGED "=1", "--format",
+		"{{json .}}"};
+
+	return docker_argv(args, UTIL_NELEM(args));
+}
+
+struct strv docker_argv_network_ls_managed(void)
+{
+	static const char *const args[] = {
+		"network",  "ls",
+		"--no-trunc", "--filter",
+		"label=" DOCKER_LABEL_MANAGED "=1", "--format",
+		"{{json .}}"};
+
+	return docker_argv(args, UTIL_NELEM(args));
+}
+
+struct strv docker_argv_network_ids(void)
+{
+	static const char *const args[] = {"network", "ls", "-q",
+					   "--no-trunc"};
+
+	return docker_argv(args, UTIL_NELEM(args));
+}
+
+struct strv docker_argv_network_inspect_ipam(const struct strv *ids)
+{
+	static const char *const args[] = {"network", "inspect", "--format",
+					   "{{json .IPAM.Config}}"};
+	struct strv v = docker_argv(args, UTIL_NELEM(args));
+
+	strv_pushv(&v, (const char *const *)ids->v, ids->n);
+	return v;
+}
+
+struct strv docker_argv_logs(const char *name, int follow, int tail_n)
+{
+	static const char *const args[] = {"logs"};
+	struct strv v = docker_argv(args, UTIL_NELEM(args));
+
+	if (follow)
+		strv_push(&v, "-f");
+	strv_push(&v, "--timestamps");
+	strv_push(&v, "--tail");
+	if (tail_n < 0)
+		strv_push(&v, "all");
+	else
+		strv_pushf(&v, "%d", tail_n);
+	strv_pushf(&v, "bottle-%s-bundle", name);
+	return v;
+}
+
+struct strv docker_argv_image_inspect(const char *image)
+{
+	static const char *const args[] = {"image", "inspect", "--format",
+					   "{{.Id}}"};
+	struct strv v = docker_argv(args, UTIL_NELEM(args));
+
+	strv_push(&v, image);
+	return v;
+}
+
+/* ------------------------------------------------------------------ */
+/* The bind-address knob. */
+
+void docker_bundle_env(const struct config_bottle *b, struct strv *env)
+{
+	size_t i;
+	char *p;
+
+	for (i = 0; i < b->bundle.n_services; i++) {
+		const struct config_service *s = &b->bundle.services[i];
+		char *key = xstrdup(s->name);
+
+		for (p = key; *p != '\0'; p++) {
+			if (*p == '-')
+				*p = '_';
+			else if (*p >= 'a' && *p <= 'z')
+				*p = (char)(*p - 'a' + 'A');
+		}
+		strv_pushf(env, "BOTTLE_%s_LISTEN=%s:%d", key, s->bind,
+			   s->port);
+		free(key);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Labels. */
+
+void docker_parse_labels(const char *text, struct strv *labels)
+{
+	size_t first = labels->n;
+	const char *p = text, *comma;
+	size_t len;
+
+	while (p != NULL && *p != '\0') {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (memchr(p, '=', len) != NULL || labels->n == first) {
+			if (len > 0) {
+				char *seg = xstrndup(p, len);
+				strv_push(labels, seg);
+				free(seg);
+			}
+		} else {
+			/* No '=': the rest of the previous label's value. */
+			char *last = labels->v[labels->n - 1];
+			labels->v[labels->n - 1] =
+				xasprintf("%s,%.*s", last, (int)len, p);
+			free(last);
+		}
+		p = comma != NULL ? comma + 1 : NULL;
+	}
+}
+
+const char *docker_label(const struct strv *labels, const char *key)
+{
+	size_t klen = strlen(key), i;
+
+	for (i = 0; i < labels->n; i++) {
+		const char *l = labels->v[i];
+		if (strncmp(l, key, klen) == 0 && l[klen] == '=')
+			return l + klen + 1;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON-lines parsing. */
+
+/* A copy of obj's string member key, or NULL when absent or not a string. */
+static char *docker_json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+/* Call fn on each non-blank line of buf parsed as a JSON object. */
+static int docker_each_json_line(const char *buf, size_t len, const char *what,
+				 int (*fn)(const cJSON *o, void *data,
+					   char **cause),
+				 void *data, char **cause)
+{
+	const char *p = buf, *end = buf + len, *nl;
+	size_t lineno = 0, n, i;
+
+	while (p < end) {
+		cJSON *o;
+		int blank = 1;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		lineno++;
+		for (i = 0; i < n && blank; i++)
+			blank = p[i] == ' ' || p[i] == '\t' || p[i] == '\r';
+		if (!blank) {
+			o = cJSON_ParseWithLength(p, n);
+			if (!cJSON_IsObject(o)) {
+				cJSON_Delete(o);
+				return util_fail(cause, "docker %s: line %zu: "
+						 "expected a JSON object",
+						 what, lineno);
+			}
+			if (fn(o, data, cause) != 0) {
+				cJSON_Delete(o);
+				return -1;
+			}
+			cJSON_Delete(o);
+		}
+		p += n + 1;
+	}
+	return 0;
+}
+
+/* "Exited (3) 2 seconds ago" → 3; else -1. */
+static int docker_exit_code(const char *status)
+{
+	const char *p;
+	char *end;
+	long v;
+
+	if (status == NULL || strncmp(status, "Exited (", 8) != 0)
+		return -1;
+	p = status + 8;
+	if (*p < '0' || *p > '9')
+		return -1;
+	errno = 0;
+	v = strtol(p, &end, 10);
+	if (errno != 0 || *end != ')' || v > INT_MAX)
+		return -1;
+	return (int)v;
+}
+
+/* docker's State from its Status text, for clients that print no State. */
+static const char *docker_state_from_status(const char *status)
+{
+	static const struct {
+		const char *prefix, *state;
+	} map[] = {
+		{"Up", "running"},
+		{"Exited", "exited"},
+		{"Created", "created"},
+		{"Restarting", "restarting"},
+		{"Removal In Progress", "removing"},
+		{"Dead", "dead"},
+	};
+	size_t i;
+
+	if (status == NULL)
+		return "unknown";
+	if (strncmp(status, "Up", 2) == 0 && strstr(status, "(Paused)"))
+		return "paused";
+	for (i = 0; i < UTIL_NELEM(map); i++) {
+		if (strncmp(status, map[i].prefix, strlen(map[i].prefix)) == 0)
+			return map[i].state;
+	}
+	return "unknown";
+}
+
+/* Split a comma-separated list into v (empty items dropped). */
+static void docker_split(const char *text, struct strv *v)
+{
+	const char *p = text, *comma;
+
+	while (p != NULL && *p != '\0') {
+		comma = strchr(p, ',');
+		size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (len > 0) {
+			char *item = xstrndup(p, len);
+			strv_push(v, item);
+			free(item);
+		}
+		p = comma != NULL ? comma + 1 : NULL;
+	}
+}
+
+/* Fill labels, bottle and managed from a Labels member. */
+static void docker_take_labels(const cJSON *o, struct strv *labels,
+			       const char **bottle, int *managed)
+{
+	const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "Labels");
+
+	if (cJSON_IsString(l))
+		docker_parse_labels(l->valuestring, labels);
+	*bottle = docker_label(labels, DOCKER_LABEL_NAME);
+	*managed = util_streq(docker_label(labels, DOCKER_LABEL_MANAGED), "1");
+}
+
+struct docker_vec {
+	void *items;  /* owned array */
+	size_t n;
+	size_t size; /* sizeof one item */
+};
+
+/* A new zeroed item at the end of vec. */
+static void *docker_vec_add(struct docker_vec *vec)
+{
+	char *item;
+
+	vec->items = xreallocarray(vec->items, vec->n + 1, vec->size);
+	item = (char *)vec->items + vec->n * vec->size;
+	memset(item, 0, vec->size);
+	vec->n++;
+	return item;
+}
+
+static void docker_container_release(struct docker_container *c)
+{
+	free(c->id);
+	free(c->names);
+	free(c->image);
+	free(c->state);
+	free(c->status);
+	strv_release(&c->labels);
+	strv_release(&c->networks);
+}
+
+void docker_containers_free(struct docker_container *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		docker_container_release(&c[i]);
+	free(c);
+}
+
+static int docker_ps_line(const cJSON *o, void *data, char **cause)
+{
+	struct docker_vec *vec = data;
+	struct docker_container *c;
+	const cJSON *nets;
+	char *id = docker_json_str(o, "ID");
+
+	if (id == NULL || *id == '\0') {
+		free(id);
+		return util_fail(cause, "docker ps: container %zu has no ID",
+				 vec->n + 1);
+	}
+	c = docker_vec_add(vec);
+	c->id = id;
+	c->names = docker_json_str(o, "Names");
+	if (c->names == NULL)
+		c->names = xstrdup("");
+	c->image = docker_json_str(o, "Image");
+	c->status = docker_json_str(o, "Status");
+	c->state = docker_json_str(o, "State");
+	if (c->state == NULL || *c->state == '\0') {
+		free(c->state);
+		c->state = xstrdup(docker_state_from_status(c->status));
+	}
+	c->exit_code = docker_exit_code(c->status);
+	nets = cJSON_GetObjectItemCaseSensitive(o, "Networks");
+	if (cJSON_IsString(nets))
+		docker_split(nets->valuestring, &c->networks);
+	docker_take_labels(o, &c->labels, &c->bottle, &c->managed);
+	return 0;
+}
+
+int docker_parse_ps(const char *buf, size_t len, struct docker_container **out,
+		    size_t *n, char **cause)
+{
+	struct docker_vec vec = {NULL, 0, sizeof(struct docker_container)};
+
+	*out = NULL;
+	*n = 0;
+	if (docker_each_json_line(buf, len, "ps", docker_ps_line, &vec,
+				  cause) != 0) {
+		docker_containers_free(vec.items, vec.n);
+		return -1;
+	}
+	*out = vec.items;
+	*n = vec.n;
+	return 0;
+}
+
+static void docker_network_release(struct docker_network *nw)
+{
+	free(nw->id);
+	free(nw->name);
+	free(nw->driver);
+	strv_release(&nw->labels);
+}
+
+void docker_networks_free(struct docker_network *nw, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		docker_network_release(&nw[i]);
+	free(nw);
+}
+
+static int docker_network_line(const cJSON *o, void *data, char **cause)
+{
+	struct docker_vec *vec = data;
+	struct docker_network *nw;
+	char *id = docker_json_str(o, "ID");
+	char *name = docker_json_str(o, "Name");
+
+	if (id == NULL || *id == '\0' || name == NULL || *name == '\0') {
+		free(id);
+		free(name);
+		return util_fail(cause, "docker network ls: network %zu has "
+				 "no ID or Name", vec->n + 1);
+	}
+	nw = docker_vec_add(vec);
+	nw->id = id;
+	nw->name = name;
+	nw->driver = docker_json_str(o, "Driver");
+	docker_take_labels(o, &nw->labels, &nw->bottle, &nw->managed);
+	return 0;
+}
+
+int docker_parse_networks(const char *buf, size_t len,
+			  struct docker_network **out, size_t *n, char **cause)
+{
+	struct docker_vec vec = {NULL, 0, sizeof(struct docker_network)};
+
+	*out = NULL;
+	*n = 0;
+	if (docker_each_json_line(buf, len, "network ls", docker_network_line,
+				  &vec, cause) != 0) {
+		docker_networks_free(vec.items, vec.n);
+		return -1;
+	}
+	*out = vec.items;
+	*n = vec.n;
+	return 0;
+}
+
+int docker_parse_version(const char *buf, size_t len, char **version,
+			 char **cause)
+{
+	cJSON *root = cJSON_ParseWithLength(buf, len);
+	const cJSON *server, *v;
+
+	*version = NULL;
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return util_fail(cause, "docker version: expected a JSON "
+				 "object");
+	}
+	server = cJSON_GetObjectItemCaseSensitive(root, "Server");
+	if (!cJSON_IsObject(server)) {
+		cJSON_Delete(root);
+		return util_fail(cause, "docker version: no answer from the "
+				 "docker engine");
+	}
+	v = cJSON_GetObjectItemCaseSensitive(server, "Version");
+	if (!cJSON_IsString(v) || v->valuestring[0] == '\0') {
+		cJSON_Delete(root);
+		return util_fail(cause, "docker version: the engine reported "
+				 "no version");
+	}
+	*version = xstrdup(v->valuestring);
+	cJSON_Delete(root);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* stderr classification, from docker 20.10 and 28 messages. */
+
+enum docker_error docker_classify(const char *stderr_text)
+{
+	static const struct {
+		const char *needle;
+		enum docker_error e;
+	} rules[] = {
+		/* first match wins: order matters */
+		{"Cannot connect to the Docker daemon", DOCKER_ERR_UNREACHABLE},
+		{"Is the docker daemon running", DOCKER_ERR_UNREACHABLE},
+		{"permission denied while trying to connect to the Docker",
+		 DOCKER_ERR_UNREACHABLE},
+		{"error during connect", DOCKER_ERR_UNREACHABLE},
+		{"Unable to find image", DOCKER_ERR_IMAGE},
+		{"No such image", DOCKER_ERR_IMAGE},
+		{"pull access denied", DOCKER_ERR_IMAGE},
+		{"manifest unknown", DOCKER_ERR_IMAGE},
+		{"repository does not exist", DOCKER_ERR_IMAGE},
+		{"is already in use by container", DOCKER_ERR_EXISTS},
+		{"already exists", DOCKER_ERR_EXISTS},
+		{"Pool overlaps with other one", DOCKER_ERR_SUBNET},
+		{"Address already in use", DOCKER_ERR_SUBNET},
+		{"does not belong to any of this network's subnets",
+		 DOCKER_ERR_SUBNET},
+		{"has active endpoints", DOCKER_ERR_IN_USE},
+		/* "exec: \"x\": executable file not found": not a missing
+		 * container or network */
+		{"OCI runtime", DOCKER_ERR_OTHER},
+		{"No such container", DOCKER_ERR_NOT_FOUND},
+		{"No such network", DOCKER_ERR_NOT_FOUND},
+		{"No such object", DOCKER_ERR_NOT_FOUND},
+		{"not found", DOCKER_ERR_NOT_FOUND},
+	};
+	size_t i;
+
+	if (stderr_text == NULL)
+		return DOCKER_ERR_OTHER;
+	for (i = 0; i < UTIL_NELEM(rules); i++) {
+		if (strcasestr(stderr_text, rules[i].needle) != NULL)
+			return rules[i].e;
+	}
+	return DOCKER_ERR_OTHER;
+}
+
+const char *docker_error_name(enum docker_error e)
+{
+	switch (e) {
+	case DOCKER_ERR_UNREACHABLE:
+		return "unreachable";
+	case DOCKER_ERR_NOT_FOUND:
+		return "not found";
+	case DOCKER_ERR_EXISTS:
+		return "already exists";
+	case DOCKER_ERR_IMAGE:
+		return "image unavailable";
+	case DOCKER_ERR_SUBNET:
+		return "subnet conflict";
+	case DOCKER_ERR_IN_USE:
+		return "in use";
+	case DOCKER_ERR_OTHER:
+		break;
+	}
+	return "error";
+}

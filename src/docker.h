@@ -1,0 +1,128 @@
+/* docker.h: argv for every docker command bottle runs, and pure parsers
+ * of their output. Nothing here spawns a process (see proc.h).
+ *
+ * A bottle NAME owns the network "bottle-NAME" and the container
+ * "bottle-NAME-bundle", both labelled dev.bottle.managed=1 and
+ * dev.bottle.name=NAME so that state can be rebuilt from docker alone.
+ * Every argv is a NULL-terminated strv owned by the caller (strv_release)
+ * whose first element is paths_docker(). */
+#ifndef BOTTLE_DOCKER_H
+#define BOTTLE_DOCKER_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "util.h"
+
+#define DOCKER_LABEL_MANAGED "dev.bottle.managed"
+#define DOCKER_LABEL_NAME "dev.bottle.name"
+
+/* What a failed docker command's stderr says went wrong. */
+enum docker_error {
+	DOCKER_ERR_OTHER = 0,
+	DOCKER_ERR_UNREACHABLE, /* no engine (or no permission to its socket) */
+	DOCKER_ERR_NOT_FOUND,   /* no such container / network */
+	DOCKER_ERR_EXISTS,      /* name already taken */
+	DOCKER_ERR_IMAGE,       /* image not present and not pullable */
+	DOCKER_ERR_SUBNET,      /* subnet overlaps, pinned IP taken or invalid */
+	DOCKER_ERR_IN_USE,      /* network still has containers attached */
+};
+
+/* One line of `docker ps --format {{json .}}`. */
+struct docker_container {
+	char *id;            /* owned; full id */
+	char *names;         /* owned; "bottle-web-bundle" */
+	char *image;         /* owned or NULL */
+	char *state;         /* owned; "running", "exited", "created", ... */
+	char *status;        /* owned or NULL; "Up 3 minutes" */
+	int exit_code;       /* from "Exited (N) ...", else -1 */
+	struct strv labels;  /* owned; "key=value" */
+	struct strv networks; /* owned; network names */
+	const char *bottle;  /* dev.bottle.name value or NULL; borrowed from
+				labels */
+	int managed;         /* dev.bottle.managed=1 */
+};
+
+/* One line of `docker network ls --format {{json .}}`. */
+struct docker_network {
+	char *id;           /* owned; full id */
+	char *name;         /* owned */
+	char *driver;       /* owned or NULL */
+	struct strv labels; /* owned; "key=value" */
+	const char *bottle; /* dev.bottle.name value or NULL; borrowed */
+	int managed;        /* dev.bottle.managed=1 */
+};
+
+/* docker_network_name: "bottle-NAME". Caller frees. */
+char *docker_network_name(const char *name);
+/* docker_container_name: "bottle-NAME-bundle". Caller frees. */
+char *docker_container_name(const char *name);
+
+/* docker version --format {{json .}} */
+struct strv docker_argv_version(void);
+/* docker network create --driver bridge --subnet S --gateway G
+ * --label ... bottle-NAME */
+struct strv docker_argv_network_create(const char *name, const char *subnet,
+				       const char *gateway);
+/* docker network rm bottle-NAME */
+struct strv docker_argv_network_rm(const char *name);
+/* docker run -d --name bottle-NAME-bundle --network bottle-NAME --ip IP
+ * --label ... --restart no -e K=V... IMAGE (env may be NULL) */
+struct strv docker_argv_bundle_run(const char *name, const char *image,
+				   const char *ip, const struct strv *env);
+/* docker rm -f bottle-NAME-bundle */
+struct strv docker_argv_bundle_rm(const char *name);
+/* docker ps -a --no-trunc --filter label=dev.bottle.managed=1
+ * --format {{json .}} */
+struct strv docker_argv_ps(void);
+/* docker network ls --no-trunc --filter label=dev.bottle.managed=1
+ * --format {{json .}} */
+struct strv docker_argv_network_ls_managed(void);
+/* docker network ls -q --no-trunc (every network, for subnet checks) */
+struct strv docker_argv_network_ids(void);
+/* docker network inspect --format {{json .IPAM.Config}} ID... */
+struct strv docker_argv_network_inspect_ipam(const struct strv *ids);
+/* docker logs [-f] --timestamps --tail N bottle-NAME-bundle
+ * (tail_n < 0: --tail all) */
+struct strv docker_argv_logs(const char *name, int follow, int tail_n);
+/* docker image inspect --format {{.Id}} IMAGE (is the image here?) */
+struct strv docker_argv_image_inspect(const char *image);
+
+/* docker_bundle_env: append the bind-address knob to env, one
+ * BOTTLE_<SERVICE>_LISTEN=BIND:PORT per service (service name upper-cased,
+ * '-' → '_'). */
+void docker_bundle_env(const struct config_bottle *b, struct strv *env);
+
+/* docker_parse_ps: docker ps JSON lines into a new array *out of *n
+ * containers (free with docker_containers_free). Blank lines are skipped;
+ * a line that is not a JSON object with an ID is an error. */
+int docker_parse_ps(const char *buf, size_t len, struct docker_container **out,
+		    size_t *n, char **cause);
+void docker_containers_free(struct docker_container *c, size_t n);
+
+/* docker_parse_networks: docker network ls JSON lines, as docker_parse_ps
+ * (free with docker_networks_free). */
+int docker_parse_networks(const char *buf, size_t len,
+			  struct docker_network **out, size_t *n, char **cause);
+void docker_networks_free(struct docker_network *nw, size_t n);
+
+/* docker_parse_version: the engine's version (Server.Version) from
+ * `docker version --format {{json .}}` into *version (caller frees).
+ * "Server":null (engine unreachable) is an error. */
+int docker_parse_version(const char *buf, size_t len, char **version,
+			 char **cause);
+
+/* docker_parse_labels: docker's "k=v,k=v" Labels text appended to labels
+ * as "k=v" strings (a comma inside a value stays in that value). */
+void docker_parse_labels(const char *text, struct strv *labels);
+
+/* docker_label: the value of key in "k=v" labels, or NULL. Borrowed. */
+const char *docker_label(const struct strv *labels, const char *key);
+
+/* docker_classify: what stderr of a failed docker command means. */
+enum docker_error docker_classify(const char *stderr_text);
+
+/* docker_error_name: "unreachable", "not found", ... Static string. */
+const char *docker_error_name(enum docker_error e);
+
+#endif

@@ -1,0 +1,90 @@
+/* paths.c: where bottle's files and helper programs live. */
+#include "paths.h"
+
+#include <pwd.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#ifndef BOTTLE_SRCDIR
+#define BOTTLE_SRCDIR "."
+#endif
+#ifndef BOTTLE_DATADIR
+#define BOTTLE_DATADIR "/usr/local/share/bottle"
+#endif
+
+/* An environment variable's value, or NULL when unset or empty. */
+static const char *paths_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+static const char *paths_home(void)
+{
+	const char *home = paths_env("HOME");
+	struct passwd *pw;
+
+	if (home != NULL)
+		return home;
+	pw = getpwuid(getuid());
+	if (pw != NULL && pw->pw_dir != NULL && *pw->pw_dir != '\0')
+		return pw->pw_dir;
+	return "/";
+}
+
+static int paths_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+char *paths_state_dir(void)
+{
+	const char *v;
+
+	if ((v = paths_env("BOTTLE_STATE_DIR")) != NULL)
+		return xstrdup(v);
+	if ((v = paths_env("XDG_STATE_HOME")) != NULL)
+		return xasprintf("%s/bottle", v);
+	return xasprintf("%s/.local/state/bottle", paths_home());
+}
+
+char *paths_sim(void)
+{
+	if (paths_exists(BOTTLE_SRCDIR "/assets/demo/smolvm"))
+		return xstrdup(BOTTLE_SRCDIR "/assets/demo/smolvm");
+	return xstrdup(BOTTLE_DATADIR "/demo/smolvm");
+}
+
+char *paths_probe_helper_dir(void)
+{
+	if (paths_exists(BOTTLE_SRCDIR "/build/helper/bottle-probe"))
+		return xstrdup(BOTTLE_SRCDIR "/build/helper");
+	return xstrdup(BOTTLE_DATADIR);
+}
+
+char *paths_demo_config(void)
+{
+	if (paths_exists(BOTTLE_SRCDIR "/assets/demo/bottles.json"))
+		return xstrdup(BOTTLE_SRCDIR "/assets/demo/bottles.json");
+	return xstrdup(BOTTLE_DATADIR "/demo/bottles.json");
+}
+
+const char *paths_docker(void)
+{
+	const char *v = paths_env("BOTTLE_DOCKER");
+
+	return v != NULL ? v : "docker";
+}
+
+const char *paths_smolvm(void)
+{
+	const char *v = paths_env("BOTTLE_SMOLVM");
+
+	return v != NULL ? v : "smolvm";
+}

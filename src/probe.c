@@ -1,0 +1,1036 @@
+/* probe.c: isolation probes through smolvm exec (see probe.h).
+ *
+ * A run is a fixed list of jobs, one exec each. bundle-reach (the positive
+ * control) and exec-fidelity start first; once bundle-reach connected, the
+ * negative probes' jobs are released, at most PROBE_PARALLEL execs at a
+ * time; if it did not, they are never run. A connect job uses the in-VM
+ * helper when there is one and falls back to busybox nc when the helper
+ * cannot run. Each job's outcome lands in its probe's raw record; when the
+ * last job is done, the pure probe_judge turns every raw record into a
+ * verdict, done is called and the run frees itself. */
+#include "probe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define PROBE_PARALLEL 4	/* concurrent execs per run */
+#define PROBE_FIDELITY_STATUS 42
+#define PROBE_DNS_PORT 53
+#define PROBE_CAPTURE ((size_t)64 << 10)
+#define PROBE_HOST_GRACE_MS 10000 /* our own bound beyond smolvm's */
+#define PROBE_INFO_MAX 240	  /* bytes of guest or smolvm text kept */
+#define PROBE_EXIT_CANNOT_EXEC 126
+#define PROBE_EXIT_NOT_FOUND 127
+#define PROBE_EXIT_TIMEOUT 124
+#define PROBE_EXIT_SIGNALLED 255
+
+enum probe_method { PROBE_M_HELPER, PROBE_M_NC, PROBE_M_SH };
+
+static const char *const probe_method_names[] = {"bottle-probe", "nc", "sh"};
+
+enum probe_job_state { PROBE_JOB_WAITING, PROBE_JOB_RUNNING, PROBE_JOB_DONE };
+
+/* One exec inside the VM. */
+struct probe_job {
+	struct probe_run *run;
+	enum probe_id id;
+	size_t idx;  /* attempt index in run->raw[id] */
+	char *host;  /* owned; NULL for exec-fidelity */
+	int port;
+	enum probe_method method;
+	enum probe_job_state state;
+	struct proc *proc; /* borrowed; while running */
+	struct strv argv;  /* while running */
+	uint64_t canary_before;
+};
+
+/* When a probe's execs ran, and how. */
+struct probe_span {
+	uint64_t start_ms; /* monotonic; first exec started (0: none) */
+	uint64_t end_ms;   /* monotonic; last exec finished */
+	uint64_t wall_ms;  /* wall clock when the probe was settled */
+	unsigned methods;  /* bit per enum probe_method used */
+};
+
+struct probe_run {
+	uv_loop_t *loop;
+	char *smolvm; /* owned copies of the target's strings */
+	char *machine;
+	char *helper;
+	int timeout_s;
+	struct canary *canary; /* borrowed */
+	probe_command_cb on_command;
+	probe_done_cb done;
+	void *data;
+
+	struct probe_raw raw[PROBE_COUNT]; /* owned attempts */
+	struct probe_span span[PROBE_COUNT];
+	struct probe_job *jobs; /* owned array; never reallocated */
+	size_t n_jobs;
+	size_t running;
+	int control_decided;
+	enum probe_verdict control;
+	int helper_broken; /* the helper failed once: use nc from now on */
+	int cancelled;
+	int finished;
+};
+
+/* ---- names ------------------------------------------------------------ */
+
+const char *probe_name(enum probe_id id)
+{
+	static const char *const names[PROBE_COUNT] = {
+	    "bundle-reach", "localhost-reach", "egress-port-bypass",
+	    "exec-fidelity", "cross-bottle",   "dns-hole",
+	};
+
+	return (unsigned)id < PROBE_COUNT ? names[id] : "unknown";
+}
+
+const char *probe_verdict_name(enum probe_verdict v)
+{
+	switch (v) {
+	case PROBE_NONE:
+		return "NONE";
+	case PROBE_PASS:
+		return "PASS";
+	case PROBE_FAIL:
+		return "FAIL";
+	case PROBE_UNKNOWN:
+		return "UNKNOWN";
+	case PROBE_WARN:
+		return "WARN";
+	case PROBE_SKIP:
+		return "SKIP";
+	}
+	return "NONE";
+}
+
+const char *probe_outcome_name(enum probe_outcome o)
+{
+	switch (o) {
+	case PROBE_OUT_NONE:
+		return "not run";
+	case PROBE_OUT_CONNECTED:
+		return "connected";
+	case PROBE_OUT_REFUSED:
+		return "refused";
+	case PROBE_OUT_DENIED:
+		return "denied";
+	case PROBE_OUT_TIMEOUT:
+		return "timed out";
+	case PROBE_OUT_ERROR:
+		return "error";
+	case PROBE_OUT_EXITED:
+		return "exited";
+	case PROBE_OUT_BROKEN:
+		return "no answer";
+	}
+	return "not run";
+}
+
+/* ---- results ---------------------------------------------------------- */
+
+void probe_result_copy(struct probe_result *dst, const struct probe_result *src)
+{
+	*dst = *src;
+	dst->detail = src->detail ? xstrdup(src->detail) : NULL;
+	dst->method = src->method ? xstrdup(src->method) : NULL;
+}
+
+void probe_result_release(struct probe_result *r)
+{
+	free(r->detail);
+	free(r->method);
+	memset(r, 0, sizeof *r);
+}
+
+void probe_raw_release(struct probe_raw *raw)
+{
+	size_t i;
+
+	for (i = 0; i < raw->n_att; i++) {
+		free(raw->att[i].target);
+		free(raw->att[i].info);
+	}
+	free(raw->att);
+	raw->att = NULL;
+	raw->n_att = 0;
+}
+
+void probe_report_tally(struct probe_report *rep)
+{
+	size_t i;
+
+	rep->all_pass = 1;
+	rep->any_fail = 0;
+	for (i = 0; i < PROBE_COUNT; i++) {
+		switch (rep->r[i].verdict) {
+		case PROBE_PASS:
+		case PROBE_WARN:
+		case PROBE_SKIP:
+			break;
+		case PROBE_FAIL:
+			rep->any_fail = 1;
+			rep->all_pass = 0;
+			break;
+		case PROBE_NONE:
+		case PROBE_UNKNOWN:
+			rep->all_pass = 0;
+			break;
+		}
+	}
+}
+
+/* ---- the helper's line -------------------------------------------------- */
+
+/* probe_decimal: s[0..len) as a decimal no larger than max, or -1. */
+static int probe_decimal(const char *s, size_t len, uint64_t max,
+			 uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 19)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int probe_word_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(s, word, len) == 0;
+}
+
+static int probe_result_word(const char *s, size_t len,
+			     enum probe_outcome *out)
+{
+	static const struct {
+		const char *word;
+		enum probe_outcome out;
+	} words[] = {
+	    {"connected", PROBE_OUT_CONNECTED}, {"refused", PROBE_OUT_REFUSED},
+	    {"denied", PROBE_OUT_DENIED},	{"timeout", PROBE_OUT_TIMEOUT},
+	    {"error", PROBE_OUT_ERROR},
+	};
+	size_t i;
+
+	for (i = 0; i < UTIL_NELEM(words); i++) {
+		if (probe_word_is(s, len, words[i].word)) {
+			*out = words[i].out;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* probe_errno_word: "NAME(NUM)" (or a bare NAME) → NAME in [*name,
+ * *name_len); "none" gives length 0. */
+static int probe_errno_word(const char *s, size_t len, const char **name,
+			    size_t *name_len)
+{
+	const char *open = memchr(s, '(', len);
+	uint64_t num;
+	size_t n = open ? (size_t)(open - s) : len;
+
+	if (n == 0)
+		return -1;
+	if (open != NULL) {
+		const char *digits = open + 1;
+		size_t dlen = len - n - 1;
+		if (dlen < 2 || s[len - 1] != ')' ||
+		    probe_decimal(digits, dlen - 1, 100000, &num) != 0)
+			return -1;
+	}
+	*name = s;
+	*name_len = probe_word_is(s, n, "none") ? 0 : n;
+	return 0;
+}
+
+/* The line's words after "bottle-probe connect HOST PORT". */
+struct probe_helper_fields {
+	int have_result;
+	enum probe_outcome out;
+	const char *err;
+	size_t err_len;
+	uint64_t ms;
+};
+
+static int probe_helper_field(const char *w, size_t n,
+			      struct probe_helper_fields *f)
+{
+	const char *eq = memchr(w, '=', n);
+	size_t klen, vlen;
+	const char *v;
+
+	if (eq == NULL)
+		return -1;
+	klen = (size_t)(eq - w);
+	v = eq + 1;
+	vlen = n - klen - 1;
+	if (probe_word_is(w, klen, "result")) {
+		if (f->have_result || probe_result_word(v, vlen, &f->out) != 0)
+			return -1;
+		f->have_result = 1;
+		return 0;
+	}
+	if (probe_word_is(w, klen, "errno"))
+		return probe_errno_word(v, vlen, &f->err, &f->err_len);
+	if (probe_word_is(w, klen, "ms"))
+		return probe_decimal(v, vlen, UINT64_MAX / 2, &f->ms);
+	return 0; /* a newer helper's extra field */
+}
+
+int probe_parse_helper_result(const char *line, size_t len,
+			      enum probe_outcome *out, char **err_name,
+			      uint64_t *ms)
+{
+	struct probe_helper_fields f = {0, PROBE_OUT_NONE, NULL, 0, 0};
+	const char *p = line, *end, *sp;
+	uint64_t port;
+	size_t n, word = 0;
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	end = line + len;
+	while (p < end) {
+		sp = memchr(p, ' ', (size_t)(end - p));
+		n = sp ? (size_t)(sp - p) : (size_t)(end - p);
+		if (n == 0 || memchr(p, '\0', n) != NULL)
+			return -1;
+		if ((word == 0 && !probe_word_is(p, n, "bottle-probe")) ||
+		    (word == 1 && !probe_word_is(p, n, "connect")) ||
+		    (word == 3 && probe_decimal(p, n, 65535, &port) != 0) ||
+		    (word >= 4 && probe_helper_field(p, n, &f) != 0))
+			return -1;
+		word++;
+		p += n + (sp != NULL);
+		if (sp != NULL && p == end)
+			return -1; /* trailing space */
+	}
+	if (word < 5 || !f.have_result)
+		return -1;
+	if (out != NULL)
+		*out = f.out;
+	if (ms != NULL)
+		*ms = f.ms;
+	if (err_name != NULL)
+		*err_name = f.err_len ? xstrndup(f.err, f.err_len) : NULL;
+	return 0;
+}
+
+int probe_parse_helper_line(const char *line, size_t len, int *connected,
+			    char **err_name, uint64_t *ms)
+{
+	enum probe_outcome o;
+
+	if (probe_parse_helper_result(line, len, &o, err_name, ms) != 0)
+		return -1;
+	if (connected != NULL)
+		*connected = o == PROBE_OUT_CONNECTED;
+	return 0;
+}
+
+/* ---- verdicts (pure) ---------------------------------------------------- */
+
+static int probe_is_negative(enum probe_id id)
+{
+	return id == PROBE_LOCALHOST_REACH || id == PROBE_EGRESS_PORT_BYPASS ||
+	       id == PROBE_CROSS_BOTTLE || id == PROBE_DNS_HOLE;
+}
+
+/* "TARGET: refused (ECONNREFUSED)", "TARGET: connected in 3 ms". */
+static void probe_describe(struct buf *d, const struct probe_attempt *a)
+{
+	if (d->len > 0)
+		buf_adds(d, "; ");
+	buf_addf(d, "%s: ", a->target ? a->target : "?");
+	if (a->out == PROBE_OUT_BROKEN) {
+		buf_adds(d, a->info ? a->info : "no answer");
+		return;
+	}
+	buf_adds(d, probe_outcome_name(a->out));
+	if (a->info != NULL)
+		buf_addf(d, " (%s)", a->info);
+	if (a->out == PROBE_OUT_CONNECTED)
+		buf_addf(d, " in %llu ms", (unsigned long long)a->ms);
+}
+
+/* probe_describe_only: describe the attempts whose outcome is o. */
+static void probe_describe_only(struct buf *d, const struct probe_raw *raw,
+				enum probe_outcome o)
+{
+	size_t i;
+
+	for (i = 0; i < raw->n_att; i++)
+		if (raw->att[i].out == o)
+			probe_describe(d, &raw->att[i]);
+}
+
+static enum probe_verdict probe_judge_control(const struct probe_raw *raw,
+					      struct buf *d)
+{
+	const struct probe_attempt *a = raw->n_att ? &raw->att[0] : NULL;
+
+	if (a == NULL || a->out == PROBE_OUT_NONE) {
+		buf_adds(d, "not run");
+		return PROBE_UNKNOWN;
+	}
+	probe_describe(d, a);
+	if (a->out == PROBE_OUT_BROKEN)
+		return PROBE_UNKNOWN;
+	return a->out == PROBE_OUT_CONNECTED ? PROBE_PASS : PROBE_FAIL;
+}
+
+static enum probe_verdict probe_judge_fidelity(const struct probe_raw *raw,
+					       struct buf *d)
+{
+	const struct probe_attempt *a = raw->n_att ? &raw->att[0] : NULL;
+
+	if (a == NULL || a->out == PROBE_OUT_NONE) {
+		buf_adds(d, "not run");
+		return PROBE_UNKNOWN;
+	}
+	if (a->out != PROBE_OUT_EXITED) {
+		buf_adds(d, a->info ? a->info : probe_outcome_name(a->out));
+		return PROBE_UNKNOWN;
+	}
+	buf_addf(d, "exit %d came back as %d", PROBE_FIDELITY_STATUS,
+		 a->exit_status);
+	if (a->info != NULL)
+		buf_addf(d, " (%s)", a->info);
+	return a->exit_status == PROBE_FIDELITY_STATUS ? PROBE_PASS
+						       : PROBE_FAIL;
+}
+
+/* Evidence of reach fails a negative probe whatever the control says. */
+static enum probe_verdict probe_judge_reached(enum probe_id id,
+					      const struct probe_raw *raw,
+					      struct buf *d)
+{
+	probe_describe_only(d, raw, PROBE_OUT_CONNECTED);
+	if (id == PROBE_DNS_HOLE) {
+		buf_adds(d, "; smolvm adds the resolver to every allowlist");
+		return PROBE_WARN;
+	}
+	if (id == PROBE_LOCALHOST_REACH && raw->canary_hits > 0)
+		buf_addf(d, "%sthe canary on the host's 127.0.0.1 saw %llu "
+			 "connection%s", d->len ? "; " : "",
+			 (unsigned long long)raw->canary_hits,
+			 raw->canary_hits == 1 ? "" : "s");
+	return PROBE_FAIL;
+}
+
+static enum probe_verdict probe_judge_negative(enum probe_id id,
+					       const struct probe_raw *raw,
+					       enum probe_verdict control,
+					       struct buf *d)
+{
+	size_t i, connected = 0, broken = 0, missing = 0;
+
+	for (i = 0; i < raw->n_att; i++) {
+		connected += raw->att[i].out == PROBE_OUT_CONNECTED;
+		broken += raw->att[i].out == PROBE_OUT_BROKEN;
+		missing += raw->att[i].out == PROBE_OUT_NONE;
+	}
+	if (connected > 0 ||
+	    (id == PROBE_LOCALHOST_REACH && raw->canary_hits > 0))
+		return probe_judge_reached(id, raw, d);
+	if (control != PROBE_PASS) {
+		buf_adds(d, "positive control bundle-reach did not pass");
+		return PROBE_UNKNOWN;
+	}
+	if (raw->n_att == 0 || missing > 0) {
+		buf_adds(d, "not run");
+		return PROBE_UNKNOWN;
+	}
+	if (broken > 0) {
+		probe_describe_only(d, raw, PROBE_OUT_BROKEN);
+		return PROBE_UNKNOWN;
+	}
+	for (i = 0; i < raw->n_att; i++)
+		probe_describe(d, &raw->att[i]);
+	if (id == PROBE_LOCALHOST_REACH)
+		buf_adds(d, "; the canary saw no connection");
+	return PROBE_PASS;
+}
+
+void probe_judge(enum probe_id id, const struct probe_raw *raw,
+		 enum probe_verdict control, struct probe_result *res)
+{
+	struct buf d = BUF_INIT;
+	enum probe_verdict v;
+
+	if (!raw->applicable) {
+		buf_adds(&d, raw->skip_reason ? raw->skip_reason
+					      : "not applicable");
+		v = PROBE_SKIP;
+	} else if (id == PROBE_BUNDLE_REACH) {
+		v = probe_judge_control(raw, &d);
+	} else if (id == PROBE_EXEC_FIDELITY) {
+		v = probe_judge_fidelity(raw, &d);
+	} else if (probe_is_negative(id)) {
+		v = probe_judge_negative(id, raw, control, &d);
+	} else {
+		buf_adds(&d, "unknown probe");
+		v = PROBE_UNKNOWN;
+	}
+	free(res->detail);
+	res->verdict = v;
+	res->detail = buf_detach(&d);
+}
+
+/* ---- reading an exec's result ----------------------------------------- */
+
+/* probe_first_line: the first line of b that starts with prefix (or the
+ * first non-empty line when prefix is NULL), bounded, as a new string. */
+static char *probe_first_line(const struct buf *b, const char *prefix)
+{
+	const char *p = b->data, *end = b->data + b->len, *nl;
+	size_t n, plen = prefix ? strlen(prefix) : 0;
+
+	if (p == NULL)
+		return NULL;
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		n = (size_t)(nl - p);
+		while (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n == 0 || n < plen || (plen && memcmp(p, prefix, plen)))
+			continue;
+		return xstrndup(p, n < PROBE_INFO_MAX ? n : PROBE_INFO_MAX);
+	}
+	return NULL;
+}
+
+/* probe_smolvm_failed: 1 (and *why) when the exec itself failed, so the
+ * guest gave no evidence: smolvm's own error, its timeout, ours, or a
+ * spawn failure. Guest exit statuses are left to the caller. */
+static int probe_smolvm_failed(const struct probe_run *run,
+			       const struct proc_result *r, char **why)
+{
+	char *line;
+
+	if (r->spawn_error != 0) {
+		*why = xasprintf("cannot run %s: %s", run->smolvm,
+				 uv_strerror(r->spawn_error));
+		return 1;
+	}
+	if (r->timed_out) {
+		*why = xasprintf("smolvm did not finish within %llu ms",
+				 (unsigned long long)r->duration_ms);
+		return 1;
+	}
+	if (!r->exited) {
+		*why = xasprintf("smolvm killed by signal %d", r->term_signal);
+		return 1;
+	}
+	if (r->exit_status == PROBE_EXIT_TIMEOUT) {
+		*why = xasprintf("exec timed out after %d s", run->timeout_s);
+		return 1;
+	}
+	if (r->exit_status == 1 && (line = probe_first_line(&r->err, "Error: "))) {
+		*why = xasprintf("smolvm: %s", line + strlen("Error: "));
+		free(line);
+		return 1;
+	}
+	if (r->exit_status == 2 && (line = probe_first_line(&r->err, "error: "))) {
+		*why = xasprintf("smolvm usage: %s", line + strlen("error: "));
+		free(line);
+		return 1;
+	}
+	return 0;
+}
+
+/* probe_read_helper: fill a from bottle-probe's line; 1 when there is no
+ * such line (the helper could not run): the caller falls back to nc. */
+static int probe_read_helper(struct probe_attempt *a,
+			     const struct proc_result *r)
+{
+	const char *p = r->out.data, *end = r->out.data + r->out.len, *nl;
+	enum probe_outcome o;
+	uint64_t ms;
+	char *err;
+
+	if (r->exit_status == PROBE_EXIT_CANNOT_EXEC ||
+	    r->exit_status == PROBE_EXIT_NOT_FOUND || p == NULL)
+		return 1;
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (probe_parse_helper_result(p, (size_t)(nl - p), &o, &err,
+					      &ms) == 0) {
+			a->out = o;
+			a->info = err;
+			a->ms = ms;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* busybox nc's complaints, e.g. "nc: can't connect to remote host
+ * (10.0.0.2): Connection refused", or "nc: timed out". */
+static void probe_read_nc_error(struct probe_attempt *a, const char *msg)
+{
+	static const struct {
+		const char *needle;
+		enum probe_outcome out;
+		const char *name;
+	} known[] = {
+	    {"Connection refused", PROBE_OUT_REFUSED, "ECONNREFUSED"},
+	    {"Permission denied", PROBE_OUT_DENIED, "EACCES"},
+	    {"Operation not permitted", PROBE_OUT_DENIED, "EPERM"},
+	    {"timed out", PROBE_OUT_TIMEOUT, "ETIMEDOUT"},
+	};
+	const char *colon;
+	size_t i;
+
+	for (i = 0; i < UTIL_NELEM(known); i++) {
+		if (strstr(msg, known[i].needle) != NULL) {
+			a->out = known[i].out;
+			a->info = xstrdup(known[i].name);
+			return;
+		}
+	}
+	if (strstr(msg, "can't connect") != NULL) {
+		colon = strrchr(msg, ':');
+		a->out = PROBE_OUT_ERROR;
+		a->info = xstrdup(colon ? colon + 1 + (colon[1] == ' ') : msg);
+		return;
+	}
+	a->out = PROBE_OUT_BROKEN;
+	a->info = xasprintf("unexpected nc output: %s", msg);
+}
+
+static void probe_read_nc(struct probe_attempt *a, const struct proc_result *r,
+			  int helper_tried)
+{
+	char *msg;
+
+	if (r->exit_status == 0) {
+		a->out = PROBE_OUT_CONNECTED;
+		return;
+	}
+	if (r->exit_status == PROBE_EXIT_CANNOT_EXEC ||
+	    r->exit_status == PROBE_EXIT_NOT_FOUND) {
+		a->out = PROBE_OUT_BROKEN;
+		a->info = xstrdup(helper_tried ? "neither bottle-probe nor nc "
+						 "could run in the guest"
+					       : "nc could not run in the guest");
+		return;
+	}
+	msg = probe_first_line(&r->err, NULL);
+	if (r->exit_status == 1 && msg != NULL) {
+		probe_read_nc_error(a, msg);
+	} else {
+		a->out = PROBE_OUT_BROKEN;
+		a->info = xasprintf("nc: exit %d%s%s", r->exit_status,
+				    msg ? ": " : "", msg ? msg : "");
+	}
+	free(msg);
+}
+
+/* probe_job_record: store the exec's outcome in the job's attempt.
+ * Returns 1 when the helper could not run and nc should be tried. */
+static int probe_job_record(struct probe_job *j, const struct proc_result *r)
+{
+	struct probe_attempt *a = &j->run->raw[j->id].att[j->idx];
+	char *why = NULL;
+
+	free(a->info);
+	a->info = NULL;
+	a->ms = r->duration_ms;
+	if (probe_smolvm_failed(j->run, r, &why)) {
+		a->out = PROBE_OUT_BROKEN;
+		a->info = why;
+		return 0;
+	}
+	switch (j->method) {
+	case PROBE_M_SH:
+		a->out = PROBE_OUT_EXITED;
+		a->exit_status = r->exit_status;
+		if (r->exit_status == PROBE_EXIT_SIGNALLED)
+			a->info = xstrdup("smolvm's status for a guest killed "
+					  "by a signal");
+		return 0;
+	case PROBE_M_HELPER:
+		return probe_read_helper(a, r);
+	case PROBE_M_NC:
+		probe_read_nc(a, r, j->run->helper != NULL);
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+/* Connect timeout inside the guest: under smolvm's --timeout. */
+static uint64_t probe_connect_ms(const struct probe_run *run)
+{
+	uint64_t ms = (uint64_t)run->timeout_s * 1000;
+
+	return ms > 3000 ? ms - 2000 : ms > 1000 ? ms / 2 : 500;
+}
+
+static void probe_job_argv(const struct probe_job *j, struct strv *argv)
+{
+	const struct probe_run *run = j->run;
+	uint64_t ms = probe_connect_ms(run);
+
+	strv_push(argv, run->smolvm);
+	strv_pushv(argv, (const char *const[]){"machine", "exec", "--name"}, 3);
+	strv_push(argv, run->machine);
+	strv_push(argv, "--timeout");
+	strv_pushf(argv, "%ds", run->timeout_s);
+	strv_push(argv, "--");
+	switch (j->method) {
+	case PROBE_M_HELPER:
+		strv_push(argv, run->helper);
+		strv_push(argv, "connect");
+		strv_push(argv, j->host);
+		strv_pushf(argv, "%d", j->port);
+		strv_pushf(argv, "%llu", (unsigned long long)ms);
+		break;
+	case PROBE_M_NC:
+		/* busybox nc has no -z: "-e true" closes right after the
+		 * connect, so exit 0 means connected. -e must come last. */
+		strv_pushv(argv, (const char *const[]){"nc", "-w"}, 2);
+		strv_pushf(argv, "%llu",
+			   (unsigned long long)(ms >= 2000 ? ms / 1000 : 1));
+		strv_push(argv, j->host);
+		strv_pushf(argv, "%d", j->port);
+		strv_pushv(argv, (const char *const[]){"-e", "true"}, 2);
+		break;
+	case PROBE_M_SH:
+		strv_pushv(argv, (const char *const[]){"sh", "-c", "exit 42"},
+			   3);
+		break;
+	}
+}
+
+static void probe_advance(struct probe_run *run);
+
+static void probe_on_exit(struct proc *p, const struct proc_result *r,
+			  void *data)
+{
+	struct probe_job *j = data;
+	struct probe_run *run = j->run;
+	struct probe_span *s = &run->span[j->id];
+	int again;
+
+	(void)p;
+	j->proc = NULL;
+	run->running--;
+	if (run->on_command != NULL)
+		run->on_command((const char *const *)j->argv.v, r, run->data);
+	strv_release(&j->argv);
+	again = probe_job_record(j, r);
+	if (j->id == PROBE_LOCALHOST_REACH && run->canary != NULL)
+		run->raw[j->id].canary_hits +=
+		    canary_drain(run->canary) - j->canary_before;
+	s->end_ms = util_mono_ms();
+	if (again && !run->cancelled) {
+		run->helper_broken = 1;
+		j->method = PROBE_M_NC;
+		j->state = PROBE_JOB_WAITING;
+	} else {
+		j->state = PROBE_JOB_DONE;
+		s->wall_ms = util_wall_ms();
+	}
+	probe_advance(run);
+}
+
+static void probe_job_spawn(struct probe_job *j)
+{
+	struct probe_run *run = j->run;
+	struct probe_span *s = &run->span[j->id];
+	struct proc_opts o;
+
+	if (j->method == PROBE_M_HELPER && run->helper_broken)
+		j->method = PROBE_M_NC;
+	probe_job_argv(j, &j->argv);
+	if (j->id == PROBE_LOCALHOST_REACH)
+		j->canary_before = canary_drain(run->canary);
+	if (s->start_ms == 0)
+		s->start_ms = util_mono_ms();
+	s->methods |= 1u << j->method;
+	memset(&o, 0, sizeof o);
+	o.argv = (const char *const *)j->argv.v;
+	o.timeout_ms = (uint64_t)run->timeout_s * 1000 + PROBE_HOST_GRACE_MS;
+	o.capture = 1;
+	o.max_capture = PROBE_CAPTURE;
+	o.on_exit = probe_on_exit;
+	o.data = j;
+	o.new_pgrp = 1;
+	j->state = PROBE_JOB_RUNNING;
+	run->running++;
+	j->proc = proc_spawn(run->loop, &o);
+}
+
+static int probe_job_ready(const struct probe_run *run,
+			   const struct probe_job *j)
+{
+	if (j->state != PROBE_JOB_WAITING)
+		return 0;
+	return !probe_is_negative(j->id) ||
+	       (run->control_decided && run->control == PROBE_PASS);
+}
+
+static int probe_all_done(const struct probe_run *run, enum probe_id id)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_jobs; i++)
+		if (run->jobs[i].id == id &&
+		    run->jobs[i].state != PROBE_JOB_DONE)
+			return 0;
+	return 1;
+}
+
+/* probe_decide_control: once bundle-reach is settled, release the
+ * negative probes, or drop them when it did not pass. */
+static void probe_decide_control(struct probe_run *run)
+{
+	struct probe_result res = {0};
+	size_t i;
+
+	probe_judge(PROBE_BUNDLE_REACH, &run->raw[PROBE_BUNDLE_REACH],
+		    PROBE_NONE, &res);
+	run->control = res.verdict;
+	run->control_decided = 1;
+	probe_result_release(&res);
+	if (run->control == PROBE_PASS)
+		return;
+	for (i = 0; i < run->n_jobs; i++) {
+		struct probe_job *j = &run->jobs[i];
+		if (probe_is_negative(j->id) && j->state == PROBE_JOB_WAITING) {
+			j->state = PROBE_JOB_DONE;
+			run->span[j->id].wall_ms = util_wall_ms();
+		}
+	}
+}
+
+static char *probe_methods(unsigned methods)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	if (methods == 0)
+		return NULL;
+	for (i = 0; i < UTIL_NELEM(probe_method_names); i++)
+		if (methods & (1u << i))
+			buf_addf(&b, "%s%s", b.len ? "," : "",
+				 probe_method_names[i]);
+	return buf_detach(&b);
+}
+
+static void probe_run_free(struct probe_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_jobs; i++) {
+		free(run->jobs[i].host);
+		strv_release(&run->jobs[i].argv);
+	}
+	free(run->jobs);
+	for (i = 0; i < PROBE_COUNT; i++)
+		probe_raw_release(&run->raw[i]);
+	free(run->smolvm);
+	free(run->machine);
+	free(run->helper);
+	free(run);
+}
+
+static void probe_finish(struct probe_run *run)
+{
+	struct probe_report rep;
+	enum probe_verdict control;
+	size_t i;
+
+	memset(&rep, 0, sizeof rep);
+	probe_judge(PROBE_BUNDLE_REACH, &run->raw[PROBE_BUNDLE_REACH],
+		    PROBE_NONE, &rep.r[PROBE_BUNDLE_REACH]);
+	control = rep.r[PROBE_BUNDLE_REACH].verdict;
+	for (i = 0; i < PROBE_COUNT; i++) {
+		struct probe_result *res = &rep.r[i];
+		const struct probe_span *s = &run->span[i];
+		if (run->cancelled) {
+			free(res->detail);
+			res->verdict = PROBE_UNKNOWN;
+			res->detail = xstrdup("cancelled");
+		} else if (i != PROBE_BUNDLE_REACH) {
+			probe_judge((enum probe_id)i, &run->raw[i], control,
+				    res);
+		}
+		res->method = probe_methods(s->methods);
+		res->latency_ms = s->start_ms ? s->end_ms - s->start_ms : 0;
+		res->at_ms = s->wall_ms ? s->wall_ms : util_wall_ms();
+	}
+	probe_report_tally(&rep);
+	run->finished = 1;
+	run->done(run, &rep, run->data);
+	for (i = 0; i < PROBE_COUNT; i++)
+		probe_result_release(&rep.r[i]);
+	probe_run_free(run);
+}
+
+static void probe_advance(struct probe_run *run)
+{
+	size_t i;
+
+	if (!run->cancelled && !run->control_decided &&
+	    probe_all_done(run, PROBE_BUNDLE_REACH))
+		probe_decide_control(run);
+	for (i = 0; i < run->n_jobs && run->running < PROBE_PARALLEL; i++)
+		if (!run->cancelled && probe_job_ready(run, &run->jobs[i]))
+			probe_job_spawn(&run->jobs[i]);
+	if (run->running == 0)
+		probe_finish(run);
+}
+
+/* ---- planning ----------------------------------------------------------- */
+
+static void probe_plan_attempts(struct probe_run *run, enum probe_id id,
+				size_t n)
+{
+	run->raw[id].applicable = 1;
+	run->raw[id].att = xcalloc(n, sizeof *run->raw[id].att);
+}
+
+/* probe_plan_job: one attempt of probe id, and the job that makes it. */
+static void probe_plan_job(struct probe_run *run, enum probe_id id,
+			   const char *host, int port, const char *label)
+{
+	struct probe_raw *raw = &run->raw[id];
+	struct probe_attempt *a = &raw->att[raw->n_att];
+	struct probe_job *j = &run->jobs[run->n_jobs++];
+
+	if (host != NULL)
+		a->target = label ? xasprintf("%s:%d (%s)", host, port, label)
+				  : xasprintf("%s:%d", host, port);
+	else
+		a->target = xstrdup(label);
+	j->run = run;
+	j->id = id;
+	j->idx = raw->n_att++;
+	j->host = host ? xstrdup(host) : NULL;
+	j->port = port;
+	j->method = host == NULL      ? PROBE_M_SH
+		    : run->helper != NULL ? PROBE_M_HELPER
+					  : PROBE_M_NC;
+}
+
+static void probe_skip(struct probe_run *run, enum probe_id id,
+		       const char *why)
+{
+	run->raw[id].applicable = 0;
+	run->raw[id].skip_reason = why;
+}
+
+static void probe_plan(struct probe_run *run, const struct probe_target *t)
+{
+	size_t i, max = 3 + t->n_closed + t->n_others + 1;
+
+	run->jobs = xcalloc(max, sizeof *run->jobs);
+	probe_plan_attempts(run, PROBE_BUNDLE_REACH, 1);
+	probe_plan_job(run, PROBE_BUNDLE_REACH, t->bundle_ip, t->proxy_port,
+		       NULL);
+	probe_plan_attempts(run, PROBE_EXEC_FIDELITY, 1);
+	probe_plan_job(run, PROBE_EXEC_FIDELITY, NULL, 0, "sh -c 'exit 42'");
+
+	probe_plan_attempts(run, PROBE_LOCALHOST_REACH, 1);
+	if (run->canary != NULL) {
+		probe_plan_job(run, PROBE_LOCALHOST_REACH, "127.0.0.1",
+			       canary_port(run->canary), "canary");
+	} else {
+		struct probe_attempt *a = &run->raw[PROBE_LOCALHOST_REACH].att[0];
+		run->raw[PROBE_LOCALHOST_REACH].n_att = 1;
+		a->target = xstrdup("127.0.0.1 (canary)");
+		a->out = PROBE_OUT_BROKEN;
+		a->info = xstrdup("no canary listener on the host");
+	}
+
+	if (t->n_closed == 0) {
+		probe_skip(run, PROBE_EGRESS_PORT_BYPASS,
+			   "no loopback-only service on the bundle");
+	} else {
+		probe_plan_attempts(run, PROBE_EGRESS_PORT_BYPASS, t->n_closed);
+		for (i = 0; i < t->n_closed; i++)
+			probe_plan_job(run, PROBE_EGRESS_PORT_BYPASS,
+				       t->bundle_ip, t->closed[i].port,
+				       t->closed[i].service);
+	}
+
+	/* Other bundles are assumed to serve pipelock on the same port as
+	 * ours: the config gives every bottle the same bundle services. */
+	if (t->n_others == 0) {
+		probe_skip(run, PROBE_CROSS_BOTTLE, "no other running bottle");
+	} else {
+		probe_plan_attempts(run, PROBE_CROSS_BOTTLE, t->n_others);
+		for (i = 0; i < t->n_others; i++)
+			probe_plan_job(run, PROBE_CROSS_BOTTLE, t->others[i],
+				       t->proxy_port, NULL);
+	}
+
+	if (t->resolver == NULL) {
+		probe_skip(run, PROBE_DNS_HOLE, "no resolver configured");
+	} else {
+		probe_plan_attempts(run, PROBE_DNS_HOLE, 1);
+		probe_plan_job(run, PROBE_DNS_HOLE, t->resolver,
+			       PROBE_DNS_PORT, "resolver");
+	}
+}
+
+struct probe_run *probe_run_start(uv_loop_t *loop,
+				  const struct probe_target *t,
+				  probe_command_cb on_command,
+				  probe_done_cb done, void *data)
+{
+	struct probe_run *run = xcalloc(1, sizeof *run);
+
+	run->loop = loop;
+	run->smolvm = xstrdup(t->smolvm);
+	run->machine = xstrdup(t->machine);
+	run->helper = t->helper ? xstrdup(t->helper) : NULL;
+	run->timeout_s = t->timeout_s > 0 ? t->timeout_s : 1;
+	run->canary = t->canary;
+	run->on_command = on_command;
+	run->done = done;
+	run->data = data;
+	probe_plan(run, t);
+	/* Jobs always exist (bundle-reach, exec-fidelity) and proc_spawn
+	 * reports even a failure from the loop, so done never fires from
+	 * here. */
+	probe_advance(run);
+	return run;
+}
+
+void probe_run_cancel(struct probe_run *run)
+{
+	size_t i;
+
+	if (run == NULL || run->cancelled || run->finished)
+		return;
+	run->cancelled = 1;
+	for (i = 0; i < run->n_jobs; i++) {
+		struct probe_job *j = &run->jobs[i];
+		if (j->state == PROBE_JOB_WAITING)
+			j->state = PROBE_JOB_DONE;
+		else if (j->state == PROBE_JOB_RUNNING && j->proc != NULL)
+			proc_kill(j->proc);
+	}
+}

@@ -1,0 +1,845 @@
+/* state.c: state.json, locks, per-bottle files and the events log. */
+#include "state.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STATE_EVENT_MSG_MAX 8192 /* longer event messages are cut */
+
+static unsigned state_lock_timeout = 5000;
+
+void state_set_lock_timeout_ms(unsigned ms)
+{
+	state_lock_timeout = ms;
+}
+
+/* A name safe to use as one path component under the state directory:
+ * 1..64 of [a-z0-9-], starting with a letter or digit. The config
+ * validator applies the stricter bottle-name rule; this only keeps paths
+ * inside DIR. */
+static int state_name_ok(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0' || name[0] == '-')
+		return 0;
+	for (i = 0; name[i] != '\0'; i++) {
+		char c = name[i];
+		if (i >= 64 ||
+		    !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static void state_sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* ------------------------------------------------------------------ */
+/* Atomic file replacement. */
+
+static int state_write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The directory part of path ("." when there is none). Caller frees. */
+static char *state_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+static int state_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc, e;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	e = errno;
+	close(fd);
+	/* Some filesystems cannot sync a directory: nothing more to do. */
+	if (rc != 0 && (e == EINVAL || e == EROFS))
+		rc = 0;
+	errno = e;
+	return rc;
+}
+
+int state_write_atomic(const char *path, const void *data, size_t len,
+		       char **cause)
+{
+	char *dir = state_dirname(path);
+	const char *base = strrchr(path, '/');
+	char *tmp;
+	int fd, e;
+
+	base = base != NULL ? base + 1 : path;
+	tmp = xasprintf("%s/.%s.tmpXXXXXX", dir, base);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		goto fail_notmp;
+	}
+	if (state_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		e = errno;
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		e = errno;
+		goto fail;
+	}
+	if (state_fsync_dir(dir) != 0) {
+		e = errno;
+		free(tmp);
+		free(dir);
+		return util_fail(cause, "state: %s: sync directory: %s", path,
+				 strerror(e));
+	}
+	free(tmp);
+	free(dir);
+	return 0;
+
+fail:
+	unlink(tmp);
+fail_notmp:
+	free(tmp);
+	free(dir);
+	return util_fail(cause, "state: %s: %s", path, strerror(e));
+}
+
+/* ------------------------------------------------------------------ */
+/* The in-memory state. */
+
+struct state *state_new(void)
+{
+	return xcalloc(1, sizeof(struct state));
+}
+
+static void state_bottle_release(struct state_bottle *b)
+{
+	free(b->name);
+	free(b->subnet);
+	free(b->bundle_ip);
+	free(b->step);
+	free(b->error);
+	memset(b, 0, sizeof *b);
+}
+
+void state_free(struct state *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++)
+		state_bottle_release(&s->bottles[i]);
+	free(s->bottles);
+	free(s);
+}
+
+struct state_bottle *state_find(const struct state *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (strcmp(s->bottles[i].name, name) == 0)
+			return &s->bottles[i];
+	}
+	return NULL;
+}
+
+struct state_bottle *state_upsert(struct state *s, const char *name)
+{
+	struct state_bottle *b = state_find(s, name);
+	size_t at;
+
+	if (b != NULL)
+		return b;
+	for (at = 0; at < s->n; at++) {
+		if (strcmp(s->bottles[at].name, name) > 0)
+			break;
+	}
+	s->bottles = xreallocarray(s->bottles, s->n + 1, sizeof *s->bottles);
+	memmove(&s->bottles[at + 1], &s->bottles[at],
+		(s->n - at) * sizeof *s->bottles);
+	s->n++;
+	b = &s->bottles[at];
+	memset(b, 0, sizeof *b);
+	b->name = xstrdup(name);
+	return b;
+}
+
+void state_set_str(char **field, const char *value)
+{
+	char *copy = value != NULL ? xstrdup(value) : NULL;
+
+	free(*field);
+	*field = copy;
+}
+
+struct state_bottle *state_set(struct state *s, const struct state_bottle *src)
+{
+	struct state_bottle *b = state_upsert(s, src->name);
+
+	if (b == src)
+		return b;
+	state_set_str(&b->subnet, src->subnet);
+	state_set_str(&b->bundle_ip, src->bundle_ip);
+	state_set_str(&b->step, src->step);
+	state_set_str(&b->error, src->error);
+	b->updated_ms = src->updated_ms;
+	return b;
+}
+
+int state_remove(struct state *s, const char *name)
+{
+	struct state_bottle *b = state_find(s, name);
+	size_t at;
+
+	if (b == NULL)
+		return 0;
+	at = (size_t)(b - s->bottles);
+	state_bottle_release(b);
+	memmove(&s->bottles[at], &s->bottles[at + 1],
+		(s->n - at - 1) * sizeof *s->bottles);
+	s->n--;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* state.json text. */
+
+/* Parse exactly n decimal digits at *p into *v, advancing *p. */
+static int state_digits(const char **p, int n, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return -1;
+		*v = *v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	return 0;
+}
+
+static int state_expect(const char **p, char c)
+{
+	if (**p != c)
+		return -1;
+	(*p)++;
+	return 0;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.fff...]Z" (as util_iso8601 writes) to ms. */
+static int state_parse_time(const char *s, uint64_t *ms)
+{
+	struct tm tm;
+	int year, mon, day, hour, min, sec, frac = 0, i;
+	time_t t;
+
+	memset(&tm, 0, sizeof tm);
+	if (state_digits(&s, 4, &year) || state_expect(&s, '-') ||
+	    state_digits(&s, 2, &mon) || state_expect(&s, '-') ||
+	    state_digits(&s, 2, &day) || state_expect(&s, 'T') ||
+	    state_digits(&s, 2, &hour) || state_expect(&s, ':') ||
+	    state_digits(&s, 2, &min) || state_expect(&s, ':') ||
+	    state_digits(&s, 2, &sec))
+		return -1;
+	if (*s == '.') {
+		s++;
+		if (*s < '0' || *s > '9')
+			return -1;
+		for (i = 0; *s >= '0' && *s <= '9'; i++, s++) {
+			if (i < 3)
+				frac = frac * 10 + (*s - '0');
+		}
+		for (; i < 3; i++)
+			frac *= 10;
+	}
+	if (strcmp(s, "Z") != 0)
+		return -1;
+	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 ||
+	    hour > 23 || min > 59 || sec > 60)
+		return -1;
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t < 0)
+		return -1;
+	*ms = (uint64_t)t * 1000 + (uint64_t)frac;
+	return 0;
+}
+
+/* Read an optional string member into *field (null or absent: NULL). */
+static int state_get_str(const cJSON *obj, const char *key, char **field,
+			 const char *origin, const char *name, char **cause)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v))
+		return util_fail(cause,
+				 "state: %s: bottles.%s.%s: expected a string",
+				 origin, name, key);
+	state_set_str(field, v->valuestring);
+	return 0;
+}
+
+static int state_parse_bottle(struct state *s, const cJSON *item,
+			      const char *origin, char **cause)
+{
+	const char *name = item->string;
+	struct state_bottle *b;
+	const cJSON *upd;
+
+	if (!state_name_ok(name))
+		return util_fail(cause, "state: %s: bottles: \"%s\" is not a "
+				 "valid bottle name", origin, name);
+	if (!cJSON_IsObject(item))
+		return util_fail(cause, "state: %s: bottles.%s: expected an "
+				 "object", origin, name);
+	b = state_upsert(s, name);
+	if (state_get_str(item, "subnet", &b->subnet, origin, name, cause) ||
+	    state_get_str(item, "bundle_ip", &b->bundle_ip, origin, name,
+			  cause) ||
+	    state_get_str(item, "step", &b->step, origin, name, cause) ||
+	    state_get_str(item, "error", &b->error, origin, name, cause))
+		return -1;
+	upd = cJSON_GetObjectItemCaseSensitive(item, "updated");
+	if (upd == NULL || cJSON_IsNull(upd))
+		return 0;
+	if (!cJSON_IsString(upd) ||
+	    state_parse_time(upd->valuestring, &b->updated_ms) != 0)
+		return util_fail(cause, "state: %s: bottles.%s.updated: "
+				 "expected an ISO 8601 UTC time", origin, name);
+	return 0;
+}
+
+static int state_parse_root(struct state *s, const cJSON *root,
+			    const char *origin, char **cause)
+{
+	const cJSON *version, *bottles, *item;
+
+	if (!cJSON_IsObject(root))
+		return util_fail(cause, "state: %s: expected a JSON object",
+				 origin);
+	version = cJSON_GetObjectItemCaseSensitive(root, "version");
+	if (!cJSON_IsNumber(version))
+		return util_fail(cause, "state: %s: version: expected an "
+				 "integer", origin);
+	if (version->valuedouble != STATE_VERSION)
+		return util_fail(cause, "state: %s: version %g is not "
+				 "supported (this bottle reads version %d)",
+				 origin, version->valuedouble, STATE_VERSION);
+	bottles = cJSON_GetObjectItemCaseSensitive(root, "bottles");
+	if (bottles == NULL || cJSON_IsNull(bottles))
+		return 0;
+	if (!cJSON_IsObject(bottles))
+		return util_fail(cause, "state: %s: bottles: expected an "
+				 "object", origin);
+	cJSON_ArrayForEach(item, bottles)
+	{
+		if (state_parse_bottle(s, item, origin, cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int state_parse(const char *buf, size_t len, const char *origin,
+		struct state **out, char **cause)
+{
+	const char *end = NULL;
+	cJSON *root;
+	struct state *s;
+
+	*out = NULL;
+	root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+	while (root != NULL && end < buf + len &&
+	       (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+		end++;
+	if (root != NULL && end != buf + len) { /* trailing garbage */
+		cJSON_Delete(root);
+		root = NULL;
+	}
+	if (root == NULL) {
+		size_t at = end != NULL && end >= buf ? (size_t)(end - buf) : 0;
+		return util_fail(cause, "state: %s: not valid JSON (at byte "
+				 "%zu); fix or move the file away", origin, at);
+	}
+	s = state_new();
+	if (state_parse_root(s, root, origin, cause) != 0) {
+		cJSON_Delete(root);
+		state_free(s);
+		return -1;
+	}
+	cJSON_Delete(root);
+	*out = s;
+	return 0;
+}
+
+static void state_add_str(cJSON *obj, const char *key, const char *value)
+{
+	if (value != NULL)
+		cJSON_AddStringToObject(obj, key, value);
+}
+
+char *state_format(const struct state *s)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON *bottles;
+	char *text, *out;
+	size_t i;
+
+	cJSON_AddNumberToObject(root, "version", STATE_VERSION);
+	bottles = cJSON_AddObjectToObject(root, "bottles");
+	for (i = 0; i < s->n; i++) {
+		const struct state_bottle *b = &s->bottles[i];
+		cJSON *o = cJSON_AddObjectToObject(bottles, b->name);
+		char when[32];
+
+		state_add_str(o, "subnet", b->subnet);
+		state_add_str(o, "bundle_ip", b->bundle_ip);
+		state_add_str(o, "step", b->step);
+		if (b->updated_ms != 0) {
+			util_iso8601(b->updated_ms, when, sizeof when);
+			cJSON_AddStringToObject(o, "updated", when);
+		}
+		state_add_str(o, "error", b->error);
+	}
+	text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (text == NULL)
+		fatal("state: out of memory formatting state.json");
+	out = xasprintf("%s\n", text);
+	cJSON_free(text);
+	return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* state.lock and state.json on disk. */
+
+/* Take op (LOCK_SH or LOCK_EX) on the open lock file, polling with
+ * LOCK_NB up to the lock timeout. */
+static int state_flock_wait(int fd, int op, const char *path, char **cause)
+{
+	uint64_t deadline = util_mono_ms() + state_lock_timeout;
+	unsigned nap = 1;
+
+	for (;;) {
+		if (flock(fd, op | LOCK_NB) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return util_fail(cause, "state: %s: %s", path,
+					 strerror(errno));
+		if (util_mono_ms() >= deadline)
+			return util_fail(cause, "state: %s: busy (held by "
+					 "another bottle process)", path);
+		state_sleep_ms(nap);
+		if (nap < 32)
+			nap *= 2;
+	}
+}
+
+/* Open and lock DIR/state.lock. Returns the fd, or -1. A read-only
+ * directory without a lock file yields -2: read without locking. */
+static int state_lock_open(const char *dir, int op, char **cause)
+{
+	char *path = xasprintf("%s/state.lock", dir);
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 && op == LOCK_SH)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		if (op == LOCK_SH && (e == ENOENT || e == EROFS ||
+				      e == EACCES)) {
+			free(path);
+			return -2;
+		}
+		util_fail(cause, "state: %s: %s", path, strerror(e));
+		free(path);
+		return -1;
+	}
+	if (state_flock_wait(fd, op, path, cause) != 0) {
+		close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+	return fd;
+}
+
+/* Load DIR/state.json (the caller holds the lock). */
+static int state_load(const char *dir, struct state **out, char **cause)
+{
+	char *path = xasprintf("%s/state.json", dir);
+	struct buf b = BUF_INIT;
+	char tmp[8192];
+	ssize_t n;
+	int fd, rc;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		free(path);
+		*out = state_new();
+		return 0;
+	}
+	if (fd < 0)
+		goto fail;
+	for (;;) {
+		n = read(fd, tmp, sizeof tmp);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		buf_add(&b, tmp, (size_t)n);
+	}
+	close(fd);
+	rc = state_parse(b.data != NULL ? b.data : "", b.len, path, out,
+			 cause);
+	buf_release(&b);
+	free(path);
+	return rc;
+
+fail:
+	util_fail(cause, "state: %s: %s", path, strerror(errno));
+	buf_release(&b);
+	free(path);
+	return -1;
+}
+
+int state_read(const char *dir, struct state **out, char **cause)
+{
+	struct stat st;
+	int fd, rc;
+
+	*out = NULL;
+	if (stat(dir, &st) != 0 && errno == ENOENT) {
+		*out = state_new();
+		return 0;
+	}
+	fd = state_lock_open(dir, LOCK_SH, cause);
+	if (fd == -1)
+		return -1;
+	rc = state_load(dir, out, cause);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int state_update(const char *dir, state_update_fn fn, void *data,
+		 char **cause)
+{
+	struct state *s;
+	char *path, *text, *inner = NULL;
+	int fd, rc;
+
+	if (util_mkdir_p(dir, 0700, &inner) != 0) {
+		util_fail(cause, "state: %s", inner);
+		free(inner);
+		return -1;
+	}
+	fd = state_lock_open(dir, LOCK_EX, cause);
+	if (fd < 0)
+		return -1;
+	if (state_load(dir, &s, cause) != 0) {
+		close(fd);
+		return -1;
+	}
+	rc = fn(s, data, cause);
+	if (rc == 0) {
+		path = xasprintf("%s/state.json", dir);
+		text = state_format(s);
+		rc = state_write_atomic(path, text, strlen(text), cause);
+		free(text);
+		free(path);
+	}
+	state_free(s);
+	close(fd);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Per-bottle files. */
+
+char *state_bottle_dir(const char *dir, const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
+/* Create DIR/NAME (0700); returns its path (caller frees) or NULL. */
+static char *state_make_bottle_dir(const char *dir, const char *name,
+				   char **cause)
+{
+	char *bdir, *inner = NULL;
+
+	if (!state_name_ok(name)) {
+		util_fail(cause, "state: \"%s\" is not a valid bottle name",
+			  name != NULL ? name : "");
+		return NULL;
+	}
+	bdir = state_bottle_dir(dir, name);
+	if (util_mkdir_p(bdir, 0700, &inner) != 0) {
+		util_fail(cause, "state: %s", inner);
+		free(inner);
+		free(bdir);
+		return NULL;
+	}
+	return bdir;
+}
+
+int state_write_bottle_file(const char *dir, const char *name,
+			    const char *filename, const void *data, size_t len,
+			    char **cause)
+{
+	char *bdir, *path;
+	int rc;
+
+	if (filename == NULL || *filename == '\0' ||
+	    strchr(filename, '/') != NULL || strcmp(filename, ".") == 0 ||
+	    strcmp(filename, "..") == 0)
+		return util_fail(cause, "state: \"%s\" is not a valid file name",
+				 filename != NULL ? filename : "");
+	bdir = state_make_bottle_dir(dir, name, cause);
+	if (bdir == NULL)
+		return -1;
+	path = xasprintf("%s/%s", bdir, filename);
+	rc = state_write_atomic(path, data, len, cause);
+	free(path);
+	free(bdir);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The per-bottle busy lock. */
+
+struct state_lock {
+	int fd; /* owned; holds the flock */
+};
+
+/* Replace control characters with spaces, in place. */
+static void state_flatten(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+	}
+}
+
+/* The busy message, from the holder's "PID WHAT" record when readable. */
+static int state_busy(int fd, const char *name, char **cause)
+{
+	char rec[256], *end;
+	ssize_t n = pread(fd, rec, sizeof rec - 1, 0);
+	long pid;
+
+	if (n <= 0)
+		goto unknown;
+	rec[n] = '\0';
+	rec[strcspn(rec, "\n")] = '\0';
+	errno = 0;
+	pid = strtol(rec, &end, 10);
+	if (errno != 0 || end == rec || pid <= 0 || *end != ' ')
+		goto unknown;
+	end++;
+	if (*end == '\0')
+		goto unknown;
+	return util_fail(cause, "bottle %s is busy: another bottle process "
+			 "(pid %ld) is running \"%s\"", name, pid, end);
+unknown:
+	return util_fail(cause, "bottle %s is busy: another bottle process "
+			 "is working on it", name);
+}
+
+/* Record "PID WHAT" in the held lock file. Best effort: the record only
+ * improves a competitor's busy message. */
+static void state_lock_record(int fd, const char *what)
+{
+	char *rec = xasprintf("%ld %s\n", (long)getpid(), what);
+
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, rec, strlen(rec), 0) < 0) {
+		/* nothing to do: the flock alone is the lock */
+	}
+	free(rec);
+}
+
+int state_bottle_lock(const char *dir, const char *name, const char *what,
+		      struct state_lock **out, char **cause)
+{
+	char *bdir, *path, *rec;
+	int fd, rc;
+
+	*out = NULL;
+	bdir = state_make_bottle_dir(dir, name, cause);
+	if (bdir == NULL)
+		return -1;
+	path = xasprintf("%s/lock", bdir);
+	free(bdir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		util_fail(cause, "state: %s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	do
+		rc = flock(fd, LOCK_EX | LOCK_NB);
+	while (rc != 0 && errno == EINTR);
+	if (rc != 0) {
+		if (errno == EWOULDBLOCK)
+			state_busy(fd, name, cause);
+		else
+			util_fail(cause, "state: %s: %s", path,
+				  strerror(errno));
+		close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+	rec = xstrdup(what != NULL ? what : "");
+	state_flatten(rec);
+	state_lock_record(fd, rec);
+	free(rec);
+	*out = xmalloc(sizeof **out);
+	(*out)->fd = fd;
+	return 0;
+}
+
+void state_bottle_unlock(struct state_lock *l)
+{
+	if (l == NULL)
+		return;
+	if (ftruncate(l->fd, 0) != 0) {
+		/* Stale "PID WHAT" text is harmless: the flock is the lock. */
+	}
+	close(l->fd);
+	free(l);
+}
+
+/* ------------------------------------------------------------------ */
+/* events.log */
+
+/* Open DIR/NAME/events.log for appending, rotating it first when full. */
+static int state_events_open(const char *path)
+{
+	struct stat st;
+	char *old;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size < STATE_EVENTS_MAX)
+		return fd;
+	close(fd);
+	old = xasprintf("%s.1", path);
+	if (rename(path, old) != 0 && errno != ENOENT) {
+		free(old);
+		return -1;
+	}
+	free(old);
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+}
+
+/* "ISO8601 MESSAGE\n" with MESSAGE on one line. Caller frees. */
+static char *state_event_line(const char *msg)
+{
+	struct buf b = BUF_INIT;
+	char when[32];
+	size_t len = strlen(msg);
+	int cut = len > STATE_EVENT_MSG_MAX;
+
+	util_iso8601(util_wall_ms(), when, sizeof when);
+	buf_adds(&b, when);
+	buf_addc(&b, ' ');
+	buf_add(&b, msg, cut ? STATE_EVENT_MSG_MAX : len);
+	state_flatten(b.data);
+	while (b.len > 0 && b.data[b.len - 1] == ' ')
+		b.data[--b.len] = '\0';
+	if (cut)
+		buf_adds(&b, " [cut]");
+	buf_addc(&b, '\n');
+	return buf_detach(&b);
+}
+
+int state_event(const char *dir, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg, *line, *bdir, *path;
+	ssize_t n;
+	int fd;
+
+	bdir = state_make_bottle_dir(dir, name, NULL);
+	if (bdir == NULL)
+		return -1;
+	path = xasprintf("%s/events.log", bdir);
+	free(bdir);
+	fd = state_events_open(path);
+	free(path);
+	if (fd < 0)
+		return -1;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	line = state_event_line(msg);
+	free(msg);
+	do
+		n = write(fd, line, strlen(line));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n < 0 || (size_t)n != strlen(line)) {
+		free(line);
+		return -1;
+	}
+	free(line);
+	return 0;
+}

@@ -1,0 +1,115 @@
+# tests/lib-bottle.sh: a private bottle world for one integration test
+# (sourced after tests/lib.sh, never run).
+#
+#   t_world POOL_OCTET NAME...
+#       needs root and docker; builds the demo images; makes a private
+#       state dir, simulator home and config with bottles NAME... on the
+#       simulator, subnet pool 10.213.POOL_OCTET.0/24 (each test its own
+#       octet, so that leftovers of one test never collide with another);
+#       registers cleanup of every docker object, simulator machine and
+#       netfilter rule of those bottles; records a snapshot to compare.
+#   bottle ARGS...      runs $BOTTLE -c $CFG ARGS...
+#   brun ARGS...        runs bottle, sets RC, OUT, ERR
+#   t_world_clean_check
+#       asserts docker containers, networks and iptables rules are as
+#       before the test (call at the end, after `bottle rm`).
+#   t_config_json JSON  replaces the config with JSON (bottles in it must be
+#       among t_world's NAMEs for cleanup)
+
+BOTTLE=${BOTTLE:-$T_ROOT/build/asan/bottle}
+SMOLVM_SIM=$T_ROOT/assets/demo/smolvm
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export BOTTLE_QUIET_PROGRESS=0
+
+t_world() {
+	local octet=$1 n
+	shift
+	t_need_root
+	if ! docker info >/dev/null 2>&1; then
+		t_fail "docker engine answers (run make test, which starts dockerd)"
+		exit 1
+	fi
+	if ! "$T_ROOT/assets/demo/bundle/build.sh" >/dev/null 2>&1; then
+		t_fail "demo images build"
+		exit 1
+	fi
+	t_tmpdir W
+	export BOTTLE_STATE_DIR=$W/state
+	export SMOLVM_SIM_HOME=$W/sim
+	export XDG_CONFIG_HOME=$W/config
+	CFG=$W/bottles.json
+	POOL=10.213.$octet.0/24
+	WORLD_NAMES=("$@")
+	WORLD_BEFORE=$(t_snapshot)
+	t_defer "'$SMOLVM_SIM' _sim-reap"
+	for n in "$@"; do
+		t_defer "docker rm -f bottle-$n-bundle; docker network rm bottle-$n"
+	done
+	t_world_config "$@"
+}
+
+# t_world_config NAME...: the demo-like config for these bottles.
+t_world_config() {
+	local n first=1
+	{
+		cat <<EOF
+{
+  "defaults": {
+    "vmm": "sim",
+    "subnet_pool": "$POOL",
+    "subnet_prefix": 28,
+    "probe_interval_s": 3600,
+    "vm": {
+      "image": "bottle-demo-vm:latest",
+      "cmd": ["/bin/sh", "-c", "echo agent ready; while :; do sleep 3600; done"],
+      "cpus": 1, "memory": 256
+    },
+    "bundle": {"image": "bottle-demo-bundle:latest"},
+    "probes": {"resolver": null, "timeout_s": 5}
+  },
+  "bottles": {
+EOF
+		for n in "$@"; do
+			[ $first = 1 ] || echo ","
+			first=0
+			printf '    "%s": {}' "$n"
+		done
+		printf '\n  }\n}\n'
+	} >"$CFG"
+}
+
+t_config_json() {
+	printf '%s\n' "$1" >"$CFG"
+}
+
+bottle() {
+	"$BOTTLE" -c "$CFG" "$@"
+}
+
+brun() {
+	"$BOTTLE" -c "$CFG" "$@" >"$W/out" 2>"$W/err" </dev/null
+	RC=$?
+	OUT=$(cat "$W/out")
+	ERR=$(cat "$W/err")
+}
+
+# t_world_clean_check: nothing of the test is left (after rm).
+t_world_clean_check() {
+	local after
+	after=$(t_snapshot)
+	if [ "$after" == "$WORLD_BEFORE" ]; then
+		t_ok "no container, network or netfilter rule left behind"
+	else
+		t_fail "no container, network or netfilter rule left behind"
+		diff <(echo "$WORLD_BEFORE") <(echo "$after") | sed 's/^/# /' | head -20
+	fi
+	local m
+	m=$("$SMOLVM_SIM" machine ls --json 2>/dev/null)
+	t_eq "no simulator machine left behind" "[]" "$m"
+}
+
+# jq-free JSON field reads through python3: jget 'EXPR' <<< "$JSON"
+# EXPR is python over `d`, e.g. jget 'd["bottles"][0]["status"]'
+jget() {
+	python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.argv[1]); print(v if not isinstance(v,(dict,list,bool)) and v is not None else json.dumps(v))' "$1"
+}

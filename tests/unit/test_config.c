@@ -1,0 +1,791 @@
+/* test_config.c: bottles.json validation, messages and merge semantics. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/* Images every valid bottle needs, set once in defaults. */
+#define IMAGES                                                                 \
+	"\"defaults\": {\"vm\": {\"image\": \"vm:1\"}, \"bundle\": "           \
+	"{\"image\": \"bundle:1\"}}"
+
+/* parse_ok: json must parse with no origin; caller config_free()s. */
+static struct config *parse_ok(const char *json)
+{
+	struct config *c = NULL;
+	char *cause = NULL;
+
+	if (config_parse(json, strlen(json), NULL, &c, &cause) != 0) {
+		print_error("unexpected error: %s\n", cause);
+		free(cause);
+		fail();
+	}
+	assert_non_null(c);
+	return c;
+}
+
+/* expect_error: json (len bytes) must fail with exactly want. */
+static void expect_error(const char *json, size_t len, const char *origin,
+			 const char *want)
+{
+	struct config *c = (struct config *)&c;
+	char *cause = NULL;
+
+	assert_int_equal(config_parse(json, len, origin, &c, &cause), -1);
+	assert_null(c);
+	assert_non_null(cause);
+	assert_string_equal(cause, want);
+	free(cause);
+}
+
+/* ---- malformed configurations: one test per case ----------------------- */
+
+struct bad_case {
+	const char *name; /* test name: what is refused */
+	const char *json;
+	size_t len; /* 0: strlen(json) */
+	const char *want;
+};
+
+static const struct bad_case bad_cases[] = {
+    {"rejects cpus given as a string",
+     "{\"bottles\": {\"web\": {\"vm\": {\"cpus\": \"2\"}}}}", 0,
+     "config: bottles.web.vm.cpus: expected an integer from 1 to 64, got "
+     "\"2\""},
+    {"rejects cpus above 64", "{\"defaults\": {\"vm\": {\"cpus\": 65}}}", 0,
+     "config: defaults.vm.cpus: expected an integer from 1 to 64, got 65"},
+    {"rejects a fractional cpus", "{\"defaults\": {\"vm\": {\"cpus\": 2.5}}}",
+     0, "config: defaults.vm.cpus: expected an integer from 1 to 64, got 2.5"},
+    {"rejects a huge number without overflowing",
+     "{\"defaults\": {\"vm\": {\"memory\": 1e300}}}", 0,
+     "config: defaults.vm.memory: expected an integer from 64 to 1048576, "
+     "got 1e+300"},
+    {"rejects memory below 64 MiB",
+     "{\"defaults\": {\"vm\": {\"memory\": 32}}}", 0,
+     "config: defaults.vm.memory: expected an integer from 64 to 1048576, "
+     "got 32"},
+    {"suggests the closest key for a misspelt one",
+     "{\"bottles\": {\"web\": {\"vm\": {\"cpu\": 2}}}}", 0,
+     "config: bottles.web.vm.cpu: unknown key (did you mean \"cpus\"?)"},
+    {"suggests a key for a transposition",
+     "{\"defaults\": {\"bundle\": {\"porxy\": \"pipelock\"}}}", 0,
+     "config: defaults.bundle.porxy: unknown key (did you mean \"proxy\"?)"},
+    {"lists the valid keys when nothing is close",
+     "{\"defaults\": {\"vm\": {\"gpu_count\": 1}}}", 0,
+     "config: defaults.vm.gpu_count: unknown key (expected one of: image, "
+     "entrypoint, cmd, env, workdir, cpus, memory, volumes)"},
+    {"rejects an unknown top-level key", "{\"bottle\": {}}", 0,
+     "config: bottle: unknown key (did you mean \"bottles\"?)"},
+    {"quotes a key that is not a plain word in the path", "{\"my app\": {}}", 0,
+     "config: [\"my app\"]: unknown key (expected one of: defaults, "
+     "bottles)"},
+    {"rejects an upper-case bottle name", "{\"bottles\": {\"Web\": {}}}", 0,
+     "config: bottles.Web: invalid bottle name (lower-case letters, digits "
+     "and single dashes, 1-32 characters, starting and ending with a letter "
+     "or digit)"},
+    {"rejects a bottle name with a double dash",
+     "{\"bottles\": {\"a--b\": {}}}", 0,
+     "config: bottles.a--b: invalid bottle name (lower-case letters, digits "
+     "and single dashes, 1-32 characters, starting and ending with a letter "
+     "or digit)"},
+    {"rejects a duplicate key", "{\"bottles\": {\"a\": {}, \"a\": {}}}", 0,
+     "config: bottles.a: duplicate key"},
+    {"gives line and column of a missing comma",
+     "{\n  \"defaults\": {\n    \"vmm\": \"sim\"\n    \"log_lines\": 100\n"
+     "  }\n}\n",
+     0,
+     "config: line 4, column 5: invalid JSON near \"\\\"log_lines\\\": 100\""},
+    {"gives the position of trailing garbage", "{}\n  x", 0,
+     "config: line 2, column 3: invalid JSON near \"x\""},
+    {"reports a truncated document", "{\"bottles\": {", 0,
+     "config: line 1, column 14: invalid JSON: unexpected end of input"},
+    {"reports an unterminated block comment where it starts",
+     "{} /* note\n   still open", 0,
+     "config: line 1, column 4: unterminated comment"},
+    {"rejects a raw NUL byte with its position", "{\"a\":\n \0}", 9,
+     "config: line 2, column 2: NUL byte in the input"},
+    {"rejects an escaped NUL in a string",
+     "{\"defaults\": {\"vm\": {\"env\": {\"A\": \"x\\u0000y\"}}}}", 0,
+     "config: line 1, column 37: \"\\u0000\" in a string is not allowed "
+     "(strings cannot contain NUL)"},
+    {"rejects an empty file", " \n\t", 0,
+     "config: top level: empty (expected a JSON object)"},
+    {"rejects a top level that is not an object", "[1, 2]", 0,
+     "config: top level: expected an object, got an array"},
+    {"rejects bottles given as null", "{\"bottles\": null}", 0,
+     "config: bottles: expected an object, got null"},
+    {"rejects an unknown vmm", "{\"defaults\": {\"vmm\": \"qemu\"}}", 0,
+     "config: defaults.vmm: expected one of \"auto\", \"smolvm\", \"sim\", "
+     "got \"qemu\""},
+    {"rejects on_unsafe given as a boolean",
+     "{\"defaults\": {\"on_unsafe\": true}}", 0,
+     "config: defaults.on_unsafe: expected one of \"report\", \"stop\", got "
+     "true"},
+    {"rejects agent_reachable given as a string",
+     "{\"defaults\": {\"bundle\": {\"services\": {\"egress\": "
+     "{\"agent_reachable\": \"false\"}}}}}",
+     0,
+     "config: defaults.bundle.services.egress.agent_reachable: expected "
+     "true or false, got \"false\""},
+    {"rejects port 0",
+     "{\"defaults\": {\"bundle\": {\"services\": {\"pipelock\": {\"port\": "
+     "0}}}}}",
+     0,
+     "config: defaults.bundle.services.pipelock.port: expected an integer "
+     "from 1 to 65535, got 0"},
+    {"rejects two services on one port",
+     "{\"defaults\": {\"bundle\": {\"services\": {\"supervise\": "
+     "{\"port\": 8888}}}}}",
+     0,
+     "config: defaults.bundle.services.supervise.port: 8888 is already used "
+     "by the service \"pipelock\""},
+    {"rejects a bind that is not an IPv4 literal",
+     "{\"defaults\": {\"bundle\": {\"services\": {\"pipelock\": {\"bind\": "
+     "\"localhost\"}}}}}",
+     0,
+     "config: defaults.bundle.services.pipelock.bind: expected an IPv4 "
+     "address such as \"127.0.0.1\", got \"localhost\""},
+    {"refuses a hidden service that binds every address",
+     "{" IMAGES
+     ", \"bottles\": {\"web\": {\"bundle\": {\"services\": {\"egress\": "
+     "{\"bind\": \"0.0.0.0\"}}}}}}",
+     0,
+     "config: bottles.web.bundle.services.egress.bind: \"0.0.0.0\" is not a "
+     "loopback address, but the service has agent_reachable false: the VM "
+     "can reach every port on the bundle's IP, so a service hidden from the "
+     "agent must bind 127.0.0.0/8 (e.g. \"127.0.0.1\")"},
+    {"refuses an agent-reachable service on loopback",
+     "{\"defaults\": {\"bundle\": {\"services\": {\"git-gate\": {\"bind\": "
+     "\"127.0.0.1\"}}}}}",
+     0,
+     "config: defaults.bundle.services.git-gate.bind: \"127.0.0.1\" is a "
+     "loopback address, but the service has agent_reachable true: the VM "
+     "could not reach it (bind \"0.0.0.0\")"},
+    {"refuses a proxy that names no service",
+     "{\"defaults\": {\"bundle\": {\"proxy\": \"squid\"}}}", 0,
+     "config: defaults.bundle.proxy: no service named \"squid\" (services: "
+     "egress, git-gate, pipelock, supervise)"},
+    {"refuses a proxy the agent cannot reach",
+     "{\"defaults\": {\"bundle\": {\"proxy\": \"egress\"}}}", 0,
+     "config: defaults.bundle.proxy: the service \"egress\" has "
+     "agent_reachable false: the agent could not use it as its proxy"},
+    {"refuses removing the proxy's service",
+     "{" IMAGES ", \"bottles\": {\"web\": {\"bundle\": {\"services\": "
+     "{\"pipelock\": null}}}}}",
+     0,
+     "config: bottles.web.bundle.proxy: no service named \"pipelock\" "
+     "(services: egress, git-gate, supervise)"},
+    {"rejects a health path without a leading slash",
+     "{\"defaults\": {\"bundle\": {\"services\": {\"pipelock\": {\"health\": "
+     "\"health\"}}}}}",
+     0,
+     "config: defaults.bundle.services.pipelock.health: expected null or an "
+     "HTTP path starting with \"/\" (no spaces or control characters), got "
+     "\"health\""},
+    {"rejects an invalid service name",
+     "{\"defaults\": {\"bundle\": {\"services\": {\"Pipe_lock\": {}}}}}", 0,
+     "config: defaults.bundle.services.Pipe_lock: invalid service name (a "
+     "lower-case letter, then lower-case letters, digits or dashes, 1-31 "
+     "characters)"},
+    {"suggests the service a new incomplete one was meant to be",
+     "{" IMAGES ", \"bottles\": {\"web\": {\"bundle\": {\"services\": "
+     "{\"pipelok\": {\"port\": 8889}}}}}}",
+     0,
+     "config: bottles.web.bundle.services.pipelok: missing \"bind\" (a "
+     "service needs port, bind and agent_reachable; did you mean the service "
+     "\"pipelock\"?)"},
+    {"requires port on a new service",
+     "{\"defaults\": {\"bundle\": {\"services\": {\"metrics\": {\"bind\": "
+     "\"127.0.0.1\", \"agent_reachable\": false}}}}}",
+     0,
+     "config: defaults.bundle.services.metrics: missing \"port\" (a service "
+     "needs port, bind and agent_reachable)"},
+    {"rejects a service that is neither an object nor null",
+     "{\"defaults\": {\"bundle\": {\"services\": {\"egress\": 1}}}}", 0,
+     "config: defaults.bundle.services.egress: expected an object or null, "
+     "got 1"},
+    {"rejects subnet_pool with host bits set",
+     "{\"defaults\": {\"subnet_pool\": \"10.213.0.1/16\"}}", 0,
+     "config: defaults.subnet_pool: \"10.213.0.1/16\" has host bits set (did "
+     "you mean \"10.213.0.0/16\"?)"},
+    {"rejects subnet_pool with a prefix out of range",
+     "{\"defaults\": {\"subnet_pool\": \"10.0.0.0/30\"}}", 0,
+     "config: defaults.subnet_pool: expected an IPv4 network such as "
+     "\"10.213.0.0/16\" (prefix from 8 to 28), got \"10.0.0.0/30\""},
+    {"rejects subnets larger than the pool",
+     "{\"defaults\": {\"subnet_pool\": \"10.213.0.0/24\", "
+     "\"subnet_prefix\": 20}}",
+     0,
+     "config: defaults.subnet_prefix: /20 subnets do not fit in the pool "
+     "10.213.0.0/24 (expected a prefix from 24 to 29)"},
+    {"rejects subnet_prefix out of range",
+     "{\"defaults\": {\"subnet_prefix\": 30}}", 0,
+     "config: defaults.subnet_prefix: expected an integer from 16 to 29, got "
+     "30"},
+    {"rejects an image with a space",
+     "{\"defaults\": {\"vm\": {\"image\": \"my image\"}}}", 0,
+     "config: defaults.vm.image: expected an image reference (non-empty, no "
+     "spaces or control characters), got \"my image\""},
+    {"rejects an empty image and escapes control characters",
+     "{\"defaults\": {\"bundle\": {\"image\": \"a\\u001b[2J\"}}}", 0,
+     "config: defaults.bundle.image: expected an image reference (non-empty, "
+     "no spaces or control characters), got \"a\\x1b[2J\""},
+    {"rejects a bottle without a VM image",
+     "{\"bottles\": {\"web\": {\"bundle\": {\"image\": \"b:1\"}}}}", 0,
+     "config: bottles.web.vm.image: required (set it in bottles.web.vm or in "
+     "defaults.vm)"},
+    {"rejects a bottle without a bundle image",
+     "{\"bottles\": {\"web\": {\"vm\": {\"image\": \"v:1\"}}}}", 0,
+     "config: bottles.web.bundle.image: required (set it in bottles.web.bundle "
+     "or in defaults.bundle)"},
+    {"rejects an environment variable bottle sets itself",
+     "{\"defaults\": {\"vm\": {\"env\": {\"https_proxy\": \"x\"}}}}", 0,
+     "config: defaults.vm.env.https_proxy: reserved: bottle sets HTTP_PROXY, "
+     "HTTPS_PROXY and NO_PROXY (and their lower-case forms) itself"},
+    {"rejects an environment variable name starting with a digit",
+     "{\"defaults\": {\"vm\": {\"env\": {\"1X\": \"x\"}}}}", 0,
+     "config: defaults.vm.env.1X: invalid environment variable name "
+     "(letters, digits and underscores, not starting with a digit)"},
+    {"rejects an environment value that is a number",
+     "{\"defaults\": {\"vm\": {\"env\": {\"N\": 1}}}}", 0,
+     "config: defaults.vm.env.N: expected a string or null, got 1"},
+    {"rejects a relative workdir",
+     "{\"defaults\": {\"vm\": {\"workdir\": \"src\"}}}", 0,
+     "config: defaults.vm.workdir: expected an absolute path (starting with "
+     "\"/\", no control characters), got \"src\""},
+    {"rejects a command with a non-string element",
+     "{\"defaults\": {\"vm\": {\"cmd\": [\"sleep\", 10]}}}", 0,
+     "config: defaults.vm.cmd[1]: expected a string, got 10"},
+    {"rejects an entrypoint given as a string",
+     "{\"defaults\": {\"vm\": {\"entrypoint\": \"/bin/sh\"}}}", 0,
+     "config: defaults.vm.entrypoint: expected an array of strings, got "
+     "\"/bin/sh\""},
+    {"rejects a volume without a guest path",
+     "{\"defaults\": {\"vm\": {\"volumes\": [\"/src\"]}}}", 0,
+     "config: defaults.vm.volumes[0]: expected \"/host/path:/guest/path\" or "
+     "\"/host/path:/guest/path:ro\", got \"/src\""},
+    {"rejects a volume with a relative host path",
+     "{\"defaults\": {\"vm\": {\"volumes\": [\"src:/src\"]}}}", 0,
+     "config: defaults.vm.volumes[0]: host path \"src\" is not absolute"},
+    {"rejects a volume with a dot-dot component",
+     "{\"defaults\": {\"vm\": {\"volumes\": [\"/a:/b/../etc\"]}}}", 0,
+     "config: defaults.vm.volumes[0]: guest path \"/b/../etc\" has a \"..\" "
+     "component"},
+    {"rejects a volume mounted on the guest root",
+     "{\"defaults\": {\"vm\": {\"volumes\": [\"/a:/\"]}}}", 0,
+     "config: defaults.vm.volumes[0]: the guest path cannot be \"/\" (mount "
+     "below it)"},
+    {"rejects a volume option other than ro",
+     "{\"defaults\": {\"vm\": {\"volumes\": [\"/a:/b:rw\"]}}}", 0,
+     "config: defaults.vm.volumes[0]: unknown volume option \"rw\" (the only "
+     "option is \"ro\")"},
+    {"rejects two volumes on one guest path",
+     "{\"defaults\": {\"vm\": {\"volumes\": [\"/a:/w\", \"/b:/w:ro\"]}}}", 0,
+     "config: defaults.vm.volumes[1]: the guest path \"/w\" is already used "
+     "by vm.volumes[0]"},
+    {"rejects a resolver that is a host name",
+     "{\"defaults\": {\"probes\": {\"resolver\": \"dns.google\"}}}", 0,
+     "config: defaults.probes.resolver: expected an IPv4 address such as "
+     "\"127.0.0.1\", got \"dns.google\""},
+    {"rejects a probe timeout of zero",
+     "{\"defaults\": {\"probes\": {\"timeout_s\": 0}}}", 0,
+     "config: defaults.probes.timeout_s: expected an integer from 1 to 60, "
+     "got 0"},
+    {"rejects log_lines below 100", "{\"defaults\": {\"log_lines\": 50}}", 0,
+     "config: defaults.log_lines: expected an integer from 100 to 1000000, "
+     "got 50"},
+    {"rejects probe_interval_s below 5",
+     "{\"defaults\": {\"probe_interval_s\": 1}}", 0,
+     "config: defaults.probe_interval_s: expected an integer from 5 to "
+     "86400, got 1"},
+    {"rejects health_interval_s above an hour",
+     "{\"defaults\": {\"health_interval_s\": 4000}}", 0,
+     "config: defaults.health_interval_s: expected an integer from 1 to "
+     "3600, got 4000"},
+    {"rejects null where a value is required",
+     "{\"defaults\": {\"vm\": {\"image\": null}}}", 0,
+     "config: defaults.vm.image: expected a string, got null"},
+};
+
+static void test_bad_case(void **state)
+{
+	const struct bad_case *bc = *state;
+	size_t len = bc->len != 0 ? bc->len : strlen(bc->json);
+
+	expect_error(bc->json, len, NULL, bc->want);
+}
+
+static void test_messages_name_the_origin(void **state)
+{
+	static const char json[] = "{\"defaults\": {\"vm\": {\"cpus\": 0}}}";
+
+	expect_error(json, strlen(json), "/etc/bottles.json",
+		     "config: /etc/bottles.json: defaults.vm.cpus: expected an "
+		     "integer from 1 to 64, got 0");
+	expect_error("{", 1, "/etc/bottles.json",
+		     "config: /etc/bottles.json: line 1, column 2: invalid "
+		     "JSON: unexpected end of input");
+}
+
+/* ---- valid configurations ---------------------------------------------- */
+
+static void test_empty_object_has_no_bottles(void **state)
+{
+	struct config *c = parse_ok("{}");
+
+	assert_int_equal(c->n_bottles, 0);
+	assert_null(c->bottles);
+	assert_int_equal(c->warnings.n, 0);
+	assert_null(c->path);
+	config_free(c);
+	c = parse_ok("{\"bottles\": {}}");
+	assert_int_equal(c->n_bottles, 0);
+	config_free(c);
+}
+
+static void test_builtin_defaults_fill_every_field(void **state)
+{
+	struct config *c = parse_ok("{" IMAGES ", \"bottles\": {\"web\": {}}}");
+	const struct config_bottle *b = config_find(c, "web");
+	const struct config_service *s;
+
+	assert_non_null(b);
+	assert_string_equal(b->name, "web");
+	assert_string_equal(b->vm.image, "vm:1");
+	assert_string_equal(b->bundle.image, "bundle:1");
+	assert_int_equal(b->vm.cpus, 2);
+	assert_int_equal(b->vm.memory_mib, 2048);
+	assert_int_equal(b->vm.entrypoint.n, 0);
+	assert_int_equal(b->vm.cmd.n, 0);
+	assert_int_equal(b->vm.env.n, 0);
+	assert_int_equal(b->vm.volumes.n, 0);
+	assert_null(b->vm.workdir);
+	assert_string_equal(b->bundle.proxy, "pipelock");
+	assert_string_equal(b->subnet_pool, "10.213.0.0/16");
+	assert_int_equal(b->subnet_prefix, 28);
+	assert_int_equal(b->probe_interval_s, 60);
+	assert_int_equal(b->health_interval_s, 10);
+	assert_int_equal(b->probe_timeout_s, 5);
+	assert_string_equal(b->resolver, "1.1.1.1");
+	assert_int_equal(b->vmm, CONFIG_VMM_AUTO);
+	assert_int_equal(b->on_unsafe, CONFIG_ON_UNSAFE_REPORT);
+	assert_int_equal(b->log_lines, 10000);
+
+	/* the standard four, sorted by name */
+	assert_int_equal(b->bundle.n_services, 4);
+	assert_string_equal(b->bundle.services[0].name, "egress");
+	assert_string_equal(b->bundle.services[1].name, "git-gate");
+	assert_string_equal(b->bundle.services[2].name, "pipelock");
+	assert_string_equal(b->bundle.services[3].name, "supervise");
+	s = config_service_find(b, "egress");
+	assert_non_null(s);
+	assert_int_equal(s->port, 9099);
+	assert_string_equal(s->bind, "127.0.0.1");
+	assert_int_equal(s->agent_reachable, 0);
+	assert_null(s->health);
+	s = config_service_find(b, "pipelock");
+	assert_int_equal(s->port, 8888);
+	assert_string_equal(s->bind, "0.0.0.0");
+	assert_int_equal(s->agent_reachable, 1);
+	assert_string_equal(s->health, "/health");
+	assert_int_equal(config_service_find(b, "git-gate")->port, 9418);
+	assert_int_equal(config_service_find(b, "supervise")->port, 7070);
+	assert_null(config_service_find(b, "squid"));
+	config_free(c);
+}
+
+static void test_bottle_overrides_only_what_it_names(void **state)
+{
+	struct config *c = parse_ok(
+	    "{\"defaults\": {\"vm\": {\"image\": \"vm:1\", \"cpus\": 4, "
+	    "\"memory\": 4096}, \"bundle\": {\"image\": \"bundle:1\"}, "
+	    "\"vmm\": \"sim\"},"
+	    " \"bottles\": {\"web\": {\"vm\": {\"cpus\": 8}, \"on_unsafe\": "
+	    "\"stop\"}, \"db\": {}}}");
+	const struct config_bottle *web = config_find(c, "web");
+	const struct config_bottle *db = config_find(c, "db");
+
+	assert_int_equal(web->vm.cpus, 8);
+	assert_int_equal(web->vm.memory_mib, 4096);
+	assert_string_equal(web->vm.image, "vm:1");
+	assert_int_equal(web->vmm, CONFIG_VMM_SIM);
+	assert_int_equal(web->on_unsafe, CONFIG_ON_UNSAFE_STOP);
+	assert_int_equal(db->vm.cpus, 4);
+	assert_int_equal(db->on_unsafe, CONFIG_ON_UNSAFE_REPORT);
+	config_free(c);
+}
+
+static void test_bottles_keep_file_order(void **state)
+{
+	struct config *c = parse_ok(
+	    "{" IMAGES ", \"bottles\": {\"zeta\": {}, \"alpha\": {}, \"m-2\": "
+	    "{}}}");
+
+	assert_int_equal(c->n_bottles, 3);
+	assert_string_equal(c->bottles[0].name, "zeta");
+	assert_string_equal(c->bottles[1].name, "alpha");
+	assert_string_equal(c->bottles[2].name, "m-2");
+	assert_ptr_equal(config_find(c, "alpha"), &c->bottles[1]);
+	assert_null(config_find(c, "beta"));
+	assert_null(config_find(c, NULL));
+	config_free(c);
+}
+
+static void test_env_merges_per_key_and_null_removes(void **state)
+{
+	struct config *c = parse_ok(
+	    "{\"defaults\": {\"vm\": {\"image\": \"v\", \"env\": {\"LANG\": "
+	    "\"C\", \"TERM\": \"xterm\", \"A0\": \"x\"}}, \"bundle\": "
+	    "{\"image\": \"b\"}},"
+	    " \"bottles\": {\"web\": {\"vm\": {\"env\": {\"TERM\": null, "
+	    "\"A\": \"http://x/y\", \"LANG\": \"C.UTF-8\"}}}}}");
+	const struct config_bottle *b = config_find(c, "web");
+
+	/* sorted by key: "A" before "A0" although '=' > '0' */
+	assert_int_equal(b->vm.env.n, 3);
+	assert_string_equal(b->vm.env.v[0], "A=http://x/y");
+	assert_string_equal(b->vm.env.v[1], "A0=x");
+	assert_string_equal(b->vm.env.v[2], "LANG=C.UTF-8");
+	assert_null(b->vm.env.v[3]);
+	config_free(c);
+}
+
+static void test_arrays_replace_instead_of_merging(void **state)
+{
+	struct config *c = parse_ok(
+	    "{\"defaults\": {\"vm\": {\"image\": \"v\", \"cmd\": [\"a\", "
+	    "\"b\", "
+	    "\"c\"], \"volumes\": [\"/h:/g\", \"/h2:/g2:ro\"]}, \"bundle\": "
+	    "{\"image\": \"b\"}},"
+	    " \"bottles\": {\"web\": {\"vm\": {\"cmd\": [\"z\"], \"volumes\": "
+	    "[]}}, \"db\": {}}}");
+	const struct config_bottle *web = config_find(c, "web");
+	const struct config_bottle *db = config_find(c, "db");
+
+	assert_int_equal(web->vm.cmd.n, 1);
+	assert_string_equal(web->vm.cmd.v[0], "z");
+	assert_int_equal(web->vm.volumes.n, 0);
+	assert_int_equal(db->vm.cmd.n, 3);
+	assert_string_equal(db->vm.cmd.v[2], "c");
+	assert_int_equal(db->vm.volumes.n, 2);
+	assert_string_equal(db->vm.volumes.v[1], "/h2:/g2:ro");
+	config_free(c);
+}
+
+static void test_services_merge_per_field_and_null_removes(void **state)
+{
+	struct config *c = parse_ok(
+	    "{" IMAGES ", \"bottles\": {\"web\": {\"bundle\": {\"services\": {"
+	    "\"supervise\": null,"
+	    " \"git-gate\": {\"port\": 9419, \"health\": null},"
+	    " \"metrics\": {\"port\": 9100, \"bind\": \"127.0.0.2\", "
+	    "\"agent_reachable\": false, \"health\": \"/metrics\"}}}}}}");
+	const struct config_bottle *b = config_find(c, "web");
+	const struct config_service *s;
+
+	assert_int_equal(b->bundle.n_services, 4);
+	assert_null(config_service_find(b, "supervise"));
+	s = config_service_find(b, "git-gate");
+	assert_int_equal(s->port, 9419);
+	assert_string_equal(s->bind, "0.0.0.0");
+	assert_int_equal(s->agent_reachable, 1);
+	assert_null(s->health);
+	s = config_service_find(b, "metrics");
+	assert_non_null(s);
+	assert_string_equal(s->bind, "127.0.0.2");
+	assert_string_equal(s->health, "/metrics");
+	assert_string_equal(b->bundle.services[2].name, "metrics");
+	config_free(c);
+}
+
+static void test_null_turns_off_the_resolver_and_workdir(void **state)
+{
+	struct config *c = parse_ok(
+	    "{\"defaults\": {\"vm\": {\"image\": \"v\", \"workdir\": \"/w\"}, "
+	    "\"bundle\": {\"image\": \"b\"}, \"probes\": {\"resolver\": "
+	    "\"127.0.0.53\", \"timeout_s\": 9}},"
+	    " \"bottles\": {\"a\": {}, \"b\": {\"vm\": {\"workdir\": null}, "
+	    "\"probes\": {\"resolver\": null}}}}");
+
+	assert_string_equal(config_find(c, "a")->resolver, "127.0.0.53");
+	assert_string_equal(config_find(c, "a")->vm.workdir, "/w");
+	assert_null(config_find(c, "b")->resolver);
+	assert_null(config_find(c, "b")->vm.workdir);
+	assert_int_equal(config_find(c, "b")->probe_timeout_s, 9);
+	config_free(c);
+}
+
+static void test_comments_are_accepted(void **state)
+{
+	struct config *c = parse_ok("// the fleet\n"
+				    "{ /* defaults first */ " IMAGES ",\n"
+				    "  \"bottles\": { // one bottle\n"
+				    "    \"web\": {\"vm\": {\"env\": {\"URL\": "
+				    "\"http://a/*b*/c//d\"}}}\n"
+				    "  } /* trailing\n block */\n}\n// end");
+	const struct config_bottle *b = config_find(c, "web");
+
+	/* comment markers inside strings are text, not comments */
+	assert_string_equal(b->vm.env.v[0], "URL=http://a/*b*/c//d");
+	config_free(c);
+}
+
+static void test_error_positions_count_through_comments(void **state)
+{
+	static const char blanked[] =
+	    "{\n/* one\n two */ \"vmm\": \"sim\" \"log_lines\": 1}";
+	static const char utf8[] = "{\"a\": \"\xc3\xa9\" x}";
+
+	/* the comment is blanked in place: line 3, column 22 stays true */
+	expect_error(blanked, strlen(blanked), NULL,
+		     "config: line 3, column 22: invalid JSON near "
+		     "\"\\\"log_lines\\\": 1}\"");
+	/* columns count characters: the two bytes of U+00E9 are one */
+	expect_error(utf8, strlen(utf8), NULL,
+		     "config: line 1, column 11: invalid JSON near \"x}\"");
+}
+
+static void test_valid_limits_are_accepted(void **state)
+{
+	struct config *c = parse_ok(
+	    "{" IMAGES ", \"bottles\": {\"a\": {\"vm\": {\"cpus\": 64, "
+	    "\"memory\": 64, \"volumes\": [\"/srv/a b:/work\"]}, "
+	    "\"subnet_pool\": \"10.0.0.0/8\", \"subnet_prefix\": 16, "
+	    "\"log_lines\": 1000000, \"probe_interval_s\": 5, "
+	    "\"health_interval_s\": 3600, \"probes\": {\"timeout_s\": 60}}}}");
+	const struct config_bottle *b = config_find(c, "a");
+
+	assert_int_equal(b->vm.cpus, 64);
+	assert_int_equal(b->vm.memory_mib, 64);
+	assert_int_equal(b->subnet_prefix, 16);
+	assert_int_equal(b->log_lines, 1000000);
+	assert_string_equal(b->vm.volumes.v[0], "/srv/a b:/work");
+	config_free(c);
+}
+
+static void test_name_validity(void **state)
+{
+	static const struct {
+		const char *name;
+		int valid;
+	} names[] = {
+	    {"a", 1},
+	    {"0", 1},
+	    {"web", 1},
+	    {"demo-a", 1},
+	    {"a-b-c", 1},
+	    {"9lives", 1},
+	    {"abcdefghijklmnopqrstuvwxyz012345", 1},  /* 32 */
+	    {"abcdefghijklmnopqrstuvwxyz0123456", 0}, /* 33 */
+	    {"", 0},
+	    {"-a", 0},
+	    {"a-", 0},
+	    {"a--b", 0},
+	    {"Web", 0},
+	    {"a_b", 0},
+	    {"a.b", 0},
+	    {"a b", 0},
+	    {"\xc3\xa9", 0},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (config_name_valid(names[i].name) != names[i].valid)
+			fail_msg("config_name_valid(\"%s\") != %d",
+				 names[i].name, names[i].valid);
+	}
+}
+
+/* Without the knob the unsafe bind is refused (see bad_cases); with it,
+ * the config loads and says so loudly, once per bottle. */
+static void test_unsafe_bind_override_warns(void **state)
+{
+	static const char json[] =
+	    "{\"defaults\": {\"vm\": {\"image\": \"v\"}, \"bundle\": "
+	    "{\"image\": "
+	    "\"b\", \"services\": {\"egress\": {\"bind\": \"0.0.0.0\"}}}},"
+	    " \"bottles\": {\"web\": {}}}";
+	struct config *c = NULL;
+	char *cause = NULL;
+
+	setenv("BOTTLE_TEST_UNSAFE_BIND", "0", 1);
+	assert_int_equal(config_parse(json, strlen(json), "t.json", &c, &cause),
+			 -1);
+	assert_non_null(strstr(cause, "defaults.bundle.services.egress.bind"));
+	free(cause);
+
+	setenv("BOTTLE_TEST_UNSAFE_BIND", "1", 1);
+	assert_int_equal(config_parse(json, strlen(json), "t.json", &c, &cause),
+			 0);
+	unsetenv("BOTTLE_TEST_UNSAFE_BIND");
+	assert_int_equal(c->n_bottles, 1);
+	assert_string_equal(config_service_find(&c->bottles[0], "egress")->bind,
+			    "0.0.0.0");
+	assert_int_equal(c->warnings.n, 1);
+	assert_string_equal(
+	    c->warnings.v[0],
+	    "config: t.json: bottles.web.bundle.services.egress.bind: UNSAFE: "
+	    "\"0.0.0.0\" accepted for a service with agent_reachable false "
+	    "only "
+	    "because BOTTLE_TEST_UNSAFE_BIND=1 (a test-only override): the "
+	    "agent CAN reach this service");
+	assert_string_equal(c->path, "t.json");
+	config_free(c);
+}
+
+static void test_cause_may_be_null(void **state)
+{
+	struct config *c = NULL;
+
+	assert_int_equal(config_parse("{", 1, NULL, &c, NULL), -1);
+	assert_null(c);
+}
+
+static void test_load_reads_a_file_and_names_it(void **state)
+{
+	char path[] = "/tmp/test_config_XXXXXX";
+	static const char bad[] = "{\"bottles\": {\"Web\": {}}}";
+	struct config *c = NULL;
+	char *cause = NULL;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, bad, sizeof bad - 1),
+			 (ssize_t)sizeof bad - 1);
+	close(fd);
+	assert_int_equal(config_load(path, &c, &cause), -1);
+	assert_null(c);
+	assert_non_null(strstr(cause, path));
+	assert_non_null(strstr(cause, ": bottles.Web: invalid bottle name"));
+	free(cause);
+	unlink(path);
+
+	assert_int_equal(config_load(path, &c, &cause), -1);
+	assert_non_null(strstr(cause, "config: /tmp/test_config_"));
+	assert_non_null(strstr(cause, "No such file"));
+	free(cause);
+}
+
+static void test_default_path_follows_xdg(void **state)
+{
+	char *saved_xdg = getenv("XDG_CONFIG_HOME") != NULL
+			      ? strdup(getenv("XDG_CONFIG_HOME"))
+			      : NULL;
+	char *saved_home =
+	    getenv("HOME") != NULL ? strdup(getenv("HOME")) : NULL;
+	char *p;
+
+	setenv("XDG_CONFIG_HOME", "/x/conf", 1);
+	p = config_default_path();
+	assert_string_equal(p, "/x/conf/bottle/bottles.json");
+	free(p);
+	setenv("XDG_CONFIG_HOME", "relative", 1); /* ignored, per XDG */
+	setenv("HOME", "/home/u", 1);
+	p = config_default_path();
+	assert_string_equal(p, "/home/u/.config/bottle/bottles.json");
+	free(p);
+
+	if (saved_xdg != NULL)
+		setenv("XDG_CONFIG_HOME", saved_xdg, 1);
+	else
+		unsetenv("XDG_CONFIG_HOME");
+	if (saved_home != NULL)
+		setenv("HOME", saved_home, 1);
+	free(saved_xdg);
+	free(saved_home);
+}
+
+static void test_demo_config_is_two_simulated_bottles(void **state)
+{
+	struct config *c = NULL;
+	char *cause = NULL;
+	const struct config_bottle *b;
+	size_t i;
+
+	if (config_load(BOTTLE_SRCDIR "/assets/demo/bottles.json", &c,
+			&cause) != 0)
+		fail_msg("%s", cause);
+	assert_int_equal(c->n_bottles, 2);
+	assert_int_equal(c->warnings.n, 0);
+	for (i = 0; i < 2; i++) {
+		b = &c->bottles[i];
+		assert_string_equal(b->name, i == 0 ? "demo-a" : "demo-b");
+		assert_int_equal(b->vmm, CONFIG_VMM_SIM);
+		assert_null(b->resolver); /* never probe off this machine */
+		assert_string_equal(b->vm.image, "bottle-demo-vm:latest");
+		assert_string_equal(b->bundle.image,
+				    "bottle-demo-bundle:latest");
+		assert_string_equal(b->subnet_pool, "10.213.0.0/16");
+		assert_int_equal(b->bundle.n_services, 4);
+		assert_true(b->vm.cmd.n > 0);
+	}
+	config_free(c);
+}
+
+static void test_example_config_is_valid(void **state)
+{
+	struct config *c = NULL;
+	char *cause = NULL;
+
+	if (config_load(BOTTLE_SRCDIR "/assets/bottles.example.json", &c,
+			&cause) != 0)
+		fail_msg("%s", cause);
+	assert_true(c->n_bottles >= 1);
+	assert_int_equal(c->warnings.n, 0);
+	config_free(c);
+}
+
+static int group_setup(void **state)
+{
+	unsetenv("BOTTLE_TEST_UNSAFE_BIND");
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_empty_object_has_no_bottles),
+	    cmocka_unit_test(test_builtin_defaults_fill_every_field),
+	    cmocka_unit_test(test_bottle_overrides_only_what_it_names),
+	    cmocka_unit_test(test_bottles_keep_file_order),
+	    cmocka_unit_test(test_env_merges_per_key_and_null_removes),
+	    cmocka_unit_test(test_arrays_replace_instead_of_merging),
+	    cmocka_unit_test(test_services_merge_per_field_and_null_removes),
+	    cmocka_unit_test(test_null_turns_off_the_resolver_and_workdir),
+	    cmocka_unit_test(test_comments_are_accepted),
+	    cmocka_unit_test(test_error_positions_count_through_comments),
+	    cmocka_unit_test(test_valid_limits_are_accepted),
+	    cmocka_unit_test(test_name_validity),
+	    cmocka_unit_test(test_unsafe_bind_override_warns),
+	    cmocka_unit_test(test_messages_name_the_origin),
+	    cmocka_unit_test(test_cause_may_be_null),
+	    cmocka_unit_test(test_load_reads_a_file_and_names_it),
+	    cmocka_unit_test(test_default_path_follows_xdg),
+	    cmocka_unit_test(test_demo_config_is_two_simulated_bottles),
+	    cmocka_unit_test(test_example_config_is_valid),
+	};
+	struct CMUnitTest bad[sizeof bad_cases / sizeof bad_cases[0]];
+	size_t i;
+	int failed;
+
+	for (i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+		memset(&bad[i], 0, sizeof bad[i]);
+		bad[i].name = bad_cases[i].name;
+		bad[i].test_func = test_bad_case;
+		bad[i].initial_state = (void *)&bad_cases[i];
+	}
+	failed =
+	    cmocka_run_group_tests_name("config", tests, group_setup, NULL);
+	failed += cmocka_run_group_tests_name("config: malformed", bad,
+					      group_setup, NULL);
+	return failed != 0;
+}
