@@ -20,11 +20,12 @@ check "cpus as a string" "{\"bottles\":{\"ce1\":{\"vm\":{\"image\":\"x\",\"cpus\
 	'bottles\.ce1\.vm\.cpus: expected an integer'
 check "bad bottle name" "{\"bottles\":{\"../etc\":{$base}}}" \
 	'invalid bottle name'
-check "egress exposed" "{\"bottles\":{\"ce1\":{$base,\"bundle\":{\"image\":\"y\",\"services\":{\"egress\":{\"bind\":\"0.0.0.0\"}}}}}}" \
+vm='"vm":{"image":"bottle-demo-vm:latest"}'
+check "egress exposed" "{\"bottles\":{\"ce1\":{$vm,\"bundle\":{\"image\":\"y\",\"services\":{\"egress\":{\"bind\":\"0.0.0.0\"}}}}}}" \
 	'bottles\.ce1\.bundle\.services\.egress.*(loopback|127)'
-check "port out of range" "{\"bottles\":{\"ce1\":{$base,\"bundle\":{\"image\":\"y\",\"services\":{\"pipelock\":{\"port\":70000}}}}}}" \
+check "port out of range" "{\"bottles\":{\"ce1\":{$vm,\"bundle\":{\"image\":\"y\",\"services\":{\"pipelock\":{\"port\":70000}}}}}}" \
 	'bottles\.ce1\.bundle\.services\.pipelock\.port'
-check "JSON syntax" '{"bottles": {' 'line 1, column'
+check "JSON syntax" '{"bottles": {' 'line [0-9]+, column [0-9]+: invalid JSON'
 check "missing image" '{"bottles":{"ce1":{}}}' 'bottles\.ce1\.vm\.image'
 
 t_config_json '{"bottles":{"ce1":{}}}'

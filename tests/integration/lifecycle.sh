@@ -52,7 +52,7 @@ brun ls --json
 t_eq "ls --json exits 0" 0 "$RC"
 t_eq "ls --json: lc1 healthy" "healthy" "$(jget 'd["bottles"][0]["status"]' <<<"$OUT")"
 t_eq "ls --json: vm running" "running" "$(jget 'd["bottles"][0]["vm"]' <<<"$OUT")"
-t_eq "ls --json: simulated" "True" "$(jget 'd["smolvm"]["simulated"]' <<<"$OUT")"
+t_eq "ls --json: simulated" "true" "$(jget 'd["smolvm"]["simulated"]' <<<"$OUT")"
 
 brun status lc1 --json
 t_eq "status --json: allowlist" "[\"$ip/32\"]" "$(jget 'd["allow_cidrs"]' <<<"$OUT")"

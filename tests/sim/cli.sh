@@ -8,7 +8,9 @@ t_need_root
 SMOLVM=$T_ROOT/assets/demo/smolvm
 t_tmpdir TMP
 export SMOLVM_SIM_HOME=$TMP/home
-BEFORE=$(t_snapshot)
+# docker objects, netfilter rules (v4 and v6) and routing rules
+snap() { t_snapshot; ip6tables -S 2>/dev/null; ip rule show; ip -6 rule show 2>/dev/null; }
+BEFORE=$(snap)
 t_defer "'$SMOLVM' _sim-reap"
 
 # run CMD...: sets OUT, ERR, RC
@@ -211,4 +213,4 @@ t_eq "nothing left" "[]" "$OUT"
 t_eq "every guest UID released" "" "$(grep -ls "\"$SMOLVM_SIM_HOME\"" /run/smolvm-sim/uids/* 2>/dev/null)"
 
 t_cleanup
-t_eq "no docker object or netfilter rule left behind" "$BEFORE" "$(t_snapshot)"
+t_eq "no docker object, netfilter or routing rule left behind" "$BEFORE" "$(snap)"

@@ -14,7 +14,9 @@ if ! docker info >/dev/null 2>&1; then
 fi
 t_tmpdir TMP
 export SMOLVM_SIM_HOME=$TMP/home
-BEFORE=$(t_snapshot)
+# docker objects, netfilter rules (v4 and v6) and routing rules
+snap() { t_snapshot; ip6tables -S 2>/dev/null; ip rule show; ip -6 rule show 2>/dev/null; }
+BEFORE=$(snap)
 t_defer "'$SMOLVM' _sim-reap"
 "$T_ROOT/assets/demo/bundle/build.sh" >/dev/null || {
 	t_fail "demo image builds"
@@ -234,4 +236,4 @@ t_check "_sim-reap removes the state" test ! -e "$SMOLVM_SIM_HOME"
 t_eq "guest UID released" "" "$(grep -ls "\"$SMOLVM_SIM_HOME\"" /run/smolvm-sim/uids/* 2>/dev/null)"
 
 t_cleanup
-t_eq "no docker object or netfilter rule left behind" "$BEFORE" "$(t_snapshot)"
+t_eq "no docker object, netfilter or routing rule left behind" "$BEFORE" "$(snap)"

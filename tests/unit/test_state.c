@@ -84,6 +84,16 @@ static char *slurp(const char *path)
 	return text;
 }
 
+static void assert_file_is(const char *path, const char *want)
+{
+	char *text = slurp(path);
+
+	if (text == NULL)
+		fail_msg("%s: cannot be read", path);
+	assert_string_equal(text, want);
+	free(text);
+}
+
 static void spit(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -219,7 +229,7 @@ static void test_corrupt_file_is_an_error_naming_it_and_kept(void **state)
 {
 	struct fixture *f = *state;
 	struct state *s = NULL;
-	char *cause = NULL, *path = xasprintf("%s/state.json", f->dir), *text;
+	char *cause = NULL, *path = xasprintf("%s/state.json", f->dir);
 
 	spit(path, "{\"version\":1,\"bottles\":{\"web\":{\"subnet\":");
 	assert_int_equal(state_read(f->dir, &s, &cause), -1);
@@ -233,9 +243,7 @@ static void test_corrupt_file_is_an_error_naming_it_and_kept(void **state)
 	assert_int_equal(state_update(f->dir, put_one, "x", &cause), -1);
 	assert_non_null(strstr(cause, path));
 	free(cause);
-	text = slurp(path);
-	assert_string_equal(text, "{\"version\":1,\"bottles\":{\"web\":{\"subnet\":");
-	free(text);
+	assert_file_is(path, "{\"version\":1,\"bottles\":{\"web\":{\"subnet\":");
 	free(path);
 }
 
@@ -327,13 +335,11 @@ static void test_aborted_update_writes_nothing(void **state)
 static void test_atomic_write_replaces_content(void **state)
 {
 	struct fixture *f = *state;
-	char *cause = NULL, *path = xasprintf("%s/file", f->dir), *text;
+	char *cause = NULL, *path = xasprintf("%s/file", f->dir);
 
 	spit(path, "old content");
 	assert_int_equal(state_write_atomic(path, "new", 3, &cause), 0);
-	text = slurp(path);
-	assert_string_equal(text, "new");
-	free(text);
+	assert_file_is(path, "new");
 	assert_int_equal(count_entries(f->dir), 1); /* no temp left */
 	free(path);
 }
@@ -359,7 +365,7 @@ static void test_atomic_write_under_a_regular_file_fails_naming_it(void **state)
 static void test_full_disk_keeps_old_content(void **state)
 {
 	struct fixture *f = *state;
-	char *path = xasprintf("%s/state.json", f->dir), *text;
+	char *path = xasprintf("%s/state.json", f->dir);
 	char big[4096], msg[512] = "";
 	int pfd[2], status;
 	pid_t pid;
@@ -395,9 +401,7 @@ static void test_full_disk_keeps_old_content(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_non_null(strstr(msg, path));
 	assert_non_null(strstr(msg, strerror(EFBIG)));
-	text = slurp(path);
-	assert_string_equal(text, "{\"version\":1,\"bottles\":{}}\n");
-	free(text);
+	assert_file_is(path, "{\"version\":1,\"bottles\":{}}\n");
 	assert_int_equal(count_entries(f->dir), 1); /* the temp is gone */
 	free(path);
 }
@@ -572,10 +576,17 @@ static void test_held_state_lock_times_out_as_busy(void **state)
 	if (pid == 0) {
 		int fds[2] = {to_child[0], to_parent[1]};
 		char *cc = NULL;
-		int rc = state_update(f->dir, wait_on_pipe, fds, &cc);
+		int rc;
+
+		close(to_child[1]);
+		close(to_parent[0]);
+		rc = state_update(f->dir, wait_on_pipe, fds, &cc);
 		free(cc);
 		_exit(rc == 0 ? 0 : 1);
 	}
+	/* the child hears EOF (and quits) even when an assertion fails */
+	close(to_child[0]);
+	close(to_parent[1]);
 	assert_int_equal(read(to_parent[0], &c, 1), 1);
 	state_set_lock_timeout_ms(150);
 	assert_int_equal(state_update(f->dir, put_one, "x", &cause), -1);
@@ -595,10 +606,8 @@ static void test_held_state_lock_times_out_as_busy(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(state_update(f->dir, put_one, "x", &cause), 0);
-	close(to_child[0]);
 	close(to_child[1]);
 	close(to_parent[0]);
-	close(to_parent[1]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -608,14 +617,13 @@ static void test_bottle_file_is_written_in_a_private_dir(void **state)
 {
 	struct fixture *f = *state;
 	char *cause = NULL, *bdir = state_bottle_dir(f->dir, "web");
-	char *path = xasprintf("%s/Smolfile", bdir), *text;
+	char *path = xasprintf("%s/Smolfile", bdir);
 	struct stat st;
 
 	assert_int_equal(state_write_bottle_file(f->dir, "web", "Smolfile",
 						 "image = \"x\"\n", 12, &cause),
 			 0);
-	text = slurp(path);
-	assert_string_equal(text, "image = \"x\"\n");
+	assert_file_is(path, "image = \"x\"\n");
 	assert_int_equal(stat(bdir, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 	assert_int_equal(state_write_bottle_file(f->dir, "web", "../escape",
@@ -623,7 +631,6 @@ static void test_bottle_file_is_written_in_a_private_dir(void **state)
 			 -1);
 	assert_non_null(strstr(cause, "not a valid file name"));
 	free(cause);
-	free(text);
 	free(path);
 	free(bdir);
 }
