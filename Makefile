@@ -167,7 +167,8 @@ install: all
 	install -m 755 bottle $(DESTDIR)$(BINDIR)/bottle
 	install -m 644 man/bottle.1 $(DESTDIR)$(MANDIR)/man1/bottle.1
 	install -m 644 man/bottle.json.5 $(DESTDIR)$(MANDIR)/man5/bottle.json.5
-	install -m 755 $(PROBE_BIN) $(DESTDIR)$(DATADIR)/bottle-probe
+	install -d $(DESTDIR)$(DATADIR)/helper
+	install -m 755 $(PROBE_BIN) $(DESTDIR)$(DATADIR)/helper/bottle-probe
 	install -m 755 assets/demo/smolvm $(DESTDIR)$(DATADIR)/demo/smolvm
 	install -m 644 assets/demo/bottles.json $(DESTDIR)$(DATADIR)/demo/bottles.json
 	cp -R assets/demo/bundle/. $(DESTDIR)$(DATADIR)/demo/bundle/

@@ -49,6 +49,10 @@ struct bottle_priv {
 	int health_inflight;
 	int configured;
 	int allocated_here;     /* this up allocated the subnet */
+	int created_net;        /* this up created the network */
+	int created_bundle;     /* ... the bundle container */
+	int created_vm;         /* ... the machine */
+	char *probe_summary;    /* why the last probe run was not all PASS */
 	int conflict_retried;   /* one rm -f + run after a name conflict */
 	int create_retried;     /* one delete + create after "exists" */
 	char *fail;             /* the error being rolled back, owned */
@@ -92,6 +96,7 @@ struct bottle_core {
 	struct canary *canary;
 	int canary_port;
 	int closing;
+	int parts_known; /* the last refresh heard from docker and smolvm */
 	unsigned refs; /* the timer, live procs and probe runs */
 	enum config_vmm vmm;
 };
@@ -186,6 +191,19 @@ static const char *bottle_first_line(const struct buf *err, char *out,
 	snprintf(out, outsz, "%.*s", (int)(nl ? (size_t)(nl - line) : strlen(line)),
 		 line);
 	return out;
+}
+
+/* bottle_timeout: a command's timeout; BOTTLE_TEST_DOCKER_TIMEOUT_MS and
+ * BOTTLE_TEST_SMOLVM_TIMEOUT_MS (test hooks) override every docker or
+ * smolvm command's, so that hang tests run in seconds. */
+static uint64_t bottle_timeout(uint64_t ms, int smolvm)
+{
+	const char *v = getenv(smolvm ? "BOTTLE_TEST_SMOLVM_TIMEOUT_MS"
+				      : "BOTTLE_TEST_DOCKER_TIMEOUT_MS");
+
+	if (v != NULL && *v >= '1' && *v <= '9')
+		return strtoull(v, NULL, 10);
+	return ms;
 }
 
 /* ---- running commands for a bottle ------------------------------------ */
@@ -384,6 +402,7 @@ static void bottle_free(struct bottle *b)
 	free(b->vm_state);
 	free(b->drift);
 	free(b->error);
+	free(b->busy_other);
 	free(b->last_command);
 	bottle_reset_probes(b);
 	bottle_reset_health(b);
@@ -393,6 +412,7 @@ static void bottle_free(struct bottle *b)
 	state_bottle_unlock(b->priv->lock);
 	free(b->priv->fail);
 	free(b->priv->taken);
+	free(b->priv->probe_summary);
 	free(b->priv);
 	free(b);
 }
@@ -478,8 +498,10 @@ enum bottle_status bottle_status(const struct bottle *b)
 {
 	int running = bottle_vm_running(b) && bottle_bundle_running(b);
 
-	if (b->op != BOTTLE_OP_NONE)
+	if (b->op != BOTTLE_OP_NONE || b->busy_other != NULL)
 		return BOTTLE_BUSY;
+	if (b->priv != NULL && !b->priv->core->parts_known)
+		return BOTTLE_UNKNOWN; /* never "stopped" when unsure */
 	if (bottle_vm_running(b) && bottle_any_fail(b))
 		return BOTTLE_UNSAFE;
 	if (b->error != NULL)
@@ -623,10 +645,16 @@ static void bottle_refresh_merge(struct bottle_core *core)
 		if (m[i].name != NULL && strncmp(m[i].name, "bottle-", 7) == 0)
 			bottle_find_or_discover(core, m[i].name + 7);
 
+	core->parts_known = docker_known && vm_known;
 	for (i = 0; i < core->n; i++) {
 		struct bottle *b = core->v[i];
 		size_t j;
 		int was_running = bottle_vm_running(b);
+
+		free(b->busy_other);
+		b->busy_other = b->op == BOTTLE_OP_NONE
+					? state_bottle_holder(core->state_dir, b->name)
+					: NULL;
 
 		if (docker_known) {
 			const char *st = NULL;
@@ -752,11 +780,11 @@ static void bottle_refresh_start(struct bottle_core *core)
 	core->refreshing = 1;
 	core->refresh_left = 3;
 	a = docker_argv_ps();
-	bottle_core_run(core, &a, BOTTLE_DOCKER_TIMEOUT_MS, bottle_on_ps, NULL);
+	bottle_core_run(core, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_ps, NULL);
 	a = docker_argv_network_ls_managed();
-	bottle_core_run(core, &a, BOTTLE_DOCKER_TIMEOUT_MS, bottle_on_netls, NULL);
+	bottle_core_run(core, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_netls, NULL);
 	a = smolvm_argv_ls(bottle_smolvm(core));
-	bottle_core_run(core, &a, BOTTLE_SMOLVM_TIMEOUT_MS, bottle_on_vmls, NULL);
+	bottle_core_run(core, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1), bottle_on_vmls, NULL);
 }
 
 void bottle_core_refresh(struct bottle_core *core, bottle_done_cb done,
@@ -798,7 +826,7 @@ static const enum bottle_step bottle_rm_steps[] = {
 static const enum bottle_step *bottle_steps(const struct bottle *b)
 {
 	if (b->priv->fail != NULL)
-		return b->priv->allocated_here ? bottle_rm_steps : bottle_down_steps;
+		return bottle_rm_steps; /* filtered by bottle_rollback_needed */
 	switch (b->op) {
 	case BOTTLE_OP_UP:
 		return bottle_up_steps;
@@ -953,6 +981,24 @@ static uint64_t bottle_test_step_delay_ms(void)
 	return v != NULL ? strtoull(v, NULL, 10) : 0;
 }
 
+/* bottle_rollback_needed: 1 when a failed up must undo step's part. */
+static int bottle_rollback_needed(const struct bottle *b, enum bottle_step step)
+{
+	switch (step) {
+	case BOTTLE_STEP_VM_STOP:
+	case BOTTLE_STEP_VM_DELETE:
+		return b->priv->created_vm;
+	case BOTTLE_STEP_BUNDLE_RM:
+		return b->priv->created_bundle;
+	case BOTTLE_STEP_NETWORK_RM:
+		return b->priv->created_net;
+	case BOTTLE_STEP_FORGET:
+		return b->priv->allocated_here;
+	default:
+		return 1;
+	}
+}
+
 /* bottle_op_step: advance to the step after b->step and start it. */
 static void bottle_op_step(struct bottle *b)
 {
@@ -965,6 +1011,10 @@ static void bottle_op_step(struct bottle *b)
 		if (seq[i] != BOTTLE_STEP_NONE)
 			i++;
 	}
+	/* a rollback undoes only what this up created */
+	while (b->priv->fail != NULL && seq[i] != BOTTLE_STEP_NONE &&
+	       !bottle_rollback_needed(b, seq[i]))
+		i++;
 	b->step = seq[i];
 	b->step_started_ms = util_mono_ms();
 	if (b->step == BOTTLE_STEP_NONE) {
@@ -1075,6 +1125,9 @@ static int bottle_op_begin(struct bottle_core *core, struct bottle *b,
 	b->priv->done = done;
 	b->priv->done_data = data;
 	b->priv->allocated_here = 0;
+	b->priv->created_net = 0;
+	b->priv->created_bundle = 0;
+	b->priv->created_vm = 0;
 	b->priv->conflict_retried = 0;
 	b->priv->create_retried = 0;
 	bottle_set_str(&b->error, NULL);
@@ -1234,7 +1287,7 @@ static void bottle_on_net_ids(struct bottle *b, const struct proc_result *r)
 	}
 	a = docker_argv_network_inspect_ipam(&ids);
 	strv_release(&ids);
-	bottle_run(b, &a, BOTTLE_DOCKER_TIMEOUT_MS, bottle_on_ipam);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_ipam);
 }
 
 static void bottle_step_allocate(struct bottle *b)
@@ -1262,7 +1315,7 @@ static void bottle_step_allocate(struct bottle *b)
 	}
 	state_free(s);
 	a = docker_argv_network_ids();
-	bottle_run(b, &a, BOTTLE_DOCKER_TIMEOUT_MS, bottle_on_net_ids);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_net_ids);
 }
 
 /* ---- up: network, bundle ---------------------------------------------- */
@@ -1276,6 +1329,8 @@ static void bottle_on_network(struct bottle *b, const struct proc_result *r)
 		free(e);
 		return;
 	}
+	if (bottle_ok(r))
+		b->priv->created_net = 1;
 	b->net_present = 1;
 	bottle_op_next(b);
 }
@@ -1294,7 +1349,7 @@ static void bottle_step_network(struct bottle *b)
 	gw = ipam_gateway(&n);
 	a = docker_argv_network_create(b->name, b->subnet, gw);
 	free(gw);
-	bottle_run(b, &a, BOTTLE_DOCKER_TIMEOUT_MS, bottle_on_network);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_network);
 }
 
 static void bottle_step_bundle(struct bottle *b);
@@ -1315,7 +1370,7 @@ static void bottle_on_bundle(struct bottle *b, const struct proc_result *r)
 		/* a stale container of the same name: replace it once */
 		struct strv a = docker_argv_bundle_rm(b->name);
 		b->priv->conflict_retried = 1;
-		bottle_run(b, &a, BOTTLE_DOCKER_TIMEOUT_MS,
+		bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
 			   bottle_on_bundle_rm_retry);
 		return;
 	}
@@ -1329,6 +1384,7 @@ static void bottle_on_bundle(struct bottle *b, const struct proc_result *r)
 		free(msg);
 		return;
 	}
+	b->priv->created_bundle = 1;
 	bottle_set_str(&b->bundle_state, "running");
 	bottle_op_next(b);
 }
@@ -1351,7 +1407,7 @@ static void bottle_step_bundle(struct bottle *b)
 	a = docker_argv_bundle_run(b->name, b->cfg->bundle.image, b->bundle_ip,
 				   &env);
 	strv_release(&env);
-	bottle_run(b, &a, BOTTLE_DOCKER_TIMEOUT_MS, bottle_on_bundle);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_bundle);
 }
 
 /* ---- up: wait for the bundle's services ------------------------------- */
@@ -1472,7 +1528,7 @@ static void bottle_on_bundle_health(const struct health_report *rep, void *data)
 		strv_pushv(&a, (const char *const[]){"inspect", "--format",
 			   "{{.State.Status}} (exit {{.State.ExitCode}})"}, 3);
 		strv_pushf(&a, "bottle-%s-bundle", b->name);
-		bottle_run(b, &a, BOTTLE_DOCKER_TIMEOUT_MS, bottle_on_bundle_state);
+		bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_bundle_state);
 		return;
 	}
 	b->priv->wake_at = util_mono_ms() + BOTTLE_BUNDLE_POLL_MS;
@@ -1610,7 +1666,7 @@ static void bottle_on_vm_create(struct bottle *b, const struct proc_result *r)
 			 * allowlist is the one just rendered */
 			struct strv a = smolvm_argv_delete(core_bin, b->name);
 			b->priv->create_retried = 1;
-			bottle_run(b, &a, BOTTLE_SMOLVM_TIMEOUT_MS,
+			bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
 				   bottle_on_vm_recreate);
 			return;
 		}
@@ -1621,6 +1677,7 @@ static void bottle_on_vm_create(struct bottle *b, const struct proc_result *r)
 		free(e);
 		return;
 	}
+	b->priv->created_vm = 1;
 	bottle_set_str(&b->vm_state, "created");
 	bottle_op_next(b);
 }
@@ -1632,7 +1689,7 @@ static void bottle_step_vm_create(struct bottle *b)
 					   path);
 
 	free(path);
-	bottle_run(b, &a, BOTTLE_SMOLVM_TIMEOUT_MS, bottle_on_vm_create);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1), bottle_on_vm_create);
 }
 
 static void bottle_on_vm_start(struct bottle *b, const struct proc_result *r)
@@ -1652,7 +1709,7 @@ static void bottle_step_vm_start(struct bottle *b)
 {
 	struct strv a = smolvm_argv_start(bottle_smolvm(b->priv->core), b->name);
 
-	bottle_run(b, &a, BOTTLE_START_TIMEOUT_MS, bottle_on_vm_start);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_START_TIMEOUT_MS, 1), bottle_on_vm_start);
 }
 
 /* ---- down ------------------------------------------------------------- */
@@ -1685,7 +1742,7 @@ static void bottle_step_vm_stop(struct bottle *b)
 {
 	struct strv a = smolvm_argv_stop(bottle_smolvm(b->priv->core), b->name);
 
-	bottle_run(b, &a, BOTTLE_SMOLVM_TIMEOUT_MS, bottle_on_vm_stop);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1), bottle_on_vm_stop);
 }
 
 static void bottle_on_vm_delete(struct bottle *b, const struct proc_result *r)
@@ -1701,7 +1758,7 @@ static void bottle_step_vm_delete(struct bottle *b)
 {
 	struct strv a = smolvm_argv_delete(bottle_smolvm(b->priv->core), b->name);
 
-	bottle_run(b, &a, BOTTLE_SMOLVM_TIMEOUT_MS, bottle_on_vm_delete);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1), bottle_on_vm_delete);
 }
 
 static void bottle_on_bundle_rm(struct bottle *b, const struct proc_result *r)
@@ -1719,7 +1776,7 @@ static void bottle_step_bundle_rm(struct bottle *b)
 {
 	struct strv a = docker_argv_bundle_rm(b->name);
 
-	bottle_run(b, &a, BOTTLE_DOCKER_TIMEOUT_MS, bottle_on_bundle_rm);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_bundle_rm);
 }
 
 static void bottle_on_network_rm(struct bottle *b, const struct proc_result *r)
@@ -1735,7 +1792,7 @@ static void bottle_step_network_rm(struct bottle *b)
 {
 	struct strv a = docker_argv_network_rm(b->name);
 
-	bottle_run(b, &a, BOTTLE_DOCKER_TIMEOUT_MS, bottle_on_network_rm);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_network_rm);
 }
 
 static void bottle_step_forget(struct bottle *b)
@@ -1879,15 +1936,29 @@ static void bottle_on_probe_command(const char *const *argv,
 	strv_release(&a);
 }
 
+static void bottle_probe_finish(struct bottle *b);
+
 static void bottle_on_unsafe_stop(struct bottle *b, const struct proc_result *r)
 {
+	char *msg;
+
 	if (bottle_ok(r)) {
 		bottle_set_str(&b->vm_state, "stopped");
-		bottle_log(b, "on_unsafe: VM stopped because a probe failed");
+		msg = xasprintf("isolation disproven (%s); the VM was stopped "
+				"(on_unsafe is \"stop\")", b->priv->probe_summary);
 	} else {
-		bottle_log(b, "on_unsafe: could not stop the VM");
+		char *e = bottle_cmd_error("smolvm machine stop", r);
+		msg = xasprintf("isolation disproven (%s); stopping the VM "
+				"failed: %s", b->priv->probe_summary, e);
+		free(e);
 	}
-	bottle_emit(b->priv->core, b, BOTTLE_EV_CHANGED, NULL);
+	bottle_log(b, "on_unsafe: %s", msg);
+	/* the error keeps the bottle red once the VM is gone */
+	bottle_set_str(&b->error, msg);
+	if (b->op == BOTTLE_OP_NONE)
+		bottle_persist(b, "failed", msg);
+	free(msg);
+	bottle_probe_finish(b);
 }
 
 static void bottle_on_probe_done(struct probe_run *run,
@@ -1895,7 +1966,6 @@ static void bottle_on_probe_done(struct probe_run *run,
 {
 	struct bottle *b = data;
 	struct bottle_core *core = b->priv->core;
-	char *summary;
 	size_t i;
 	int unknown = 0;
 
@@ -1919,15 +1989,26 @@ static void bottle_on_probe_done(struct probe_run *run,
 	bottle_save_probes(b);
 	b->priv->backoff = unknown ? b->priv->backoff + 1 : 0;
 	bottle_schedule_probe(b);
-	summary = rep->all_pass ? NULL : bottle_probe_summary(rep);
+	free(b->priv->probe_summary);
+	b->priv->probe_summary = rep->all_pass ? NULL : bottle_probe_summary(rep);
 	if (rep->any_fail && b->cfg != NULL &&
-	    b->cfg->on_unsafe == CONFIG_ON_UNSAFE_STOP && b->op == BOTTLE_OP_NONE) {
+	    b->cfg->on_unsafe == CONFIG_ON_UNSAFE_STOP) {
 		struct strv a = smolvm_argv_stop(bottle_smolvm(core), b->name);
 		bottle_log(b, "on_unsafe is \"stop\": stopping the VM");
-		bottle_run(b, &a, BOTTLE_SMOLVM_TIMEOUT_MS, bottle_on_unsafe_stop);
+		bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
+			   bottle_on_unsafe_stop);
+		return;
 	}
-	bottle_waiters_fire(core, &b->priv->probe_waiters, b,
-			    summary ? summary : NULL);
+	bottle_probe_finish(b);
+}
+
+/* bottle_probe_finish: report a completed probe run (after on_unsafe). */
+static void bottle_probe_finish(struct bottle *b)
+{
+	struct bottle_core *core = b->priv->core;
+	const char *summary = b->priv->probe_summary;
+
+	bottle_waiters_fire(core, &b->priv->probe_waiters, b, summary);
 	if (b->op == BOTTLE_OP_UP && b->step == BOTTLE_STEP_PROBE) {
 		if (summary != NULL) {
 			/* the bottle is up but not proven: report, keep it */
@@ -1938,7 +2019,6 @@ static void bottle_on_probe_done(struct probe_run *run,
 			bottle_op_next(b);
 		}
 	}
-	free(summary);
 	bottle_rearm(core);
 	bottle_emit(core, b, BOTTLE_EV_CHANGED, NULL);
 }
@@ -2425,6 +2505,17 @@ int bottle_core_new(uv_loop_t *loop, const struct config *cfg,
 
 	if (state_read(state_dir, &s, cause) != 0)
 		return -1;
+	for (i = 1; cfg != NULL && i < cfg->n_bottles; i++) {
+		if (cfg->bottles[i].vmm != cfg->bottles[0].vmm) {
+			state_free(s);
+			return util_fail(cause,
+					 "config: bottles.%s.vmm differs from "
+					 "bottles.%s.vmm: every bottle uses the "
+					 "same VMM (set \"vmm\" in \"defaults\")",
+					 cfg->bottles[i].name,
+					 cfg->bottles[0].name);
+		}
+	}
 	core = xcalloc(1, sizeof *core);
 	core->loop = loop;
 	core->cfg = cfg;
@@ -2435,10 +2526,7 @@ int bottle_core_new(uv_loop_t *loop, const struct config *cfg,
 	core->env.smolvm_ok = -1;
 	core->vmm = CONFIG_VMM_AUTO;
 	for (i = 0; cfg != NULL && i < cfg->n_bottles; i++) {
-		if (i == 0)
-			core->vmm = cfg->bottles[i].vmm;
-		else if (cfg->bottles[i].vmm != core->vmm)
-			core->vmm = CONFIG_VMM_AUTO;
+		core->vmm = cfg->bottles[i].vmm;
 		bottle_new(core, cfg->bottles[i].name, &cfg->bottles[i]);
 	}
 	for (i = 0; i < s->n; i++) {
@@ -2481,10 +2569,10 @@ void bottle_core_start(struct bottle_core *core, bottle_done_cb done,
 	bottle_waiters_add(&core->start_waiters, done, data);
 	core->detect_left = 2;
 	a = docker_argv_version();
-	bottle_core_run(core, &a, BOTTLE_DOCKER_TIMEOUT_MS,
+	bottle_core_run(core, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
 			bottle_on_docker_version, NULL);
 	a = smolvm_argv_version(core->env.smolvm_path);
-	bottle_core_run(core, &a, BOTTLE_SMOLVM_TIMEOUT_MS,
+	bottle_core_run(core, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
 			bottle_on_smolvm_version, NULL);
 }
 

@@ -52,7 +52,8 @@ enum bottle_status {
 	BOTTLE_UNSAFE,      /* a probe FAILED: isolation disproven */
 	BOTTLE_FAILED,      /* the last operation failed (see error) */
 	BOTTLE_DEGRADED,    /* running, a health problem (kill switch, ...) */
-	BOTTLE_UNKNOWN,     /* running but not (yet) proven */
+	BOTTLE_UNKNOWN,     /* running but not (yet) proven, or docker or
+			       smolvm cannot tell what exists */
 	BOTTLE_HEALTHY,     /* running and every probe passed */
 	BOTTLE_DRIFT,       /* parts exist that should not, or are missing */
 };
@@ -88,6 +89,8 @@ struct bottle {
 	enum bottle_step step;
 	uint64_t step_started_ms; /* monotonic */
 	char *error;              /* owned: last failure, or NULL */
+	char *busy_other;         /* owned: "PID OP" when another bottle
+				     process runs an operation on it */
 	char *last_command;       /* owned: display form of the last command */
 	int last_command_status;  /* its exit status, or -1 */
 	/* Proof */

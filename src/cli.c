@@ -23,6 +23,7 @@
 #include "cli-logs.h"
 #include "paths.h"
 #include "proc.h"
+#include "smolfile.h"
 #include "smolvm.h"
 #include "state.h"
 
@@ -119,16 +120,27 @@ static void cli_on_ready(struct bottle_core *core, struct bottle *b,
 	*(int *)data = 1;
 }
 
-/* cli_open: config, loop, core; runs the loop until the first refresh. */
-static int cli_open(struct cli_run *r, const struct cli_global *g)
+/* cli_open_opt: config (an empty one when optional and there is no
+ * file), loop, core; runs the loop until the first refresh. */
+static int cli_open_opt(struct cli_run *r, const struct cli_global *g,
+			int optional)
 {
 	struct bottle_core_opts o = {1, g->read_only};
-	char *cause = NULL;
+	char *cause = NULL, *path;
+	struct stat st;
 	int ready = 0;
 
 	memset(r, 0, sizeof *r);
 	r->g = g;
-	r->cfg = cli_load_config(g);
+	path = config_default_path();
+	if (optional && g->config_path == NULL && stat(path, &st) != 0) {
+		if (config_parse("{}", 2, "(no configuration)", &r->cfg,
+				 &cause) != 0)
+			fatal("internal error: %s", cause);
+	} else {
+		r->cfg = cli_load_config(g);
+	}
+	free(path);
 	if (r->cfg == NULL)
 		return CLI_EXIT_CONFIG;
 	r->state_dir = paths_state_dir();
@@ -147,6 +159,11 @@ static int cli_open(struct cli_run *r, const struct cli_global *g)
 	while (!ready && uv_run(&r->loop, UV_RUN_ONCE) != 0)
 		;
 	return CLI_EXIT_OK;
+}
+
+static int cli_open(struct cli_run *r, const struct cli_global *g)
+{
+	return cli_open_opt(r, g, 0);
 }
 
 static void cli_close(struct cli_run *r)
@@ -338,7 +355,7 @@ static void cli_print_row(const struct bottle *b)
 	       b->vm_state ? b->vm_state : "-", marks);
 }
 
-static void cli_print_status(const struct bottle *b)
+static void cli_print_status(const struct bottle *b, const char *allow)
 {
 	size_t i;
 
@@ -347,8 +364,7 @@ static void cli_print_status(const struct bottle *b)
 	printf("status:     %s\n", bottle_status_name(bottle_status(b)));
 	printf("subnet:     %s\n", b->subnet ? b->subnet : "-");
 	printf("bundle ip:  %s\n", b->bundle_ip ? b->bundle_ip : "-");
-	printf("allowlist:  %s%s\n", b->bundle_ip ? b->bundle_ip : "-",
-	       b->bundle_ip ? "/32" : "");
+	printf("allowlist:  %s\n", allow);
 	printf("network:    %s\n", b->net_present ? "present" : "absent");
 	printf("bundle:     %s\n", b->bundle_state ? b->bundle_state : "absent");
 	printf("vm:         %s\n", b->vm_state ? b->vm_state : "absent");
@@ -569,11 +585,40 @@ static int cli_one(struct cli_run *r, const char *name, struct bottle **out)
 	return 0;
 }
 
+/* cli_allowlist: the allowlist as written in the bottle's Smolfile,
+ * verified by the strict reader (exactly ["B/32"]); *ok 0 with the
+ * reason when it can't be read or is not that. Caller frees. */
+static char *cli_allowlist(struct cli_run *r, const struct bottle *b, int *ok)
+{
+	char *dir, *path, *text = NULL, *cause = NULL, *res;
+	size_t len = 0;
+
+	*ok = 0;
+	if (b->bundle_ip == NULL)
+		return xstrdup("- (no allocation)");
+	dir = state_bottle_dir(r->state_dir, b->name);
+	path = xasprintf("%s/Smolfile", dir);
+	free(dir);
+	if (util_read_file(path, &text, &len, &cause) != 0) {
+		res = xasprintf("- (no Smolfile: %s)", cause);
+	} else if (smolfile_check(text, len, b->bundle_ip, NULL, &cause) != 0) {
+		res = xasprintf("UNVERIFIED: %s: %s", path, cause);
+	} else {
+		*ok = 1;
+		res = xasprintf("%s/32", b->bundle_ip);
+	}
+	free(cause);
+	free(text);
+	free(path);
+	return res;
+}
+
 static int cli_status(const struct cli_global *g, int argc, char **argv)
 {
 	struct cli_run r;
 	struct bottle *b;
-	int json = cli_flag(&argc, argv, "--json"), rc;
+	char *allow;
+	int json = cli_flag(&argc, argv, "--json"), rc, allow_ok = 0;
 
 	if ((rc = cli_reject_options(argc, argv, "status", "NAME [--json]")) != 0)
 		return rc;
@@ -585,15 +630,30 @@ static int cli_status(const struct cli_global *g, int argc, char **argv)
 		cli_close(&r);
 		return CLI_EXIT_FAIL;
 	}
+	allow = cli_allowlist(&r, b, &allow_ok);
 	if (json) {
-		cJSON *root = cli_json_bottle(b, 1);
+		cJSON *root = cli_json_bottle(b, 1), *arr = cJSON_CreateArray();
+		if (allow_ok)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(allow));
+		cJSON_ReplaceItemInObject(root, "allow_cidrs", arr);
+		if (!allow_ok)
+			cJSON_AddStringToObject(root, "allowlist_error", allow);
 		cli_json_env(root, bottle_core_env(r.core));
 		cli_print_json(root);
 	} else {
-		cli_print_status(b);
+		cli_print_status(b, allow);
+	}
+	free(allow);
+	rc = CLI_EXIT_OK;
+	if (bottle_core_env(r.core)->docker_ok != 1) {
+		fprintf(stderr, "bottle: %s: what exists is unknown: %s\n", b->name,
+			bottle_core_env(r.core)->docker_error
+				? bottle_core_env(r.core)->docker_error
+				: "docker does not answer");
+		rc = CLI_EXIT_FAIL;
 	}
 	cli_close(&r);
-	return CLI_EXIT_OK;
+	return rc;
 }
 
 static void cli_on_probe_done(struct bottle_core *core, struct bottle *b,
@@ -692,7 +752,11 @@ static int cli_prepare(const struct cli_global *g, int argc, char **argv)
 		return cli_usage("prepare", "NAME");
 	if ((rc = cli_open(&r, g)) != CLI_EXIT_OK)
 		return rc;
-	if (!cli_env_ok(&r, 1) || cli_one(&r, argv[1], &b) != 0 || b->cfg == NULL) {
+	if (bottle_core_env(r.core)->smolvm_ok != 1 ||
+	    cli_one(&r, argv[1], &b) != 0 || b->cfg == NULL) {
+		if (bottle_core_env(r.core)->smolvm_ok != 1)
+			fprintf(stderr, "bottle: %s\n",
+				bottle_core_env(r.core)->smolvm_error);
 		if (b != NULL && b->cfg == NULL)
 			fprintf(stderr, "bottle: %s is not configured\n", b->name);
 		cli_close(&r);
@@ -752,7 +816,7 @@ static int cli_doctor(const struct cli_global *g, int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return cli_usage("doctor", "");
-	if ((rc = cli_open(&r, g)) != CLI_EXIT_OK)
+	if ((rc = cli_open_opt(&r, g, 1)) != CLI_EXIT_OK)
 		return rc;
 	env = bottle_core_env(r.core);
 	if (env->docker_ok == 1) {

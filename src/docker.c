@@ -42,8 +42,7 @@ static void docker_push_labels(struct strv *v, const char *name)
 
 struct strv docker_argv_version(void)
 {
-	static const char *const args[] = {"version", "--format",
-					   "{{json .}}"};
+	static const char *const args[] = {"version", "--format", "{{json .}}"};
 
 	return docker_argv(args, UTIL_NELEM(args));
 }
@@ -108,30 +107,33 @@ struct strv docker_argv_bundle_rm(const char *name)
 
 struct strv docker_argv_ps(void)
 {
-	static const char *const args[] = {
-		"ps",       "-a",
-		"--no-trunc", "--filter",
-		"label=" DOCKER_LABEL_MANAGED "=1", "--format",
-		"{{json .}}"};
+	static const char *const args[] = {"ps",
+					   "-a",
+					   "--no-trunc",
+					   "--filter",
+					   "label=" DOCKER_LABEL_MANAGED "=1",
+					   "--format",
+					   "{{json .}}"};
 
 	return docker_argv(args, UTIL_NELEM(args));
 }
 
 struct strv docker_argv_network_ls_managed(void)
 {
-	static const char *const args[] = {
-		"network",  "ls",
-		"--no-trunc", "--filter",
-		"label=" DOCKER_LABEL_MANAGED "=1", "--format",
-		"{{json .}}"};
+	static const char *const args[] = {"network",
+					   "ls",
+					   "--no-trunc",
+					   "--filter",
+					   "label=" DOCKER_LABEL_MANAGED "=1",
+					   "--format",
+					   "{{json .}}"};
 
 	return docker_argv(args, UTIL_NELEM(args));
 }
 
 struct strv docker_argv_network_ids(void)
 {
-	static const char *const args[] = {"network", "ls", "-q",
-					   "--no-trunc"};
+	static const char *const args[] = {"network", "ls", "-q", "--no-trunc"};
 
 	return docker_argv(args, UTIL_NELEM(args));
 }
@@ -219,7 +221,7 @@ void docker_parse_labels(const char *text, struct strv *labels)
 			/* No '=': the rest of the previous label's value. */
 			char *last = labels->v[labels->n - 1];
 			labels->v[labels->n - 1] =
-				xasprintf("%s,%.*s", last, (int)len, p);
+			    xasprintf("%s,%.*s", last, (int)len, p);
 			free(last);
 		}
 		p = comma != NULL ? comma + 1 : NULL;
@@ -271,7 +273,8 @@ static int docker_each_json_line(const char *buf, size_t len, const char *what,
 			o = cJSON_ParseWithLength(p, n);
 			if (!cJSON_IsObject(o)) {
 				cJSON_Delete(o);
-				return util_fail(cause, "docker %s: line %zu: "
+				return util_fail(cause,
+						 "docker %s: line %zu: "
 						 "expected a JSON object",
 						 what, lineno);
 			}
@@ -311,12 +314,12 @@ static const char *docker_state_from_status(const char *status)
 	static const struct {
 		const char *prefix, *state;
 	} map[] = {
-		{"Up", "running"},
-		{"Exited", "exited"},
-		{"Created", "created"},
-		{"Restarting", "restarting"},
-		{"Removal In Progress", "removing"},
-		{"Dead", "dead"},
+	    {"Up", "running"},
+	    {"Exited", "exited"},
+	    {"Created", "created"},
+	    {"Restarting", "restarting"},
+	    {"Removal In Progress", "removing"},
+	    {"Dead", "dead"},
 	};
 	size_t i;
 
@@ -361,7 +364,7 @@ static void docker_take_labels(const cJSON *o, struct strv *labels,
 }
 
 struct docker_vec {
-	void *items;  /* owned array */
+	void *items; /* owned array */
 	size_t n;
 	size_t size; /* sizeof one item */
 };
@@ -474,8 +477,10 @@ static int docker_network_line(const cJSON *o, void *data, char **cause)
 	if (id == NULL || *id == '\0' || name == NULL || *name == '\0') {
 		free(id);
 		free(name);
-		return util_fail(cause, "docker network ls: network %zu has "
-				 "no ID or Name", vec->n + 1);
+		return util_fail(cause,
+				 "docker network ls: network %zu has "
+				 "no ID or Name",
+				 vec->n + 1);
 	}
 	nw = docker_vec_add(vec);
 	nw->id = id;
@@ -512,19 +517,19 @@ int docker_parse_version(const char *buf, size_t len, char **version,
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return util_fail(cause, "docker version: expected a JSON "
-				 "object");
+					"object");
 	}
 	server = cJSON_GetObjectItemCaseSensitive(root, "Server");
 	if (!cJSON_IsObject(server)) {
 		cJSON_Delete(root);
 		return util_fail(cause, "docker version: no answer from the "
-				 "docker engine");
+					"docker engine");
 	}
 	v = cJSON_GetObjectItemCaseSensitive(server, "Version");
 	if (!cJSON_IsString(v) || v->valuestring[0] == '\0') {
 		cJSON_Delete(root);
 		return util_fail(cause, "docker version: the engine reported "
-				 "no version");
+					"no version");
 	}
 	*version = xstrdup(v->valuestring);
 	cJSON_Delete(root);
@@ -540,31 +545,32 @@ enum docker_error docker_classify(const char *stderr_text)
 		const char *needle;
 		enum docker_error e;
 	} rules[] = {
-		/* first match wins: order matters */
-		{"Cannot connect to the Docker daemon", DOCKER_ERR_UNREACHABLE},
-		{"Is the docker daemon running", DOCKER_ERR_UNREACHABLE},
-		{"permission denied while trying to connect to the Docker",
-		 DOCKER_ERR_UNREACHABLE},
-		{"error during connect", DOCKER_ERR_UNREACHABLE},
-		{"Unable to find image", DOCKER_ERR_IMAGE},
-		{"No such image", DOCKER_ERR_IMAGE},
-		{"pull access denied", DOCKER_ERR_IMAGE},
-		{"manifest unknown", DOCKER_ERR_IMAGE},
-		{"repository does not exist", DOCKER_ERR_IMAGE},
-		{"is already in use by container", DOCKER_ERR_EXISTS},
-		{"already exists", DOCKER_ERR_EXISTS},
-		{"Pool overlaps with other one", DOCKER_ERR_SUBNET},
-		{"Address already in use", DOCKER_ERR_SUBNET},
-		{"does not belong to any of this network's subnets",
-		 DOCKER_ERR_SUBNET},
-		{"has active endpoints", DOCKER_ERR_IN_USE},
-		/* "exec: \"x\": executable file not found": not a missing
-		 * container or network */
-		{"OCI runtime", DOCKER_ERR_OTHER},
-		{"No such container", DOCKER_ERR_NOT_FOUND},
-		{"No such network", DOCKER_ERR_NOT_FOUND},
-		{"No such object", DOCKER_ERR_NOT_FOUND},
-		{"not found", DOCKER_ERR_NOT_FOUND},
+	    /* first match wins: order matters */
+	    {"Cannot connect to the Docker daemon", DOCKER_ERR_UNREACHABLE},
+	    {"Is the docker daemon running", DOCKER_ERR_UNREACHABLE},
+	    {"permission denied while trying to connect to the Docker",
+	     DOCKER_ERR_UNREACHABLE},
+	    {"error during connect", DOCKER_ERR_UNREACHABLE},
+	    {"Unable to find image", DOCKER_ERR_IMAGE},
+	    {"No such image", DOCKER_ERR_IMAGE},
+	    {"pull access denied", DOCKER_ERR_IMAGE},
+	    {"manifest unknown", DOCKER_ERR_IMAGE},
+	    {"repository does not exist", DOCKER_ERR_IMAGE},
+	    {"is already in use by container", DOCKER_ERR_EXISTS},
+	    {"already exists", DOCKER_ERR_EXISTS},
+	    {"Pool overlaps with other one", DOCKER_ERR_SUBNET},
+	    {"Address already in use", DOCKER_ERR_SUBNET},
+	    {"does not belong to any of this network's subnets",
+	     DOCKER_ERR_SUBNET},
+	    {"no matching subnet for gateway", DOCKER_ERR_SUBNET},
+	    {"has active endpoints", DOCKER_ERR_IN_USE},
+	    /* "exec: \"x\": executable file not found": not a missing
+	     * container or network */
+	    {"OCI runtime", DOCKER_ERR_OTHER},
+	    {"No such container", DOCKER_ERR_NOT_FOUND},
+	    {"No such network", DOCKER_ERR_NOT_FOUND},
+	    {"No such object", DOCKER_ERR_NOT_FOUND},
+	    {"not found", DOCKER_ERR_NOT_FOUND},
 	};
 	size_t i;
 

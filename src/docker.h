@@ -21,36 +21,36 @@
 enum docker_error {
 	DOCKER_ERR_OTHER = 0,
 	DOCKER_ERR_UNREACHABLE, /* no engine (or no permission to its socket) */
-	DOCKER_ERR_NOT_FOUND,   /* no such container / network */
-	DOCKER_ERR_EXISTS,      /* name already taken */
-	DOCKER_ERR_IMAGE,       /* image not present and not pullable */
-	DOCKER_ERR_SUBNET,      /* subnet overlaps, pinned IP taken or invalid */
-	DOCKER_ERR_IN_USE,      /* network still has containers attached */
+	DOCKER_ERR_NOT_FOUND,	/* no such container / network */
+	DOCKER_ERR_EXISTS,	/* name already taken */
+	DOCKER_ERR_IMAGE,	/* image not present and not pullable */
+	DOCKER_ERR_SUBNET, /* subnet overlaps, pinned IP taken or invalid */
+	DOCKER_ERR_IN_USE, /* network still has containers attached */
 };
 
 /* One line of `docker ps --format {{json .}}`. */
 struct docker_container {
-	char *id;            /* owned; full id */
-	char *names;         /* owned; "bottle-web-bundle" */
-	char *image;         /* owned or NULL */
-	char *state;         /* owned; "running", "exited", "created", ... */
-	char *status;        /* owned or NULL; "Up 3 minutes" */
-	int exit_code;       /* from "Exited (N) ...", else -1 */
-	struct strv labels;  /* owned; "key=value" */
+	char *id;	      /* owned; full id */
+	char *names;	      /* owned; "bottle-web-bundle" */
+	char *image;	      /* owned or NULL */
+	char *state;	      /* owned; "running", "exited", "created", ... */
+	char *status;	      /* owned or NULL; "Up 3 minutes" */
+	int exit_code;	      /* from "Exited (N) ...", else -1 */
+	struct strv labels;   /* owned; "key=value" */
 	struct strv networks; /* owned; network names */
-	const char *bottle;  /* dev.bottle.name value or NULL; borrowed from
-				labels */
-	int managed;         /* dev.bottle.managed=1 */
+	const char *bottle;   /* dev.bottle.name value or NULL; borrowed from
+				 labels */
+	int managed;	      /* dev.bottle.managed=1 */
 };
 
 /* One line of `docker network ls --format {{json .}}`. */
 struct docker_network {
-	char *id;           /* owned; full id */
-	char *name;         /* owned */
-	char *driver;       /* owned or NULL */
+	char *id;	    /* owned; full id */
+	char *name;	    /* owned */
+	char *driver;	    /* owned or NULL */
 	struct strv labels; /* owned; "key=value" */
 	const char *bottle; /* dev.bottle.name value or NULL; borrowed */
-	int managed;        /* dev.bottle.managed=1 */
+	int managed;	    /* dev.bottle.managed=1 */
 };
 
 /* docker_network_name: "bottle-NAME". Caller frees. */
@@ -80,7 +80,8 @@ struct strv docker_argv_ps(void);
 struct strv docker_argv_network_ls_managed(void);
 /* docker network ls -q --no-trunc (every network, for subnet checks) */
 struct strv docker_argv_network_ids(void);
-/* docker network inspect --format {{json .IPAM.Config}} ID... */
+/* docker network inspect --format {{json .IPAM.Config}} ID... (ids must
+ * hold at least one id: docker refuses an empty list) */
 struct strv docker_argv_network_inspect_ipam(const struct strv *ids);
 /* docker logs [-f] --timestamps --tail N bottle-NAME-bundle
  * (tail_n < 0: --tail all) */

@@ -49,7 +49,7 @@ char *paths_state_dir(void)
 
 	if ((v = paths_env("BOTTLE_STATE_DIR")) != NULL)
 		return xstrdup(v);
-	if ((v = paths_env("XDG_STATE_HOME")) != NULL)
+	if ((v = paths_env("XDG_STATE_HOME")) != NULL && v[0] == '/')
 		return xasprintf("%s/bottle", v);
 	return xasprintf("%s/.local/state/bottle", paths_home());
 }
@@ -65,7 +65,7 @@ char *paths_probe_helper_dir(void)
 {
 	if (paths_exists(BOTTLE_SRCDIR "/build/helper/bottle-probe"))
 		return xstrdup(BOTTLE_SRCDIR "/build/helper");
-	return xstrdup(BOTTLE_DATADIR);
+	return xstrdup(BOTTLE_DATADIR "/helper");
 }
 
 char *paths_demo_config(void)

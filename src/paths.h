@@ -12,7 +12,8 @@ char *paths_state_dir(void);
 char *paths_sim(void);
 
 /* paths_probe_helper_dir: directory holding the static bottle-probe
- * (BOTTLE_SRCDIR/build when it was built there, else BOTTLE_DATADIR).
+ * (BOTTLE_SRCDIR/build/helper when built there, else BOTTLE_DATADIR/helper):
+ * a directory holding nothing else, since it is mounted into every VM.
  * Caller frees. */
 char *paths_probe_helper_dir(void);
 

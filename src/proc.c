@@ -60,6 +60,7 @@ struct proc {
 	int capture;
 	int new_pgrp;
 	proc_line_cb on_line;
+	proc_data_cb on_data;
 	proc_exit_cb on_exit;
 	void *data; /* the caller's, borrowed */
 
@@ -198,6 +199,8 @@ static void proc_on_read(uv_stream_t *h, ssize_t n, const uv_buf_t *b)
 	}
 	if (p->capture)
 		proc_capture(p, s, b->base, (size_t)n);
+	if (p->on_data != NULL)
+		p->on_data(p, s->fd, b->base, (size_t)n, p->data);
 	if (p->on_line != NULL)
 		lines_feed(&s->lines, b->base, (size_t)n, proc_on_piece, s);
 }
@@ -311,6 +314,7 @@ static struct proc *proc_new(uv_loop_t *loop, const struct proc_opts *o)
 	p->capture = o->capture;
 	p->new_pgrp = o->new_pgrp;
 	p->on_line = o->on_line;
+	p->on_data = o->on_data;
 	p->on_exit = o->on_exit;
 	p->data = o->data;
 	p->start_ms = util_mono_ms();

@@ -39,6 +39,9 @@ struct proc_result {
 /* fd is 1 (stdout) or 2 (stderr); line is borrowed and NUL-terminated. */
 typedef void (*proc_line_cb)(struct proc *p, int fd, const char *line,
 			     size_t len, void *data);
+/* fd is 1 or 2; buf[0..len) is one chunk exactly as read, borrowed. */
+typedef void (*proc_data_cb)(struct proc *p, int fd, const char *buf,
+			     size_t len, void *data);
 /* result is borrowed: valid only during the call. */
 typedef void (*proc_exit_cb)(struct proc *p, const struct proc_result *r,
 			     void *data);
@@ -52,8 +55,10 @@ struct proc_opts {
 	int capture;              /* collect stdout/stderr into the result */
 	size_t max_capture;       /* per stream; 0 = 16 MiB */
 	proc_line_cb on_line;     /* optional: each output line, as it comes */
+	proc_data_cb on_data;     /* optional: each output chunk, unsplit (for
+				     callers that split lines themselves) */
 	proc_exit_cb on_exit;     /* required */
-	void *data;               /* passed to both callbacks */
+	void *data;               /* passed to every callback */
 	int new_pgrp;             /* child leads a new process group; kills
 				     go to the whole group */
 	const char *stdin_data;   /* written to stdin, then closed; NULL:

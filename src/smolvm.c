@@ -214,27 +214,29 @@ int smolvm_version_check(const char *text, char **cause)
 		/* Show what it printed, on one line and bounded. */
 		while (smolvm_is_space(*text))
 			text++;
-		for (i = 0; i < sizeof shown - 1 && text[i] != '\0' &&
-			    text[i] != '\n';
+		for (i = 0;
+		     i < sizeof shown - 1 && text[i] != '\0' && text[i] != '\n';
 		     i++) {
 			unsigned char c = (unsigned char)text[i];
 			shown[i] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
 		}
 		shown[i] = '\0';
-		return util_fail(cause, "smolvm --version printed \"%s\": not "
+		return util_fail(cause,
+				 "smolvm --version printed \"%s\": not "
 				 "a version bottle understands (it speaks "
-				 "smolvm %d.%d.x)", shown, SMOLVM_MAJOR,
-				 SMOLVM_MINOR);
+				 "smolvm %d.%d.x)",
+				 shown, SMOLVM_MAJOR, SMOLVM_MINOR);
 	}
 	if (major == SMOLVM_MAJOR && minor == SMOLVM_MINOR)
 		return 0;
-	return util_fail(cause, "smolvm %d.%d.%d is not supported: bottle "
-			 "speaks smolvm %d.%d.x (%s)", major, minor, patch,
-			 SMOLVM_MAJOR, SMOLVM_MINOR,
+	return util_fail(cause,
+			 "smolvm %d.%d.%d is not supported: bottle "
+			 "speaks smolvm %d.%d.x (%s)",
+			 major, minor, patch, SMOLVM_MAJOR, SMOLVM_MINOR,
 			 major > 1 || (major == 1 && minor >= 1)
-				 ? "its create takes -n/--name from 1.1.0"
-				 : "other versions change the flags and "
-				   "output it relies on");
+			     ? "its create takes -n/--name from 1.1.0"
+			     : "other versions change the flags and "
+			       "output it relies on");
 }
 
 /* ------------------------------------------------------------------ */
@@ -260,8 +262,7 @@ static int smolvm_json_small(const cJSON *obj, const char *key)
 {
 	double d;
 
-	return smolvm_json_int(obj, key, 0, 2147483647.0, &d) == 0 ? (int)d
-								    : 0;
+	return smolvm_json_int(obj, key, 0, 2147483647.0, &d) == 0 ? (int)d : 0;
 }
 
 static char *smolvm_json_str(const cJSON *obj, const char *key)
@@ -331,10 +332,9 @@ int smolvm_parse_ls(const char *buf, size_t len, struct smolvm_machine **out,
 	if (!cJSON_IsArray(root)) {
 		cJSON_Delete(root);
 		return util_fail(cause, "smolvm machine ls: expected a JSON "
-				 "array");
+					"array");
 	}
-	cJSON_ArrayForEach(item, root)
-		count++;
+	cJSON_ArrayForEach(item, root) count++;
 	m = xcalloc(count, sizeof *m);
 	cJSON_ArrayForEach(item, root)
 	{
@@ -364,7 +364,7 @@ int smolvm_parse_status(const char *buf, size_t len, struct smolvm_machine *out,
 	if (root == NULL) {
 		memset(out, 0, sizeof *out);
 		return util_fail(cause, "smolvm machine status: not valid "
-				 "JSON");
+					"JSON");
 	}
 	if (smolvm_parse_machine(root, out, &why) != 0) {
 		util_fail(cause, "smolvm machine status: %s", why);
@@ -384,12 +384,12 @@ enum smolvm_error smolvm_classify(const char *stderr_text)
 		const char *needle;
 		enum smolvm_error e;
 	} rules[] = {
-		/* first match wins: order matters */
-		{"did not become ready", SMOLVM_ERR_AGENT_TIMEOUT},
-		{"is not running", SMOLVM_ERR_NOT_RUNNING},
-		{"already exists", SMOLVM_ERR_ALREADY_EXISTS},
-		{"vm not found", SMOLVM_ERR_NOT_FOUND},
-		{"not found", SMOLVM_ERR_NOT_FOUND},
+	    /* first match wins: order matters */
+	    {"did not become ready", SMOLVM_ERR_AGENT_TIMEOUT},
+	    {"is not running", SMOLVM_ERR_NOT_RUNNING},
+	    {"already exists", SMOLVM_ERR_ALREADY_EXISTS},
+	    {"vm not found", SMOLVM_ERR_NOT_FOUND},
+	    {"not found", SMOLVM_ERR_NOT_FOUND},
 	};
 	size_t i;
 

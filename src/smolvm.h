@@ -20,33 +20,33 @@ struct cJSON;
 /* What a failed smolvm command's stderr says went wrong. */
 enum smolvm_error {
 	SMOLVM_ERR_OTHER = 0,
-	SMOLVM_ERR_NOT_FOUND,      /* no such machine */
+	SMOLVM_ERR_NOT_FOUND,	   /* no such machine */
 	SMOLVM_ERR_ALREADY_EXISTS, /* create of an existing machine */
-	SMOLVM_ERR_NOT_RUNNING,    /* exec into a machine that is not up */
+	SMOLVM_ERR_NOT_RUNNING,	   /* exec into a machine that is not up */
 	SMOLVM_ERR_AGENT_TIMEOUT,  /* start: the guest agent never answered */
 };
 
 /* One machine from `machine status --json` or `machine ls --json`. */
 struct smolvm_machine {
-	char *name;         /* owned; "bottle-web" */
-	char *state;        /* owned; created|running|stopped|failed|
+	char *name;	    /* owned; "bottle-web" */
+	char *state;	    /* owned; created|running|stopped|failed|
 			       unreachable (or whatever smolvm said) */
-	int pid;            /* 0 when null or absent */
-	int cpus;           /* 0 when absent */
-	int memory_mib;     /* 0 when absent */
-	int network;        /* 1 when networking is on */
+	int pid;	    /* 0 when null or absent */
+	int cpus;	    /* 0 when absent */
+	int memory_mib;	    /* 0 when absent */
+	int network;	    /* 1 when networking is on */
 	int64_t created_at; /* Unix seconds, 0 when absent */
-	char *image;        /* owned or NULL */
+	char *image;	    /* owned or NULL */
 };
 
 /* Options of `machine exec`; a zeroed struct means none. */
 struct smolvm_exec_opts {
 	const struct strv *env; /* borrowed; "K=V" each → -e K=V; or NULL */
-	const char *workdir;    /* -w DIR, or NULL */
-	unsigned timeout_s;     /* --timeout Ns, 0: none */
-	int interactive;        /* -i */
-	int tty;                /* -t */
-	int stream;             /* --stream */
+	const char *workdir;	/* -w DIR, or NULL */
+	unsigned timeout_s;	/* --timeout Ns, 0: none */
+	int interactive;	/* -i */
+	int tty;		/* -t */
+	int stream;		/* --stream */
 };
 
 /* smolvm_machine_name: "bottle-NAME". Caller frees. */
@@ -84,8 +84,7 @@ struct strv smolvm_argv_pack_create(const char *bin, const char *smolfile,
 
 /* smolvm_parse_version: "smolvm X.Y.Z" (as --version prints it) into its
  * numbers. 0, or -1 when text is not a version. */
-int smolvm_parse_version(const char *text, int *major, int *minor,
-			 int *patch);
+int smolvm_parse_version(const char *text, int *major, int *minor, int *patch);
 
 /* smolvm_version_check: 0 when text is a 0.8.x version, else -1 with a
  * cause saying which version was found and which one bottle speaks. */

@@ -33,9 +33,8 @@ static int state_name_ok(const char *name)
 		return 0;
 	for (i = 0; name[i] != '\0'; i++) {
 		char c = name[i];
-		if (i >= 64 ||
-		    !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '-'))
+		if (i >= 64 || !((c >= 'a' && c <= 'z') ||
+				 (c >= '0' && c <= '9') || c == '-'))
 			return 0;
 	}
 	return 1;
@@ -335,11 +334,15 @@ static int state_parse_bottle(struct state *s, const cJSON *item,
 	const cJSON *upd;
 
 	if (!state_name_ok(name))
-		return util_fail(cause, "state: %s: bottles: \"%s\" is not a "
-				 "valid bottle name", origin, name);
+		return util_fail(cause,
+				 "state: %s: bottles: \"%s\" is not a "
+				 "valid bottle name",
+				 origin, name);
 	if (!cJSON_IsObject(item))
-		return util_fail(cause, "state: %s: bottles.%s: expected an "
-				 "object", origin, name);
+		return util_fail(cause,
+				 "state: %s: bottles.%s: expected an "
+				 "object",
+				 origin, name);
 	b = state_upsert(s, name);
 	if (state_get_str(item, "subnet", &b->subnet, origin, name, cause) ||
 	    state_get_str(item, "bundle_ip", &b->bundle_ip, origin, name,
@@ -352,8 +355,10 @@ static int state_parse_bottle(struct state *s, const cJSON *item,
 		return 0;
 	if (!cJSON_IsString(upd) ||
 	    state_parse_time(upd->valuestring, &b->updated_ms) != 0)
-		return util_fail(cause, "state: %s: bottles.%s.updated: "
-				 "expected an ISO 8601 UTC time", origin, name);
+		return util_fail(cause,
+				 "state: %s: bottles.%s.updated: "
+				 "expected an ISO 8601 UTC time",
+				 origin, name);
 	return 0;
 }
 
@@ -367,18 +372,23 @@ static int state_parse_root(struct state *s, const cJSON *root,
 				 origin);
 	version = cJSON_GetObjectItemCaseSensitive(root, "version");
 	if (!cJSON_IsNumber(version))
-		return util_fail(cause, "state: %s: version: expected an "
-				 "integer", origin);
+		return util_fail(cause,
+				 "state: %s: version: expected an "
+				 "integer",
+				 origin);
 	if (version->valuedouble != STATE_VERSION)
-		return util_fail(cause, "state: %s: version %g is not "
+		return util_fail(cause,
+				 "state: %s: version %g is not "
 				 "supported (this bottle reads version %d)",
 				 origin, version->valuedouble, STATE_VERSION);
 	bottles = cJSON_GetObjectItemCaseSensitive(root, "bottles");
 	if (bottles == NULL || cJSON_IsNull(bottles))
 		return 0;
 	if (!cJSON_IsObject(bottles))
-		return util_fail(cause, "state: %s: bottles: expected an "
-				 "object", origin);
+		return util_fail(cause,
+				 "state: %s: bottles: expected an "
+				 "object",
+				 origin);
 	cJSON_ArrayForEach(item, bottles)
 	{
 		if (state_parse_bottle(s, item, origin, cause) != 0)
@@ -405,8 +415,10 @@ int state_parse(const char *buf, size_t len, const char *origin,
 	}
 	if (root == NULL) {
 		size_t at = end != NULL && end >= buf ? (size_t)(end - buf) : 0;
-		return util_fail(cause, "state: %s: not valid JSON (at byte "
-				 "%zu); fix or move the file away", origin, at);
+		return util_fail(cause,
+				 "state: %s: not valid JSON (at byte "
+				 "%zu); fix or move the file away",
+				 origin, at);
 	}
 	s = state_new();
 	if (state_parse_root(s, root, origin, cause) != 0) {
@@ -476,8 +488,10 @@ static int state_flock_wait(int fd, int op, const char *path, char **cause)
 			return util_fail(cause, "state: %s: %s", path,
 					 strerror(errno));
 		if (util_mono_ms() >= deadline)
-			return util_fail(cause, "state: %s: busy (held by "
-					 "another bottle process)", path);
+			return util_fail(cause,
+					 "state: %s: busy (held by "
+					 "another bottle process)",
+					 path);
 		state_sleep_ms(nap);
 		if (nap < 32)
 			nap *= 2;
@@ -496,8 +510,8 @@ static int state_lock_open(const char *dir, int op, char **cause)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
-		if (op == LOCK_SH && (e == ENOENT || e == EROFS ||
-				      e == EACCES)) {
+		if (op == LOCK_SH &&
+		    (e == ENOENT || e == EROFS || e == EACCES)) {
 			free(path);
 			return -2;
 		}
@@ -547,8 +561,7 @@ static int state_load(const char *dir, struct state **out, char **cause)
 		buf_add(&b, tmp, (size_t)n);
 	}
 	close(fd);
-	rc = state_parse(b.data != NULL ? b.data : "", b.len, path, out,
-			 cause);
+	rc = state_parse(b.data != NULL ? b.data : "", b.len, path, out, cause);
 	buf_release(&b);
 	free(path);
 	return rc;
@@ -579,8 +592,7 @@ int state_read(const char *dir, struct state **out, char **cause)
 	return rc;
 }
 
-int state_update(const char *dir, state_update_fn fn, void *data,
-		 char **cause)
+int state_update(const char *dir, state_update_fn fn, void *data, char **cause)
 {
 	struct state *s;
 	char *path, *text, *inner = NULL;
@@ -650,7 +662,8 @@ int state_write_bottle_file(const char *dir, const char *name,
 	if (filename == NULL || *filename == '\0' ||
 	    strchr(filename, '/') != NULL || strcmp(filename, ".") == 0 ||
 	    strcmp(filename, "..") == 0)
-		return util_fail(cause, "state: \"%s\" is not a valid file name",
+		return util_fail(cause,
+				 "state: \"%s\" is not a valid file name",
 				 filename != NULL ? filename : "");
 	bdir = state_make_bottle_dir(dir, name, cause);
 	if (bdir == NULL)
@@ -696,11 +709,15 @@ static int state_busy(int fd, const char *name, char **cause)
 	end++;
 	if (*end == '\0')
 		goto unknown;
-	return util_fail(cause, "bottle %s is busy: another bottle process "
-			 "(pid %ld) is running \"%s\"", name, pid, end);
+	return util_fail(cause,
+			 "bottle %s is busy: another bottle process "
+			 "(pid %ld) is running \"%s\"",
+			 name, pid, end);
 unknown:
-	return util_fail(cause, "bottle %s is busy: another bottle process "
-			 "is working on it", name);
+	return util_fail(cause,
+			 "bottle %s is busy: another bottle process "
+			 "is working on it",
+			 name);
 }
 
 /* Record "PID WHAT" in the held lock file. Best effort: the record only
@@ -747,6 +764,17 @@ int state_bottle_lock(const char *dir, const char *name, const char *what,
 		return -1;
 	}
 	free(path);
+	{
+		/* an OFD record lock too: other processes can test it with
+		 * state_bottle_holder without taking the flock */
+		struct flock fl;
+		memset(&fl, 0, sizeof fl);
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+			/* best effort: only the busy display depends on it */
+		}
+	}
 	rec = xstrdup(what != NULL ? what : "");
 	state_flatten(rec);
 	state_lock_record(fd, rec);
@@ -754,6 +782,35 @@ int state_bottle_lock(const char *dir, const char *name, const char *what,
 	*out = xmalloc(sizeof **out);
 	(*out)->fd = fd;
 	return 0;
+}
+
+char *state_bottle_holder(const char *dir, const char *name)
+{
+	char *bdir = state_bottle_dir(dir, name);
+	char *path = xasprintf("%s/lock", bdir);
+	char buf[256];
+	struct flock fl;
+	ssize_t n;
+	int fd;
+
+	free(bdir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return NULL;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_OFD_GETLK, &fl) != 0 || fl.l_type == F_UNLCK) {
+		close(fd);
+		return NULL;
+	}
+	n = pread(fd, buf, sizeof buf - 1, 0);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	state_flatten(buf);
+	return xstrdup(buf[0] != '\0' ? buf : "another bottle process");
 }
 
 void state_bottle_unlock(struct state_lock *l)

@@ -22,11 +22,11 @@
 
 /* One bottle's persisted record. Every string is owned or NULL. */
 struct state_bottle {
-	char *name;          /* owned, never NULL */
-	char *subnet;        /* "10.213.0.0/28" */
+	char *name;	     /* owned, never NULL */
+	char *subnet;	     /* "10.213.0.0/28" */
 	char *bundle_ip;     /* "10.213.0.2" */
-	char *step;          /* last known lifecycle step */
-	char *error;         /* last error, NULL when none */
+	char *step;	     /* last known lifecycle step */
+	char *error;	     /* last error, NULL when none */
 	uint64_t updated_ms; /* wall-clock ms of the last change, 0: unknown */
 };
 
@@ -64,8 +64,7 @@ int state_read(const char *dir, struct state **out, char **cause);
 /* state_update: under an exclusive lock on DIR/state.lock (waiting at
  * most the lock timeout), load, call fn, save atomically if it returned
  * 0. Creates DIR (0700) as needed. */
-int state_update(const char *dir, state_update_fn fn, void *data,
-		 char **cause);
+int state_update(const char *dir, state_update_fn fn, void *data, char **cause);
 
 /* state_set_lock_timeout_ms: how long state_read/state_update wait for
  * state.lock (default 5000). For tests. */
@@ -112,6 +111,12 @@ int state_write_bottle_file(const char *dir, const char *name,
 int state_bottle_lock(const char *dir, const char *name, const char *what,
 		      struct state_lock **out, char **cause);
 
+/* state_bottle_holder: when another open file description (another
+ * process, or another lock in this one) holds NAME's lock, its record
+ * "PID WHAT" (caller frees); NULL when nobody holds it. Never blocks and
+ * never takes the lock. */
+char *state_bottle_holder(const char *dir, const char *name);
+
 /* state_bottle_unlock: release and free the lock; NULL is fine. */
 void state_bottle_unlock(struct state_lock *l);
 
@@ -120,6 +125,6 @@ void state_bottle_unlock(struct state_lock *l);
  * spaces); the log moves to events.log.1 past STATE_EVENTS_MAX. Returns 0,
  * or -1 when it could not log (callers may ignore it). */
 int state_event(const char *dir, const char *name, const char *fmt, ...)
-	UTIL_PRINTF(3, 4);
+    UTIL_PRINTF(3, 4);
 
 #endif

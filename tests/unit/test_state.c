@@ -176,7 +176,8 @@ static void test_file_is_versioned_json_with_iso_time(void **state)
 	text = slurp(path);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "\"version\":\t1"));
-	assert_non_null(strstr(text, "\"updated\":\t\"2023-11-14T22:13:20.123Z\""));
+	assert_non_null(
+	    strstr(text, "\"updated\":\t\"2023-11-14T22:13:20.123Z\""));
 	assert_non_null(strstr(text, "\"subnet\":\t\"10.213.0.0/28\""));
 	assert_int_equal(text[strlen(text) - 1], '\n');
 	free(text);
@@ -186,9 +187,9 @@ static void test_file_is_versioned_json_with_iso_time(void **state)
 static void test_unknown_fields_are_ignored(void **state)
 {
 	const char *json =
-		"{\"version\":1,\"future\":[1,2],\"bottles\":{\"web\":"
-		"{\"subnet\":\"10.213.0.0/28\",\"colour\":\"blue\","
-		"\"nested\":{\"x\":1},\"updated\":\"2024-01-02T03:04:05Z\"}}}";
+	    "{\"version\":1,\"future\":[1,2],\"bottles\":{\"web\":"
+	    "{\"subnet\":\"10.213.0.0/28\",\"colour\":\"blue\","
+	    "\"nested\":{\"x\":1},\"updated\":\"2024-01-02T03:04:05Z\"}}}";
 	struct state *s = NULL;
 	char *cause = NULL;
 
@@ -243,7 +244,8 @@ static void test_corrupt_file_is_an_error_naming_it_and_kept(void **state)
 	assert_int_equal(state_update(f->dir, put_one, "x", &cause), -1);
 	assert_non_null(strstr(cause, path));
 	free(cause);
-	assert_file_is(path, "{\"version\":1,\"bottles\":{\"web\":{\"subnet\":");
+	assert_file_is(path,
+		       "{\"version\":1,\"bottles\":{\"web\":{\"subnet\":");
 	free(path);
 }
 
@@ -252,9 +254,8 @@ static void expect_parse_error(const char *json, const char *want)
 	struct state *s = NULL;
 	char *cause = NULL;
 
-	assert_int_equal(state_parse(json, strlen(json), "/s/state.json", &s,
-				     &cause),
-			 -1);
+	assert_int_equal(
+	    state_parse(json, strlen(json), "/s/state.json", &s, &cause), -1);
 	assert_null(s);
 	assert_non_null(cause);
 	if (strstr(cause, want) == NULL)
@@ -265,9 +266,10 @@ static void expect_parse_error(const char *json, const char *want)
 static void test_wrong_shapes_are_errors_naming_the_key(void **state)
 {
 	(void)state;
-	expect_parse_error("{\"version\":1,\"bottles\":{\"web\":{\"subnet\":5}}}",
-			   "state: /s/state.json: bottles.web.subnet: expected a "
-			   "string");
+	expect_parse_error(
+	    "{\"version\":1,\"bottles\":{\"web\":{\"subnet\":5}}}",
+	    "state: /s/state.json: bottles.web.subnet: expected a "
+	    "string");
 	expect_parse_error("{\"version\":1,\"bottles\":{\"web\":{\"updated\":"
 			   "\"yesterday\"}}}",
 			   "bottles.web.updated: expected an ISO 8601");
@@ -626,9 +628,9 @@ static void test_bottle_file_is_written_in_a_private_dir(void **state)
 	assert_file_is(path, "image = \"x\"\n");
 	assert_int_equal(stat(bdir, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
-	assert_int_equal(state_write_bottle_file(f->dir, "web", "../escape",
-						 "x", 1, &cause),
-			 -1);
+	assert_int_equal(
+	    state_write_bottle_file(f->dir, "web", "../escape", "x", 1, &cause),
+	    -1);
 	assert_non_null(strstr(cause, "not a valid file name"));
 	free(cause);
 	free(path);
@@ -705,26 +707,26 @@ static void test_event_for_a_bad_name_fails(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_round_trip_keeps_every_field),
-		T(test_file_is_versioned_json_with_iso_time),
-		T(test_unknown_fields_are_ignored),
-		T(test_missing_file_and_directory_read_as_empty),
-		T(test_corrupt_file_is_an_error_naming_it_and_kept),
-		T(test_wrong_shapes_are_errors_naming_the_key),
-		T(test_upsert_set_and_remove),
-		T(test_aborted_update_writes_nothing),
-		T(test_atomic_write_replaces_content),
-		T(test_atomic_write_under_a_regular_file_fails_naming_it),
-		T(test_full_disk_keeps_old_content),
-		T(test_busy_bottle_names_the_holder),
-		T(test_killed_holder_leaves_no_stale_lock),
-		T(test_bottle_lock_refuses_path_names),
-		T(test_concurrent_updates_lose_nothing),
-		T(test_held_state_lock_times_out_as_busy),
-		T(test_bottle_file_is_written_in_a_private_dir),
-		T(test_events_are_stamped_single_lines),
-		T(test_events_log_rotates_past_one_mib),
-		T(test_event_for_a_bad_name_fails),
+	    T(test_round_trip_keeps_every_field),
+	    T(test_file_is_versioned_json_with_iso_time),
+	    T(test_unknown_fields_are_ignored),
+	    T(test_missing_file_and_directory_read_as_empty),
+	    T(test_corrupt_file_is_an_error_naming_it_and_kept),
+	    T(test_wrong_shapes_are_errors_naming_the_key),
+	    T(test_upsert_set_and_remove),
+	    T(test_aborted_update_writes_nothing),
+	    T(test_atomic_write_replaces_content),
+	    T(test_atomic_write_under_a_regular_file_fails_naming_it),
+	    T(test_full_disk_keeps_old_content),
+	    T(test_busy_bottle_names_the_holder),
+	    T(test_killed_holder_leaves_no_stale_lock),
+	    T(test_bottle_lock_refuses_path_names),
+	    T(test_concurrent_updates_lose_nothing),
+	    T(test_held_state_lock_times_out_as_busy),
+	    T(test_bottle_file_is_written_in_a_private_dir),
+	    T(test_events_are_stamped_single_lines),
+	    T(test_events_log_rotates_past_one_mib),
+	    T(test_event_for_a_bad_name_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,6 +39,21 @@ static void duration_never_overflows_a_small_buffer(void **state)
 	assert_string_equal(out, "3h1");
 }
 
+static void duration_next_change_is_when_its_text_changes(void **state)
+{
+	uint64_t t0 = 1000000;
+
+	assert_int_equal(text_duration_next(0, t0), UINT64_MAX);
+	assert_int_equal(text_duration_next(t0 + 1, t0), UINT64_MAX);
+	assert_int_equal(text_duration_next(t0, t0), 1000);
+	assert_int_equal(text_duration_next(t0, t0 + 42300), 700);
+	/* 1m30s shows "1m": the next change is "2m" */
+	assert_int_equal(text_duration_next(t0, t0 + 90000), 30000);
+	/* 2d04h30m shows "2d04h": the next change is "2d05h" */
+	assert_int_equal(text_duration_next(t0, t0 + (52 * 60 + 30) * 60000ull),
+			 30 * 60000);
+}
+
 static void age_says_never_for_zero_and_just_now_for_the_future(void **state)
 {
 	char out[32];
@@ -111,6 +126,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(duration_is_compact_at_every_scale),
 	    cmocka_unit_test(duration_never_overflows_a_small_buffer),
+	    cmocka_unit_test(duration_next_change_is_when_its_text_changes),
 	    cmocka_unit_test(
 		age_says_never_for_zero_and_just_now_for_the_future),
 	    cmocka_unit_test(

@@ -32,9 +32,8 @@ if file_type=$(LC_ALL=C file -b "$busybox" 2>/dev/null); then
 	esac
 fi
 
-# One build at a time on this host (tests run in parallel).
-lock=${TMPDIR:-/tmp}/bottle-demo-build.lock
-exec 9>"$lock"
+# One build at a time on this host (tests run in parallel): lock this script.
+exec 9<"$here/build.sh"
 flock 9
 
 hash=$(

@@ -1,0 +1,198 @@
+# tests/bench/lib-bench.bash: helpers shared by the benchmark scripts
+# (sourced, never run; not named *.sh, so tests/bench/run.sh skips it).
+#
+# Output contract (read by run.sh): each figure on a line of its own,
+#   BENCH NAME VALUE UNIT
+# and, optionally, the acceptance figure it is held to,
+#   BENCH_TARGET NAME OP VALUE        (OP: <= >= < > ==)
+# with any human text around them.
+#
+#   bench_world TAG NAME...
+#       needs root and docker; builds the demo images; makes a private
+#       state dir, simulator home and config dir under /tmp; every exit
+#       path (end, failure, SIGINT/SIGTERM from run.sh's timeout) reaps
+#       the simulator machines of that home, removes the docker objects
+#       of bottles NAME... (and of BENCH_CONTAINERS / BENCH_NETWORKS) and
+#       the directory. Sets BW (the directory) and CFG (its config).
+#   bench_config FILE NAME...    a config with bottles NAME..., subnet pool
+#       $BENCH_POOL, vmm $BENCH_VMM (default sim), probes every hour, no
+#       resolver probe. Each script sets BENCH_POOL to its own part of
+#       10.214.0.0/16 (the tests use 10.213.0.0/16), so that leftovers of
+#       one never collide with another: up_overhead 10.214.0.0/24,
+#       up_parallel 10.214.16.0/22, ui_idle 10.214.30.0/24, ui_flood
+#       10.214.31.0/24, refresh_subprocs 10.214.32.0/22, probe_parallel
+#       10.214.48.0/22; new scripts take a free range and add it here.
+#   bottle ARGS...               $BOTTLE -c $CFG ARGS...
+#   bench_now_ms                 wall clock in milliseconds
+#   bench_up_steps EVENTS_LOG    each step's milliseconds in the last `up`
+#   bench_median N...            the median (the lower middle for even N)
+#   bench_ratio A B              A / B with two decimals
+#   bench_figure NAME VALUE UNIT / bench_target NAME OP VALUE
+#   bench_die MESSAGE            says why on stderr and exits 1
+
+BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SMOLVM_SIM=$BENCH_ROOT/assets/demo/smolvm
+# The optimized build; before it builds, the sanitizer build or the
+# stand-alone core build (/tmp/bottle-stub) will do.
+if [ -z "${BOTTLE:-}" ]; then
+	for BOTTLE in "$BENCH_ROOT/bottle" "$BENCH_ROOT/build/asan/bottle" /tmp/bottle-stub; do
+		[ -x "$BOTTLE" ] && break
+	done
+fi
+export BOTTLE
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+BENCH_POOL=${BENCH_POOL:-10.214.0.0/16}
+BENCH_VMM=${BENCH_VMM:-sim}
+BENCH_NAMES=()
+BENCH_CONTAINERS=()
+BENCH_NETWORKS=()
+BW=
+CFG=
+
+bench_die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+bench_figure() { echo "BENCH $1 $2 $3"; }
+bench_target() { echo "BENCH_TARGET $1 $2 $3"; }
+
+bench_now_ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	echo $((t / 1000))
+}
+
+bench_median() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+bench_ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "inf" }'
+}
+
+bottle() {
+	"$BOTTLE" -c "$CFG" "$@"
+}
+
+# bench_docker_clean: remove the docker objects of this benchmark, in
+# one docker command per kind whatever their number.
+bench_docker_clean() {
+	local n want=() c
+	for n in "${BENCH_NAMES[@]}"; do
+		want+=("bottle-$n-bundle" "bottle-$n")
+	done
+	want+=("${BENCH_CONTAINERS[@]}" "${BENCH_NETWORKS[@]}")
+	[ ${#want[@]} -gt 0 ] || return 0
+	c=$(docker ps -a --format '{{.Names}}' | grep -Fx -f <(printf '%s\n' "${want[@]}"))
+	[ -z "$c" ] || docker rm -f $c >/dev/null
+	c=$(docker network ls --format '{{.Name}}' | grep -Fx -f <(printf '%s\n' "${want[@]}"))
+	[ -z "$c" ] || docker network rm $c >/dev/null
+	c=$({ docker ps -a --format '{{.Names}}' && docker network ls --format '{{.Name}}'; } |
+		grep -Fx -f <(printf '%s\n' "${want[@]}"))
+	[ -z "$c" ] || echo "bench: cleanup left docker objects behind:" $c >&2
+	return 0
+}
+
+bench_cleanup() {
+	local i
+	trap '' INT TERM
+	[ -n "$BW" ] || return 0
+	"$SMOLVM_SIM" _sim-reap >/dev/null 2>&1
+	# docker may be restarting under us (a fault test running at the
+	# same time): give it a minute before cleaning
+	for ((i = 0; i < 60; i++)); do
+		docker info >/dev/null 2>&1 && break
+		sleep 1
+	done
+	bench_docker_clean
+	rm -rf "$BW"
+	BW=
+}
+
+bench_world() {
+	local tag=$1
+	shift
+	[ "$(id -u)" = 0 ] || bench_die "needs root (the smolvm simulator does)"
+	[ -x "$BOTTLE" ] || bench_die "no bottle binary (make bottle)"
+	docker info >/dev/null 2>&1 || bench_die "docker engine does not answer (make docker)"
+	"$BENCH_ROOT/assets/demo/bundle/build.sh" >/dev/null 2>&1 ||
+		bench_die "demo images do not build (assets/demo/bundle/build.sh)"
+	BENCH_NAMES=("$@")
+	BW=$(mktemp -d "/tmp/bottle-bench-$tag.XXXXXX")
+	trap bench_cleanup EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+	export BOTTLE_STATE_DIR=$BW/state
+	export SMOLVM_SIM_HOME=$BW/sim
+	export XDG_CONFIG_HOME=$BW/config
+	CFG=$BW/bottles.json
+	bench_config "$CFG" "$@"
+	echo "bottle: $BOTTLE; world: $BW; pool: $BENCH_POOL"
+}
+
+bench_config() {
+	local file=$1 n first=1
+	shift
+	{
+		cat <<EOF
+{
+  "defaults": {
+    "vmm": "$BENCH_VMM",
+    "subnet_pool": "$BENCH_POOL",
+    "subnet_prefix": 28,
+    "probe_interval_s": 3600,
+    "vm": {
+      "image": "bottle-demo-vm:latest",
+      "cmd": ["/bin/sh", "-c", "echo agent ready; while :; do sleep 3600; done"],
+      "cpus": 1, "memory": 256
+    },
+    "bundle": {"image": "bottle-demo-bundle:latest"},
+    "probes": {"resolver": null, "timeout_s": 5}
+  },
+  "bottles": {
+EOF
+		for n in "$@"; do
+			[ $first = 1 ] || echo ","
+			first=0
+			printf '    "%s": {}' "$n"
+		done
+		printf '\n  }\n}\n'
+	} >"$file"
+}
+
+# bench_names PREFIX COUNT: PREFIX01 ... (three digits from 100 on)
+bench_names() {
+	local w=2 i
+	[ "$2" -lt 100 ] || w=3
+	for ((i = 1; i <= $2; i++)); do printf "%s%0${w}d\n" "$1" "$i"; done
+}
+
+# bench_up_steps EVENTS_LOG: "STEP MS" for each step of the last `up`
+# in a bottle's events.log, then "core MS" (from "up: start" to "up done"),
+# "at-start MS" and "at-done MS" (Unix milliseconds).
+bench_up_steps() {
+	python3 - "$1" <<'PY'
+import sys, datetime
+def ms(line):
+    t = datetime.datetime.strptime(line[:23] + "+0000", "%Y-%m-%dT%H:%M:%S.%f%z")
+    return t.timestamp() * 1000
+lines = open(sys.argv[1], encoding="utf-8", errors="replace").read().splitlines()
+start = max(i for i, l in enumerate(lines) if l[25:].startswith("up: start"))
+steps, t0, prev = [], None, None
+for l in lines[start:]:
+    msg = l[25:]
+    if msg.startswith("up: start"):
+        t0 = ms(l)
+    elif msg.startswith("step up: ") or msg.startswith("up done"):
+        if prev is not None:
+            steps.append((prev[0], ms(l) - prev[1]))
+        prev = (msg[9:], ms(l))
+        if msg.startswith("up done"):
+            for s, d in steps:
+                print(s, int(round(d)))
+            print("core", int(round(ms(l) - t0)))
+            print("at-start", int(round(t0)))
+            print("at-done", int(round(ms(l))))
+            break
+PY
+}

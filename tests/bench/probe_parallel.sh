@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# tests/bench/probe_parallel.sh: (issue 4) a probe run for 10 bottles at
+# once against one bottle's. With 10 bottles up, times `bottle probe bq01`
+# alone, then 10 `bottle probe` processes started together (one per
+# bottle: the CLI probes one bottle per call), each the median of
+# BENCH_N (default 3). Also prints the execs one probe run costs and the
+# probe step of `up` of 1 against `up --all` of 10 (one process, from
+# events.log).
+# bench-timeout: 300
+set -u
+. "$(dirname "$0")/lib-bench.bash"
+BENCH_POOL=10.214.48.0/22
+N=${BENCH_N:-3}
+mapfile -t ALL < <(bench_names bq 10)
+bench_world probe "${ALL[@]}"
+
+fail_with() {
+	bench_die "$1: $(grep -v ': up: ' "$2" | tail -5)"
+}
+
+# probe_step NAME: the probe step's ms in NAME's last `up`
+probe_step() {
+	bench_up_steps "$BOTTLE_STATE_DIR/$1/events.log" | awk '$1 == "probe" { print $2 }'
+}
+
+echo "up of bq01 alone (also warms the simulator's image cache)"
+bottle up bq01 >/dev/null 2>"$BW/up.err" </dev/null || fail_with "up bq01" "$BW/up.err"
+solo_step=$(probe_step bq01)
+echo "up --all of the other 9"
+bottle up "${ALL[@]:1}" >"$BW/up.out" 2>"$BW/up.err" </dev/null || fail_with "up --all" "$BW/up.err"
+steps=()
+for n in "${ALL[@]:1}"; do steps+=("$(probe_step "$n")"); done
+worst=$(printf '%s\n' "${steps[@]}" | sort -n | tail -1)
+echo "probe step inside up: 1 bottle $solo_step ms; 9 at once: median $(bench_median "${steps[@]}") ms, worst $worst ms"
+
+execs() { grep -c 'command: .* machine exec ' "$BOTTLE_STATE_DIR/bq01/events.log"; }
+
+one=()
+for ((i = 1; i <= N; i++)); do
+	before=$(execs)
+	t0=$(bench_now_ms)
+	bottle probe bq01 >"$BW/probe.out" 2>"$BW/probe.err" </dev/null ||
+		fail_with "probe bq01 (run $i)" "$BW/probe.err"
+	t1=$(bench_now_ms)
+	one+=($((t1 - t0)))
+done
+per_run=$(($(execs) - before))
+echo "probe of 1 bottle (9 others up): ${one[*]} ms; $per_run smolvm execs per run"
+sed 's/^/  /' "$BW/probe.out"
+
+ten=()
+for ((i = 1; i <= N; i++)); do
+	pids=()
+	t0=$(bench_now_ms)
+	for n in "${ALL[@]}"; do
+		bottle probe "$n" >"$BW/probe-$n.out" 2>"$BW/probe-$n.err" </dev/null &
+		pids+=($!)
+	done
+	bad=
+	for j in "${!pids[@]}"; do
+		wait "${pids[$j]}" || bad+=" ${ALL[$j]}"
+	done
+	t1=$(bench_now_ms)
+	[ -z "$bad" ] || bench_die "probe run $i: failed for$bad: $(tail -3 "$BW/probe-${bad##* }.err")"
+	ten+=($((t1 - t0)))
+done
+echo "10 probes at once: ${ten[*]} ms"
+
+one_ms=$(bench_median "${one[@]}")
+ten_ms=$(bench_median "${ten[@]}")
+bottle rm "${ALL[@]}" >/dev/null 2>"$BW/rm.err" </dev/null || fail_with "rm" "$BW/rm.err"
+
+echo "probe run: 1 bottle $one_ms ms, 10 bottles at once $ten_ms ms (medians of $N)"
+bench_figure probe_1_ms "$one_ms" ms
+bench_figure probe_10_ms "$ten_ms" ms
+bench_figure probe_parallel_10_ratio "$(bench_ratio "$ten_ms" "$one_ms")" x
+bench_target probe_parallel_10_ratio "<=" 2
+bench_figure probe_execs_per_run "$per_run" execs

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# tests/sim/parallel.sh: many smolvm invocations at once (bottles starting
+# together): parallel create/start/exec/stop/delete of 8 machines, distinct
+# guest UIDs, racing creates of one name, racing starts of one machine.
+. "$(dirname "$0")/../lib.sh"
+t_need_root
+
+SMOLVM=$T_ROOT/assets/demo/smolvm
+if ! docker info >/dev/null 2>&1; then
+	t_skip "$(basename "$0")" "docker not reachable"
+	exit 0
+fi
+t_tmpdir TMP
+export SMOLVM_SIM_HOME=$TMP/home
+# docker objects, netfilter rules (v4 and v6) and routing rules
+snap() { t_snapshot; ip6tables -S 2>/dev/null; ip rule show; ip -6 rule show 2>/dev/null; }
+BEFORE=$(snap)
+# What this test owns, to tell its leftovers from changes other programs on
+# the host (another bottle, a dashboard in development) make meanwhile.
+OUR_UIDS=""
+OUR_NAMES=""
+note_uids() {
+	local f u
+	for f in "$SMOLVM_SIM_HOME"/vms/*/record.json; do
+		[ -e "$f" ] || continue
+		u=$(sed -n 's/.*"uid": \([0-9]*\).*/\1/p' "$f")
+		case " $OUR_UIDS " in *" $u "*) ;; *) OUR_UIDS="$OUR_UIDS $u" ;; esac
+	done
+}
+check_leftovers() {
+	local after diff re="" u n mine
+	after=$(snap)
+	# only what appeared counts: a guest UID may be reused after another
+	# program's machine that had it went away during this test
+	diff=$(diff <(printf '%s\n' "$BEFORE") <(printf '%s\n' "$after") | grep '^>' || true)
+	for u in $OUR_UIDS; do
+		# released and already handed to another program's machine?
+		if [ -e "/run/smolvm-sim/uids/$u" ] &&
+			! grep -q "\"$SMOLVM_SIM_HOME\"" "/run/smolvm-sim/uids/$u"; then
+			continue
+		fi
+		re="$re|SMOLSIM-$u( |\$)|uidrange $u-"
+	done
+	for n in $OUR_NAMES; do re="$re|$n"; done
+	re=${re#|}
+	mine=""
+	[ -n "$re" ] && mine=$(printf '%s\n' "$diff" | grep -E -- "$re" || true)
+	t_eq "nothing left behind: docker objects, netfilter and routing rules" "" "$mine"
+	[ -n "$diff" ] && [ -z "$mine" ] && t_diag "ignored changes made by other programs: $(printf '%s' "$diff" | head -c 300 | tr '\n' ' ')"
+	t_eq "no simulator state left for this test's home" "" "$(grep -ls "\"$SMOLVM_SIM_HOME\"" /run/smolvm-sim/uids/* 2>/dev/null)"
+}
+t_defer "'$SMOLVM' _sim-reap"
+"$T_ROOT/assets/demo/bundle/build.sh" >/dev/null || {
+	t_fail "demo image builds"
+	exit 1
+}
+
+N=8
+printf '%s\n' 'image = "bottle-demo-vm:latest"' 'cmd = ["sleep", "100000"]' \
+	'[network]' 'allow_cidrs = ["10.213.250.2/32"]' >"$TMP/Smolfile"
+
+# all_ok VERB: run VERB for machines 1..N at once; count the zero exits
+all_ok() {
+	local i pids=() ok=0
+	for i in $(seq $N); do
+		"$@" "p$i" >"$TMP/$1.$i.out" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" && ok=$((ok + 1)); done
+	echo $ok
+}
+create() { "$SMOLVM" machine create "$1" -s "$TMP/Smolfile"; }
+start() { "$SMOLVM" machine start --name "$1"; }
+stop() { "$SMOLVM" machine stop --name "$1"; }
+delete() { "$SMOLVM" machine delete "$1" -f; }
+uid_of() { "$SMOLVM" machine exec --name "$1" -- id -u; }
+
+t_eq "$N parallel creates succeed" $N "$(all_ok create)"
+note_uids
+t_eq "$N distinct guest UIDs allocated" $N "$(printf '%s\n' $OUR_UIDS | sort -u | wc -l | tr -d ' ')"
+t0=$(date +%s)
+t_eq "$N parallel starts succeed" $N "$(all_ok start)"
+t_diag "$N parallel starts took $(($(date +%s) - t0)) s"
+states=$("$SMOLVM" machine ls --json | python3 -c 'import json,sys; print(" ".join(sorted(set(m["state"] for m in json.load(sys.stdin)))))')
+t_eq "all running" running "$states"
+t_eq "$N parallel execs succeed" $N "$(all_ok uid_of)"
+t_eq "each machine runs as its own UID" $N "$(cat "$TMP"/uid_of.*.out | sort -u | wc -l | tr -d ' ')"
+chains=0
+for u in $OUR_UIDS; do chains=$((chains + $(iptables -S | grep -c "^-N SMOLSIM-$u\$"))); done
+t_eq "one chain per machine" $N "$chains"
+
+# racing on one machine
+pids=()
+for i in 1 2 3 4; do
+	"$SMOLVM" machine create same -s "$TMP/Smolfile" >"$TMP/same.$i" 2>&1 &
+	pids+=($!)
+done
+ok=0
+for p in "${pids[@]}"; do wait "$p" && ok=$((ok + 1)); done
+note_uids
+t_eq "racing creates of one name: exactly one wins" 1 "$ok"
+t_eq "racing creates: the others get already exists" 3 "$(cat "$TMP"/same.* | grep -c "machine 'same' already exists")"
+pids=()
+for i in 1 2 3; do
+	"$SMOLVM" machine start --name same >"$TMP/ss.$i" 2>/dev/null &
+	pids+=($!)
+done
+ok=0
+for p in "${pids[@]}"; do wait "$p" && ok=$((ok + 1)); done
+t_eq "racing starts of one machine all exit 0" 3 "$ok"
+t_eq "racing starts: one boots, the others see it running" "1 2" \
+	"$(grep -l "^Machine 'same' running (PID" "$TMP"/ss.* | wc -l | tr -d ' ') $(grep -l "already running" "$TMP"/ss.* | wc -l | tr -d ' ')"
+t_eq "racing starts: one VMM" 1 "$(pgrep -fc "_sim-vmm $("$SMOLVM" machine data-dir same)\$")"
+"$SMOLVM" machine stop --name same >/dev/null
+"$SMOLVM" machine delete same -f >/dev/null
+
+t_eq "$N parallel stops succeed" $N "$(all_ok stop)"
+t_eq "no VMM left" 0 "$(pgrep -fc "_sim-vmm $SMOLVM_SIM_HOME/")"
+t_eq "$N parallel deletes succeed" $N "$(all_ok delete)"
+t_eq "no machine left" "[]" "$("$SMOLVM" machine ls --json)"
+t_cleanup
+check_leftovers

@@ -1,0 +1,962 @@
+/* test_probe.c: probe verdicts (pure), bottle-probe's line, the canary,
+ * and whole probe runs through a fake smolvm that runs `machine exec`
+ * commands on the host. Every connect goes to 127.0.0.1 ports this test
+ * opened (or just closed). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "canary.h"
+#include "probe.h"
+#include "util.h"
+
+#define HELPER BOTTLE_SRCDIR "/build/bottle-probe"
+#define CONTROL_FAILED "positive control bundle-reach did not pass"
+
+/* ---- sockets ---------------------------------------------------------------- */
+
+static int listen_local(int *port)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(fd, 64), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static int closed_port(void)
+{
+	int port, fd = listen_local(&port);
+
+	close(fd);
+	return port;
+}
+
+/* connect_local: a blocking connect to 127.0.0.1:port; the fd or -1. */
+static int connect_local(int port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- bottle-probe's line ------------------------------------------------------ */
+
+static void test_helper_line_connected(void **state)
+{
+	const char *l = "bottle-probe connect 10.213.0.2 8888 result=connected "
+			"errno=none(0) ms=3\n";
+	int connected = -1;
+	char *err = (char *)"untouched";
+	uint64_t ms = 0;
+
+	(void)state;
+	assert_int_equal(
+	    probe_parse_helper_line(l, strlen(l), &connected, &err, &ms), 0);
+	assert_int_equal(connected, 1);
+	assert_null(err);
+	assert_int_equal(ms, 3);
+}
+
+static void test_helper_line_results_and_errno_names(void **state)
+{
+	static const struct {
+		const char *line;
+		enum probe_outcome out;
+		const char *err;
+	} cases[] = {
+	    {"bottle-probe connect 10.0.0.2 9099 result=refused "
+	     "errno=ECONNREFUSED(111) ms=0",
+	     PROBE_OUT_REFUSED, "ECONNREFUSED"},
+	    {"bottle-probe connect 127.0.0.1 4000 result=denied "
+	     "errno=EACCES(13) ms=1\r\n",
+	     PROBE_OUT_DENIED, "EACCES"},
+	    {"bottle-probe connect 1.1.1.1 53 result=timeout "
+	     "errno=ETIMEDOUT(110) ms=2000",
+	     PROBE_OUT_TIMEOUT, "ETIMEDOUT"},
+	    {"bottle-probe connect 10.0.0.9 1 result=error errno=unknown(97) "
+	     "ms=1 newer=field",
+	     PROBE_OUT_ERROR, "unknown"},
+	};
+	enum probe_outcome out;
+	int connected;
+	char *err;
+	uint64_t ms;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_NELEM(cases); i++) {
+		const char *l = cases[i].line;
+		assert_int_equal(
+		    probe_parse_helper_result(l, strlen(l), &out, &err, &ms), 0);
+		assert_int_equal(out, cases[i].out);
+		assert_string_equal(err, cases[i].err);
+		free(err);
+		assert_int_equal(probe_parse_helper_line(l, strlen(l),
+							 &connected, &err, &ms),
+				 0);
+		assert_int_equal(connected, 0);
+		free(err);
+	}
+}
+
+static void test_helper_line_rejects_what_is_not_one(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "bottle-probe: usage: bottle-probe connect IPV4 PORT TIMEOUT_MS",
+	    "bottle-probe connect 10.0.0.2 8888",
+	    "bottle-probe connect 10.0.0.2 8888 errno=none(0) ms=1",
+	    "bottle-probe connect 10.0.0.2 8888 result=maybe",
+	    "bottle-probe connect 10.0.0.2 99999 result=connected",
+	    "bottle-probe connect 10.0.0.2 port result=connected",
+	    "bottle-probe connect 10.0.0.2  8888 result=connected",
+	    "bottle-probe connect 10.0.0.2 8888 result=connected ",
+	    "bottle-probe connect 10.0.0.2 8888 result=connected ms=x",
+	    "bottle-probe connect 10.0.0.2 8888 result=refused errno=E(1",
+	    "bottle-probe connect 10.0.0.2 8888 result=refused result=connected",
+	    "nc: can't connect to remote host (10.0.0.2): Connection refused",
+	    "Bottle-probe connect 10.0.0.2 8888 result=connected",
+	};
+	int connected = -1;
+	char *err = NULL;
+	uint64_t ms = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_NELEM(bad); i++)
+		assert_int_equal(probe_parse_helper_line(bad[i], strlen(bad[i]),
+							 &connected, &err, &ms),
+				 -1);
+	assert_int_equal(connected, -1);
+	assert_null(err);
+	/* only len bytes count: the rest of the buffer is not the line */
+	assert_int_equal(probe_parse_helper_line(
+			     "bottle-probe connect h 1 result=connectedXYZ", 41,
+			     &connected, &err, &ms),
+			 0);
+	assert_int_equal(connected, 1);
+}
+
+/* ---- verdicts (pure) ------------------------------------------------------------ */
+
+/* A raw record with n attempts: outs[i] with info infos[i]. */
+static void raw_set(struct probe_raw *raw, size_t n,
+		    const enum probe_outcome *outs, const char *const *infos)
+{
+	size_t i;
+
+	memset(raw, 0, sizeof *raw);
+	raw->applicable = 1;
+	raw->n_att = n;
+	raw->att = xcalloc(n ? n : 1, sizeof *raw->att);
+	for (i = 0; i < n; i++) {
+		raw->att[i].target = xasprintf("10.0.0.2:%zu", 9000 + i);
+		raw->att[i].out = outs[i];
+		raw->att[i].info =
+		    infos && infos[i] ? xstrdup(infos[i]) : NULL;
+		raw->att[i].ms = 2;
+	}
+}
+
+/* judge: verdict of id over one attempt; *detail owned by the caller. */
+static enum probe_verdict judge1(enum probe_id id, enum probe_outcome out,
+				 const char *info, enum probe_verdict control,
+				 uint64_t canary_hits, char **detail)
+{
+	struct probe_raw raw;
+	struct probe_result res = {0};
+
+	raw_set(&raw, 1, &out, &info);
+	raw.canary_hits = canary_hits;
+	probe_judge(id, &raw, control, &res);
+	probe_raw_release(&raw);
+	*detail = res.detail;
+	return res.verdict;
+}
+
+static void test_bundle_reach_passes_only_when_connected(void **state)
+{
+	char *d;
+
+	(void)state;
+	assert_int_equal(judge1(PROBE_BUNDLE_REACH, PROBE_OUT_CONNECTED, NULL,
+				PROBE_NONE, 0, &d),
+			 PROBE_PASS);
+	assert_string_equal(d, "10.0.0.2:9000: connected in 2 ms");
+	free(d);
+	assert_int_equal(judge1(PROBE_BUNDLE_REACH, PROBE_OUT_REFUSED,
+				"ECONNREFUSED", PROBE_NONE, 0, &d),
+			 PROBE_FAIL);
+	assert_string_equal(d, "10.0.0.2:9000: refused (ECONNREFUSED)");
+	free(d);
+	assert_int_equal(judge1(PROBE_BUNDLE_REACH, PROBE_OUT_DENIED, "EACCES",
+				PROBE_NONE, 0, &d),
+			 PROBE_FAIL);
+	free(d);
+	assert_int_equal(judge1(PROBE_BUNDLE_REACH, PROBE_OUT_NONE, NULL,
+				PROBE_NONE, 0, &d),
+			 PROBE_UNKNOWN);
+	free(d);
+}
+
+static void test_smolvm_failure_is_unknown_never_pass(void **state)
+{
+	const char *msg = "smolvm: agent operation failed: connect: machine "
+			  "'bottle-x' is not running";
+	enum probe_id ids[] = {PROBE_BUNDLE_REACH, PROBE_LOCALHOST_REACH,
+			       PROBE_EGRESS_PORT_BYPASS, PROBE_EXEC_FIDELITY,
+			       PROBE_CROSS_BOTTLE, PROBE_DNS_HOLE};
+	char *d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_NELEM(ids); i++) {
+		assert_int_equal(judge1(ids[i], PROBE_OUT_BROKEN, msg,
+					PROBE_PASS, 0, &d),
+				 PROBE_UNKNOWN);
+		assert_non_null(strstr(d, "is not running"));
+		free(d);
+	}
+}
+
+static void test_negative_probes_are_unknown_without_the_control(void **state)
+{
+	enum probe_id ids[] = {PROBE_LOCALHOST_REACH, PROBE_EGRESS_PORT_BYPASS,
+			       PROBE_CROSS_BOTTLE, PROBE_DNS_HOLE};
+	enum probe_verdict controls[] = {PROBE_FAIL, PROBE_UNKNOWN, PROBE_NONE};
+	char *d;
+	size_t i, c;
+
+	(void)state;
+	for (i = 0; i < UTIL_NELEM(ids); i++) {
+		for (c = 0; c < UTIL_NELEM(controls); c++) {
+			/* refused, or never run: both UNKNOWN, not PASS */
+			assert_int_equal(judge1(ids[i], PROBE_OUT_REFUSED,
+						"ECONNREFUSED", controls[c], 0,
+						&d),
+					 PROBE_UNKNOWN);
+			assert_string_equal(d, CONTROL_FAILED);
+			free(d);
+			assert_int_equal(judge1(ids[i], PROBE_OUT_NONE, NULL,
+						controls[c], 0, &d),
+					 PROBE_UNKNOWN);
+			free(d);
+		}
+		assert_int_equal(judge1(ids[i], PROBE_OUT_DENIED, "EACCES",
+					PROBE_PASS, 0, &d),
+				 PROBE_PASS);
+		free(d);
+	}
+}
+
+static void test_localhost_reach_fails_on_a_canary_hit(void **state)
+{
+	char *d;
+
+	(void)state;
+	/* the connect looked refused, but the canary saw it arrive */
+	assert_int_equal(judge1(PROBE_LOCALHOST_REACH, PROBE_OUT_REFUSED,
+				"ECONNREFUSED", PROBE_PASS, 1, &d),
+			 PROBE_FAIL);
+	assert_non_null(strstr(d, "the canary on the host's 127.0.0.1 saw 1 "
+				  "connection"));
+	free(d);
+	/* evidence of reach fails even when the control did not pass */
+	assert_int_equal(judge1(PROBE_LOCALHOST_REACH, PROBE_OUT_CONNECTED,
+				NULL, PROBE_FAIL, 0, &d),
+			 PROBE_FAIL);
+	free(d);
+	assert_int_equal(judge1(PROBE_LOCALHOST_REACH, PROBE_OUT_DENIED,
+				"EACCES", PROBE_PASS, 0, &d),
+			 PROBE_PASS);
+	assert_string_equal(d, "10.0.0.2:9000: denied (EACCES); the canary "
+			       "saw no connection");
+	free(d);
+}
+
+static void test_egress_fails_when_any_closed_port_connects(void **state)
+{
+	enum probe_outcome mixed[] = {PROBE_OUT_REFUSED, PROBE_OUT_CONNECTED,
+				      PROBE_OUT_TIMEOUT};
+	enum probe_outcome closed[] = {PROBE_OUT_REFUSED, PROBE_OUT_DENIED,
+				       PROBE_OUT_TIMEOUT, PROBE_OUT_ERROR};
+	enum probe_outcome broken[] = {PROBE_OUT_REFUSED, PROBE_OUT_BROKEN};
+	struct probe_raw raw;
+	struct probe_result res = {0};
+
+	(void)state;
+	raw_set(&raw, 3, mixed, NULL);
+	probe_judge(PROBE_EGRESS_PORT_BYPASS, &raw, PROBE_PASS, &res);
+	assert_int_equal(res.verdict, PROBE_FAIL);
+	assert_string_equal(res.detail, "10.0.0.2:9001: connected in 2 ms");
+	probe_raw_release(&raw);
+
+	raw_set(&raw, 4, closed, NULL);
+	probe_judge(PROBE_EGRESS_PORT_BYPASS, &raw, PROBE_PASS, &res);
+	assert_int_equal(res.verdict, PROBE_PASS);
+	assert_string_equal(res.detail, "10.0.0.2:9000: refused; 10.0.0.2:9001: "
+					"denied; 10.0.0.2:9002: timed out; "
+					"10.0.0.2:9003: error");
+	probe_raw_release(&raw);
+
+	raw_set(&raw, 2, broken, NULL);
+	probe_judge(PROBE_CROSS_BOTTLE, &raw, PROBE_PASS, &res);
+	assert_int_equal(res.verdict, PROBE_UNKNOWN);
+	probe_raw_release(&raw);
+	probe_result_release(&res);
+}
+
+static void test_dns_hole_warns_when_reachable(void **state)
+{
+	struct probe_raw raw = {0};
+	struct probe_result res = {0};
+	char *d;
+
+	(void)state;
+	assert_int_equal(judge1(PROBE_DNS_HOLE, PROBE_OUT_CONNECTED, NULL,
+				PROBE_PASS, 0, &d),
+			 PROBE_WARN);
+	assert_non_null(strstr(d, "smolvm adds the resolver to every "
+				  "allowlist"));
+	free(d);
+	assert_int_equal(judge1(PROBE_DNS_HOLE, PROBE_OUT_DENIED, "EACCES",
+				PROBE_PASS, 0, &d),
+			 PROBE_PASS);
+	free(d);
+	raw.applicable = 0;
+	raw.skip_reason = "no resolver configured";
+	probe_judge(PROBE_DNS_HOLE, &raw, PROBE_PASS, &res);
+	assert_int_equal(res.verdict, PROBE_SKIP);
+	assert_string_equal(res.detail, "no resolver configured");
+	probe_judge(PROBE_CROSS_BOTTLE, &raw, PROBE_FAIL, &res);
+	assert_int_equal(res.verdict, PROBE_SKIP); /* nothing to aim at */
+	probe_result_release(&res);
+}
+
+static void test_exec_fidelity_needs_exit_42_back(void **state)
+{
+	struct probe_raw raw;
+	struct probe_result res = {0};
+	enum probe_outcome out = PROBE_OUT_EXITED;
+	int statuses[] = {42, 0, 1, 255};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_NELEM(statuses); i++) {
+		raw_set(&raw, 1, &out, NULL);
+		raw.att[0].exit_status = statuses[i];
+		probe_judge(PROBE_EXEC_FIDELITY, &raw, PROBE_FAIL, &res);
+		assert_int_equal(res.verdict,
+				 statuses[i] == 42 ? PROBE_PASS : PROBE_FAIL);
+		if (statuses[i] == 0)
+			assert_string_equal(res.detail,
+					    "exit 42 came back as 0");
+		probe_raw_release(&raw);
+	}
+	probe_result_release(&res);
+}
+
+static void test_report_tally(void **state)
+{
+	struct probe_report rep;
+	size_t i;
+
+	(void)state;
+	memset(&rep, 0, sizeof rep);
+	for (i = 0; i < PROBE_COUNT; i++)
+		rep.r[i].verdict = PROBE_PASS;
+	rep.r[PROBE_DNS_HOLE].verdict = PROBE_WARN;
+	rep.r[PROBE_CROSS_BOTTLE].verdict = PROBE_SKIP;
+	probe_report_tally(&rep);
+	assert_int_equal(rep.all_pass, 1);
+	assert_int_equal(rep.any_fail, 0);
+	rep.r[PROBE_EXEC_FIDELITY].verdict = PROBE_UNKNOWN;
+	probe_report_tally(&rep);
+	assert_int_equal(rep.all_pass, 0);
+	assert_int_equal(rep.any_fail, 0);
+	rep.r[PROBE_EXEC_FIDELITY].verdict = PROBE_NONE;
+	probe_report_tally(&rep);
+	assert_int_equal(rep.all_pass, 0);
+	rep.r[PROBE_EXEC_FIDELITY].verdict = PROBE_FAIL;
+	probe_report_tally(&rep);
+	assert_int_equal(rep.all_pass, 0);
+	assert_int_equal(rep.any_fail, 1);
+	assert_string_equal(probe_name(PROBE_EGRESS_PORT_BYPASS),
+			    "egress-port-bypass");
+	assert_string_equal(probe_verdict_name(PROBE_WARN), "WARN");
+}
+
+static void test_result_copy_is_deep(void **state)
+{
+	struct probe_result a = {PROBE_PASS, xstrdup("ok"), 3, 4,
+				 xstrdup("nc")};
+	struct probe_result b;
+
+	(void)state;
+	probe_result_copy(&b, &a);
+	probe_result_release(&a);
+	assert_string_equal(b.detail, "ok");
+	assert_string_equal(b.method, "nc");
+	assert_int_equal(b.latency_ms, 3);
+	probe_result_release(&b);
+	assert_null(b.detail);
+}
+
+/* ---- the canary ------------------------------------------------------------------ */
+
+struct wait {
+	struct canary *c;
+	uint64_t want;
+	int ticks;
+};
+
+static void wait_on_timer(uv_timer_t *t)
+{
+	struct wait *w = t->data;
+
+	if (canary_hits(w->c) >= w->want || ++w->ticks > 200) {
+		uv_close((uv_handle_t *)t, NULL);
+		uv_stop(t->loop); /* the listening canary keeps it alive */
+	}
+}
+
+static void test_canary_counts_and_closes_connections(void **state)
+{
+	uv_loop_t loop;
+	struct canary *c;
+	uv_timer_t t;
+	struct wait w;
+	int port = 0, fd, fd2;
+	char byte;
+
+	(void)state;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	assert_int_equal(canary_open(&loop, &c, &port), 0);
+	assert_true(port > 0);
+	assert_int_equal(canary_port(c), port);
+	assert_int_equal(canary_hits(c), 0);
+
+	fd = connect_local(port);
+	assert_true(fd >= 0);
+	w = (struct wait){c, 1, 0};
+	uv_timer_init(&loop, &t);
+	t.data = &w;
+	uv_timer_start(&t, wait_on_timer, 5, 5);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(canary_hits(c), 1);
+	/* the canary closed it: the client reads EOF */
+	assert_int_equal(read(fd, &byte, 1), 0);
+	close(fd);
+
+	/* drain counts a queued connection without running the loop */
+	fd2 = connect_local(port);
+	assert_true(fd2 >= 0);
+	assert_int_equal(canary_drain(c), 2);
+	assert_int_equal(canary_hits(c), 2);
+	close(fd2);
+
+	/* a connection accepted and closing while the canary closes */
+	fd = connect_local(port);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	canary_close(c);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	close(fd);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	/* nothing listens there any more */
+	assert_int_equal(connect_local(port), -1);
+}
+
+/* ---- whole runs through a fake smolvm ------------------------------------------- */
+
+/* The fake implements `machine exec --name M --timeout T -- ARGV...` by
+ * running ARGV on the host under timeout(1), with nc being busybox's.
+ * Machine "stopped" answers like smolvm for a stopped VM, "slow" hangs.
+ * With ALLOW set it plays TSI: a helper or nc connect to anything but
+ * ALLOW is denied the way the tool would report EACCES. */
+static const char fake_smolvm[] =
+    "#!/bin/sh\n"
+    "# fake smolvm written by test_probe\n"
+    "ALLOW='%s'\n"
+    "if [ \"$1\" != machine ] || [ \"$2\" != exec ]; then\n"
+    "	echo \"Error: fake smolvm: only machine exec\" >&2; exit 1\n"
+    "fi\n"
+    "shift 2\n"
+    "name= t=\n"
+    "while [ $# -gt 0 ]; do\n"
+    "	case $1 in\n"
+    "	--name) name=$2; shift 2 ;;\n"
+    "	--timeout) t=$2; shift 2 ;;\n"
+    "	--) shift; break ;;\n"
+    "	*) echo \"error: unexpected argument '$1'\" >&2; exit 2 ;;\n"
+    "	esac\n"
+    "done\n"
+    "if [ -z \"$name\" ] || [ -z \"$t\" ]; then\n"
+    "	echo 'error: --name and --timeout are required' >&2; exit 2\n"
+    "fi\n"
+    "case $name in\n"
+    "stopped) echo \"Error: agent operation failed: connect: machine "
+    "'$name' is not running. Start it first\" >&2; exit 1 ;;\n"
+    "slow) exec sleep 30 ;;\n"
+    "esac\n"
+    "host= port=\n"
+    "case $1 in\n"
+    "*bottle-probe) [ \"$2\" = connect ] && host=$3 port=$4 ;;\n"
+    "nc) host=$4 port=$5 ;;\n"
+    "esac\n"
+    "if [ -n \"$ALLOW\" ] && [ -n \"$host\" ] && "
+    "[ \"$host:$port\" != \"$ALLOW\" ]; then\n"
+    "	case $1 in\n"
+    "	nc) echo \"nc: can't connect to remote host ($host): Permission "
+    "denied\" >&2 ;;\n"
+    "	*) echo \"bottle-probe connect $host $port result=denied "
+    "errno=EACCES(13) ms=0\" ;;\n"
+    "	esac\n"
+    "	exit 1\n"
+    "fi\n"
+    "PATH=\"%s/bin:$PATH\" exec timeout \"$t\" \"$@\"\n";
+
+struct fake {
+	char dir[64];
+	char smolvm[128];
+	char nc[128];
+	char bin[96];
+};
+
+static int fake_have_busybox(void)
+{
+	return access("/usr/bin/busybox", X_OK) == 0;
+}
+
+static void fake_make(struct fake *f, const char *allow)
+{
+	FILE *fp;
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/test_probe.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->smolvm, sizeof f->smolvm, "%s/smolvm", f->dir);
+	snprintf(f->bin, sizeof f->bin, "%s/bin", f->dir);
+	snprintf(f->nc, sizeof f->nc, "%s/bin/nc", f->dir);
+	fp = fopen(f->smolvm, "w");
+	assert_non_null(fp);
+	fprintf(fp, fake_smolvm, allow ? allow : "", f->dir);
+	fclose(fp);
+	assert_int_equal(chmod(f->smolvm, 0755), 0);
+	assert_int_equal(mkdir(f->bin, 0755), 0);
+	if (fake_have_busybox())
+		assert_int_equal(symlink("/usr/bin/busybox", f->nc), 0);
+}
+
+static void fake_remove(struct fake *f)
+{
+	unlink(f->nc);
+	rmdir(f->bin);
+	unlink(f->smolvm);
+	rmdir(f->dir);
+}
+
+struct prun {
+	uv_loop_t loop;
+	struct fake fake;
+	struct canary *canary;
+	int bundle_fd; /* plays the bundle's pipelock: listens, never accepts */
+	int bundle_port;
+	struct probe_port closed[6];
+	const char *others[2];
+	struct probe_target t;
+	struct probe_run *run;
+	int done;
+	struct probe_report rep; /* deep copy */
+	char *cmds[32];		 /* each command, for display */
+	size_t n_cmds;
+	uint64_t t0, t_done;
+	uv_timer_t cancel_timer;
+};
+
+static void prun_on_command(const char *const *argv,
+			    const struct proc_result *r, void *data)
+{
+	struct prun *p = data;
+
+	assert_true(p->n_cmds < UTIL_NELEM(p->cmds));
+	assert_string_equal(argv[0], p->fake.smolvm);
+	p->cmds[p->n_cmds++] = proc_describe(argv, r);
+}
+
+static void prun_on_done(struct probe_run *run, const struct probe_report *rep,
+			 void *data)
+{
+	struct prun *p = data;
+	size_t i;
+
+	assert_ptr_equal(run, p->run);
+	p->done++;
+	p->t_done = util_mono_ms();
+	p->rep.all_pass = rep->all_pass;
+	p->rep.any_fail = rep->any_fail;
+	for (i = 0; i < PROBE_COUNT; i++)
+		probe_result_copy(&p->rep.r[i], &rep->r[i]);
+	uv_stop(&p->loop); /* the listening canary keeps it alive */
+}
+
+/* prun_init: loop, canary, a bundle listener, the fake, and a target with
+ * one closed port (egress). */
+static void prun_init(struct prun *p, const char *machine, const char *allow)
+{
+	memset(p, 0, sizeof *p);
+	assert_int_equal(uv_loop_init(&p->loop), 0);
+	assert_int_equal(canary_open(&p->loop, &p->canary, NULL), 0);
+	p->bundle_fd = listen_local(&p->bundle_port);
+	fake_make(&p->fake, allow);
+	p->closed[0] = (struct probe_port){"egress", closed_port()};
+	p->t.smolvm = p->fake.smolvm;
+	p->t.machine = machine;
+	p->t.bundle_ip = "127.0.0.1";
+	p->t.proxy_port = p->bundle_port;
+	p->t.closed = p->closed;
+	p->t.n_closed = 1;
+	p->t.others = p->others;
+	p->t.timeout_s = 5;
+	p->t.canary = p->canary;
+}
+
+static void prun_go(struct prun *p)
+{
+	p->t0 = util_mono_ms();
+	p->run = probe_run_start(&p->loop, &p->t, prun_on_command, prun_on_done,
+				 p);
+	assert_int_equal(p->done, 0); /* never from inside start */
+	uv_run(&p->loop, UV_RUN_DEFAULT);
+	assert_int_equal(p->done, 1);
+}
+
+static void prun_finish(struct prun *p)
+{
+	size_t i;
+
+	canary_close(p->canary);
+	uv_run(&p->loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&p->loop), 0);
+	assert_int_equal(proc_live_count(), 0);
+	if (p->bundle_fd >= 0)
+		close(p->bundle_fd);
+	fake_remove(&p->fake);
+	for (i = 0; i < PROBE_COUNT; i++)
+		probe_result_release(&p->rep.r[i]);
+	for (i = 0; i < p->n_cmds; i++)
+		free(p->cmds[i]);
+}
+
+static void assert_verdict(const struct prun *p, enum probe_id id,
+			   enum probe_verdict v)
+{
+	const struct probe_result *r = &p->rep.r[id];
+
+	if (r->verdict != v)
+		fail_msg("%s: %s (%s), expected %s", probe_name(id),
+			 probe_verdict_name(r->verdict),
+			 r->detail ? r->detail : "", probe_verdict_name(v));
+}
+
+static int prun_ran(const struct prun *p, const char *needle)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n_cmds; i++)
+		n += strstr(p->cmds[i], needle) != NULL;
+	return (int)n;
+}
+
+static void test_run_with_the_helper_sees_the_host_loopback(void **state)
+{
+	struct prun p;
+	uint64_t wall0 = util_wall_ms();
+
+	(void)state;
+	if (access(HELPER, X_OK) != 0)
+		skip(); /* `make build/bottle-probe` first */
+	prun_init(&p, "bottle-t", NULL);
+	p.t.helper = HELPER;
+	prun_go(&p);
+	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
+	assert_string_equal(p.rep.r[PROBE_BUNDLE_REACH].method, "bottle-probe");
+	/* on the host the canary is reachable: exactly what must FAIL */
+	assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_FAIL);
+	assert_non_null(strstr(p.rep.r[PROBE_LOCALHOST_REACH].detail,
+			       "connected"));
+	assert_true(canary_hits(p.canary) >= 1);
+	assert_verdict(&p, PROBE_EGRESS_PORT_BYPASS, PROBE_PASS);
+	assert_non_null(strstr(p.rep.r[PROBE_EGRESS_PORT_BYPASS].detail,
+			       "(egress): refused (ECONNREFUSED)"));
+	assert_verdict(&p, PROBE_EXEC_FIDELITY, PROBE_PASS);
+	assert_string_equal(p.rep.r[PROBE_EXEC_FIDELITY].method, "sh");
+	assert_verdict(&p, PROBE_CROSS_BOTTLE, PROBE_SKIP);
+	assert_verdict(&p, PROBE_DNS_HOLE, PROBE_SKIP);
+	assert_int_equal(p.rep.all_pass, 0);
+	assert_int_equal(p.rep.any_fail, 1);
+	assert_true(p.rep.r[PROBE_BUNDLE_REACH].at_ms >= wall0);
+	assert_true(p.rep.r[PROBE_BUNDLE_REACH].latency_ms < 5000);
+	/* four execs, each with smolvm 0.8.0's exec syntax */
+	assert_int_equal(p.n_cmds, 4);
+	assert_int_equal(prun_ran(&p, " machine exec --name bottle-t --timeout "
+				      "5s -- "),
+			 4);
+	assert_int_equal(prun_ran(&p, "sh -c 'exit 42'"), 1);
+	assert_int_equal(prun_ran(&p, "bottle-probe connect 127.0.0.1 "), 3);
+	prun_finish(&p);
+}
+
+static void test_run_falls_back_to_nc_when_the_helper_is_missing(void **state)
+{
+	struct prun p;
+
+	(void)state;
+	if (!fake_have_busybox())
+		skip();
+	prun_init(&p, "bottle-t", NULL);
+	p.t.helper = "/nonexistent/bottle-probe";
+	prun_go(&p);
+	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
+	assert_string_equal(p.rep.r[PROBE_BUNDLE_REACH].method,
+			    "bottle-probe,nc");
+	assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_FAIL);
+	assert_string_equal(p.rep.r[PROBE_LOCALHOST_REACH].method, "nc");
+	assert_verdict(&p, PROBE_EGRESS_PORT_BYPASS, PROBE_PASS);
+	assert_non_null(strstr(p.rep.r[PROBE_EGRESS_PORT_BYPASS].detail,
+			       "refused (ECONNREFUSED)"));
+	assert_verdict(&p, PROBE_EXEC_FIDELITY, PROBE_PASS);
+	/* the helper is tried once, then nc for everything */
+	assert_int_equal(prun_ran(&p, "/nonexistent/bottle-probe connect"), 1);
+	assert_int_equal(prun_ran(&p, " -- nc -w 3 127.0.0.1 "), 3);
+	prun_finish(&p);
+}
+
+static void test_run_passes_when_only_the_bundle_is_reachable(void **state)
+{
+	struct prun p;
+	char allow[64];
+	int lport, lfd = listen_local(&lport);
+	size_t i;
+
+	(void)state;
+	if (access(HELPER, X_OK) != 0)
+		skip();
+	/* the fake allows only the bundle, like TSI with ["B/32"] would
+	 * (ports aside) */
+	prun_init(&p, "bottle-t", NULL);
+	snprintf(allow, sizeof allow, "127.0.0.1:%d", p.bundle_port);
+	fake_remove(&p.fake);
+	fake_make(&p.fake, allow);
+	p.t.smolvm = p.fake.smolvm;
+	p.t.helper = HELPER;
+	for (i = 0; i < UTIL_NELEM(p.closed); i++)
+		p.closed[i] = (struct probe_port){"egress", lport};
+	p.t.n_closed = UTIL_NELEM(p.closed);
+	/* denied by the fake without any connect being made */
+	p.others[0] = "127.0.0.2";
+	p.t.n_others = 1;
+	p.t.resolver = "127.0.0.1";
+	prun_go(&p);
+	for (i = 0; i < PROBE_COUNT; i++)
+		assert_verdict(&p, (enum probe_id)i, PROBE_PASS);
+	assert_int_equal(p.rep.all_pass, 1);
+	assert_int_equal(p.rep.any_fail, 0);
+	assert_int_equal(canary_hits(p.canary), 0);
+	assert_non_null(strstr(p.rep.r[PROBE_DNS_HOLE].detail,
+			       "127.0.0.1:53 (resolver): denied (EACCES)"));
+	assert_int_equal(p.n_cmds, 2 + 1 + UTIL_NELEM(p.closed) + 1 + 1);
+	prun_finish(&p);
+	close(lfd);
+}
+
+static void test_run_cross_bottle_fails_when_another_bundle_answers(void **state)
+{
+	struct prun p;
+
+	(void)state;
+	if (access(HELPER, X_OK) != 0)
+		skip();
+	prun_init(&p, "bottle-t", NULL);
+	p.t.helper = HELPER;
+	p.others[0] = "127.0.0.1"; /* "another bundle": our own listener */
+	p.t.n_others = 1;
+	prun_go(&p);
+	assert_verdict(&p, PROBE_CROSS_BOTTLE, PROBE_FAIL);
+	assert_non_null(strstr(p.rep.r[PROBE_CROSS_BOTTLE].detail,
+			       "connected"));
+	prun_finish(&p);
+}
+
+static void test_run_without_the_control_runs_no_negative_probe(void **state)
+{
+	struct prun p;
+	size_t i;
+
+	(void)state;
+	if (!fake_have_busybox())
+		skip();
+	prun_init(&p, "bottle-t", NULL);
+	close(p.bundle_fd); /* the bundle is gone */
+	p.bundle_fd = listen_local(&p.bundle_port);
+	close(p.bundle_fd);
+	p.bundle_fd = -1;
+	p.t.proxy_port = p.bundle_port;
+	p.others[0] = "127.0.0.1";
+	p.t.n_others = 1;
+	p.t.resolver = "127.0.0.1";
+	prun_go(&p);
+	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_FAIL);
+	assert_non_null(strstr(p.rep.r[PROBE_BUNDLE_REACH].detail, "refused"));
+	assert_verdict(&p, PROBE_EXEC_FIDELITY, PROBE_PASS);
+	for (i = 0; i < PROBE_COUNT; i++) {
+		if (i == PROBE_BUNDLE_REACH || i == PROBE_EXEC_FIDELITY)
+			continue;
+		assert_verdict(&p, (enum probe_id)i, PROBE_UNKNOWN);
+		assert_string_equal(p.rep.r[i].detail, CONTROL_FAILED);
+	}
+	assert_int_equal(p.n_cmds, 2); /* the negatives never ran */
+	assert_int_equal(canary_hits(p.canary), 0);
+	assert_int_equal(p.rep.all_pass, 0);
+	assert_int_equal(p.rep.any_fail, 1);
+	prun_finish(&p);
+}
+
+static void test_run_smolvm_error_makes_everything_unknown(void **state)
+{
+	struct prun p;
+	size_t i;
+
+	(void)state;
+	prun_init(&p, "stopped", NULL);
+	p.t.helper = HELPER;
+	prun_go(&p);
+	for (i = 0; i < PROBE_COUNT; i++)
+		if (i != PROBE_CROSS_BOTTLE && i != PROBE_DNS_HOLE)
+			assert_verdict(&p, (enum probe_id)i, PROBE_UNKNOWN);
+	assert_non_null(strstr(p.rep.r[PROBE_BUNDLE_REACH].detail,
+			       ": smolvm: agent operation failed: connect: "
+			       "machine 'stopped' is not running"));
+	assert_non_null(strstr(p.rep.r[PROBE_EXEC_FIDELITY].detail,
+			       "smolvm: agent operation failed"));
+	assert_string_equal(p.rep.r[PROBE_LOCALHOST_REACH].detail,
+			    CONTROL_FAILED);
+	/* a smolvm error is not a missing helper: no nc retry */
+	assert_int_equal(p.n_cmds, 2);
+	assert_int_equal(p.rep.all_pass, 0);
+	assert_int_equal(p.rep.any_fail, 0);
+	prun_finish(&p);
+}
+
+static void prun_on_cancel_timer(uv_timer_t *t)
+{
+	struct prun *p = t->data;
+
+	probe_run_cancel(p->run);
+	probe_run_cancel(p->run); /* twice is harmless */
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+static void test_run_cancel_kills_the_execs_and_reports_unknown(void **state)
+{
+	struct prun p;
+	size_t i;
+
+	(void)state;
+	prun_init(&p, "slow", NULL);
+	uv_timer_init(&p.loop, &p.cancel_timer);
+	p.cancel_timer.data = &p;
+	uv_timer_start(&p.cancel_timer, prun_on_cancel_timer, 100, 0);
+	prun_go(&p);
+	assert_true(p.t_done - p.t0 < 4000);
+	for (i = 0; i < PROBE_COUNT; i++) {
+		assert_verdict(&p, (enum probe_id)i, PROBE_UNKNOWN);
+		assert_string_equal(p.rep.r[i].detail, "cancelled");
+	}
+	assert_int_equal(p.n_cmds, 2); /* bundle-reach and exec-fidelity */
+	assert_int_equal(p.rep.all_pass, 0);
+	prun_finish(&p);
+}
+
+static void test_run_without_canary_is_unknown_not_pass(void **state)
+{
+	struct prun p;
+
+	(void)state;
+	if (access(HELPER, X_OK) != 0)
+		skip();
+	prun_init(&p, "bottle-t", NULL);
+	p.t.helper = HELPER;
+	p.t.canary = NULL;
+	prun_go(&p);
+	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
+	assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_UNKNOWN);
+	assert_non_null(strstr(p.rep.r[PROBE_LOCALHOST_REACH].detail,
+			       "no canary listener"));
+	assert_int_equal(p.n_cmds, 3);
+	prun_finish(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_helper_line_connected),
+	    cmocka_unit_test(test_helper_line_results_and_errno_names),
+	    cmocka_unit_test(test_helper_line_rejects_what_is_not_one),
+	    cmocka_unit_test(test_bundle_reach_passes_only_when_connected),
+	    cmocka_unit_test(test_smolvm_failure_is_unknown_never_pass),
+	    cmocka_unit_test(
+		test_negative_probes_are_unknown_without_the_control),
+	    cmocka_unit_test(test_localhost_reach_fails_on_a_canary_hit),
+	    cmocka_unit_test(test_egress_fails_when_any_closed_port_connects),
+	    cmocka_unit_test(test_dns_hole_warns_when_reachable),
+	    cmocka_unit_test(test_exec_fidelity_needs_exit_42_back),
+	    cmocka_unit_test(test_report_tally),
+	    cmocka_unit_test(test_result_copy_is_deep),
+	    cmocka_unit_test(test_canary_counts_and_closes_connections),
+	    cmocka_unit_test(test_run_with_the_helper_sees_the_host_loopback),
+	    cmocka_unit_test(
+		test_run_falls_back_to_nc_when_the_helper_is_missing),
+	    cmocka_unit_test(test_run_passes_when_only_the_bundle_is_reachable),
+	    cmocka_unit_test(
+		test_run_cross_bottle_fails_when_another_bundle_answers),
+	    cmocka_unit_test(
+		test_run_without_the_control_runs_no_negative_probe),
+	    cmocka_unit_test(test_run_smolvm_error_makes_everything_unknown),
+	    cmocka_unit_test(
+		test_run_cancel_kills_the_execs_and_reports_unknown),
+	    cmocka_unit_test(test_run_without_canary_is_unknown_not_pass),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
