@@ -46,6 +46,7 @@ struct bottle_priv {
 	struct state_lock *lock; /* held while an operation runs */
 	struct probe_run *probe_run;
 	struct bottle_waiter *probe_waiters;
+	struct bottle_waiter *health_waiters;
 	int health_inflight;
 	int configured;
 	int allocated_here;     /* this up allocated the subnet */
@@ -102,6 +103,7 @@ struct bottle_core {
 };
 
 static void bottle_core_unref(struct bottle_core *core);
+static void bottle_waiters_drop(struct bottle_waiter **list);
 static void bottle_rearm(struct bottle_core *core);
 static void bottle_op_step(struct bottle *b);
 static void bottle_op_fail(struct bottle *b, const char *fmt, ...)
@@ -2127,15 +2129,45 @@ static void bottle_on_periodic_health(const struct health_report *rep,
 	int before = b->health_ok, ks = b->kill_switch;
 
 	b->priv->health_inflight = 0;
-	if (b->op != BOTTLE_OP_NONE)
+	if (b->op != BOTTLE_OP_NONE) {
+		bottle_waiters_fire(b->priv->core, &b->priv->health_waiters, b,
+				    NULL);
 		return;
+	}
 	bottle_store_health(b, rep);
 	if (before != b->health_ok || ks != b->kill_switch) {
 		char *p = bottle_health_problems(rep);
 		bottle_log(b, "health: %s", p[0] ? p : "every service answers");
 		free(p);
 	}
+	bottle_waiters_fire(b->priv->core, &b->priv->health_waiters, b, NULL);
 	bottle_emit(b->priv->core, b, BOTTLE_EV_CHANGED, NULL);
+}
+
+int bottle_health_now(struct bottle_core *core, struct bottle *b,
+		      bottle_done_cb done, void *data, char **cause)
+{
+	struct health_service_target t[32];
+	size_t n;
+
+	if (core->closing || b->cfg == NULL || b->bundle_ip == NULL ||
+	    !bottle_bundle_running(b))
+		return util_fail(cause, "bottle %s: no running bundle", b->name);
+	n = bottle_health_targets(b, t, UTIL_NELEM(t));
+	if (n == 0)
+		return util_fail(cause, "bottle %s: no service to check", b->name);
+	bottle_waiters_add(&b->priv->health_waiters, done, data);
+	if (b->priv->health_inflight)
+		return 0;
+	b->priv->health_inflight = 1;
+	if (health_check(core->health, b->bundle_ip, t, n,
+			 BOTTLE_HEALTH_TIMEOUT_MS, bottle_on_periodic_health, b) != 0) {
+		b->priv->health_inflight = 0;
+		bottle_waiters_drop(&b->priv->health_waiters);
+		return util_fail(cause, "bottle %s: could not start an HTTP check",
+				 b->name);
+	}
+	return 0;
 }
 
 static void bottle_health_start(struct bottle *b)
@@ -2631,6 +2663,7 @@ void bottle_core_close(struct bottle_core *core)
 		if (b->priv->proc != NULL)
 			proc_kill(b->priv->proc);
 		bottle_waiters_drop(&b->priv->probe_waiters);
+		bottle_waiters_drop(&b->priv->health_waiters);
 		state_bottle_unlock(b->priv->lock);
 		b->priv->lock = NULL;
 	}

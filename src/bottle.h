@@ -173,6 +173,11 @@ int bottle_rm(struct bottle_core *core, struct bottle *b, bottle_done_cb done,
 	      void *data, char **cause);
 int bottle_probe(struct bottle_core *core, struct bottle *b,
 		 bottle_done_cb done, void *data, char **cause);
+/* bottle_health_now: check the bundle's services now (libcurl, no
+ * subprocess); done fires once with NULL, or -1 when there's no running
+ * bundle to check. */
+int bottle_health_now(struct bottle_core *core, struct bottle *b,
+		      bottle_done_cb done, void *data, char **cause);
 /* bottle_exec_capture: run argv in the VM (smolvm exec, non-interactive),
  * lines go to b->log_exec; done's error is NULL when it ran; the guest's
  * exit status is in b->last_command_status. */

@@ -585,6 +585,18 @@ static int cli_one(struct cli_run *r, const char *name, struct bottle **out)
 	return 0;
 }
 
+static void cli_on_probe_done(struct bottle_core *core, struct bottle *b,
+			      const char *error, void *data)
+{
+	struct cli_run *r = data;
+
+	(void)core;
+	(void)b;
+	r->pending--;
+	if (error != NULL)
+		r->failures++;
+}
+
 /* cli_allowlist: the allowlist as written in the bottle's Smolfile,
  * verified by the strict reader (exactly ["B/32"]); *ok 0 with the
  * reason when it can't be read or is not that. Caller frees. */
@@ -630,6 +642,12 @@ static int cli_status(const struct cli_global *g, int argc, char **argv)
 		cli_close(&r);
 		return CLI_EXIT_FAIL;
 	}
+	/* the bundle's health, live (HTTP, no subprocess) */
+	r.pending = 1;
+	if (bottle_health_now(r.core, b, cli_on_probe_done, &r, NULL) == 0)
+		cli_wait(&r);
+	r.pending = 0;
+	r.failures = 0;
 	allow = cli_allowlist(&r, b, &allow_ok);
 	if (json) {
 		cJSON *root = cli_json_bottle(b, 1), *arr = cJSON_CreateArray();
@@ -656,17 +674,6 @@ static int cli_status(const struct cli_global *g, int argc, char **argv)
 	return rc;
 }
 
-static void cli_on_probe_done(struct bottle_core *core, struct bottle *b,
-			      const char *error, void *data)
-{
-	struct cli_run *r = data;
-
-	(void)core;
-	(void)b;
-	r->pending--;
-	if (error != NULL)
-		r->failures++;
-}
 
 static int cli_probe(const struct cli_global *g, int argc, char **argv)
 {

@@ -46,7 +46,7 @@ struct health_req {
 
 struct health_batch {
 	struct health *h;
-	struct health_req *reqs;	  /* owned, n */
+	struct health_req *reqs;	   /* owned, n */
 	struct health_service_result *res; /* owned, n */
 	size_t n;
 	size_t pending; /* transfers not yet done */
@@ -57,7 +57,7 @@ struct health_batch {
 
 struct health {
 	uv_loop_t *loop;
-	CURLM *multi;	 /* NULL once freed */
+	CURLM *multi;	  /* NULL once freed */
 	uv_timer_t timer; /* curl's timeout */
 	uv_timer_t defer; /* reports batches that need no transfer */
 	struct health_sock *socks;
@@ -125,7 +125,8 @@ void health_service_result_release(struct health_service_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* ---- sockets and the timer ------------------------------------------------ */
+/* ---- sockets and the timer ------------------------------------------------
+ */
 
 static void health_drain(struct health *h);
 
@@ -189,8 +190,8 @@ static void health_on_timer(uv_timer_t *timer)
 
 /* CURLMOPT_SOCKETFUNCTION: start, change or stop watching s. Called from
  * inside curl: only libuv and curl_multi_assign here. */
-static int health_on_socket(CURL *easy, curl_socket_t s, int what,
-			    void *userp, void *socketp)
+static int health_on_socket(CURL *easy, curl_socket_t s, int what, void *userp,
+			    void *socketp)
 {
 	struct health *h = userp;
 	struct health_sock *hs = socketp;
@@ -243,7 +244,8 @@ static int health_on_timer_set(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
-/* ---- batches ---------------------------------------------------------------- */
+/* ---- batches ----------------------------------------------------------------
+ */
 
 static void health_batch_unlink(struct health_batch *b)
 {
@@ -267,7 +269,8 @@ static void health_batch_free(struct health_batch *b)
 		struct health_req *req = &b->reqs[i];
 		if (req->easy != NULL) {
 			if (b->h->multi != NULL)
-				curl_multi_remove_handle(b->h->multi, req->easy);
+				curl_multi_remove_handle(b->h->multi,
+							 req->easy);
 			curl_easy_cleanup(req->easy);
 		}
 		buf_release(&req->body);
@@ -320,7 +323,8 @@ static void health_on_defer(uv_timer_t *timer)
 	}
 }
 
-/* ---- one transfer ------------------------------------------------------------- */
+/* ---- one transfer
+ * ------------------------------------------------------------- */
 
 static size_t health_on_write(char *p, size_t size, size_t nmemb, void *data)
 {
@@ -386,7 +390,8 @@ static void health_req_finish(struct health_req *req, CURLcode rc)
 	} else if (code < 200 || code > 299) {
 		r->error = xasprintf("HTTP %ld", code);
 	} else if (req->pipelock &&
-		   health_parse_pipelock(req->body.data, req->body.len, r) != 0) {
+		   health_parse_pipelock(req->body.data, req->body.len, r) !=
+		       0) {
 		r->error = xstrdup("pipelock health: not a JSON object");
 	} else {
 		r->ok = r->error == NULL;
@@ -409,7 +414,8 @@ static void health_drain(struct health *h)
 	CURL *easy;
 	int left;
 
-	while (!h->dead && (m = curl_multi_info_read(h->multi, &left)) != NULL) {
+	while (!h->dead &&
+	       (m = curl_multi_info_read(h->multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		easy = m->easy_handle;
@@ -459,7 +465,8 @@ static int health_req_init(struct health_req *req, const char *ip,
 	curl_easy_setopt(req->easy, CURLOPT_PROTOCOLS_STR, "http");
 	curl_easy_setopt(req->easy, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(req->easy, CURLOPT_FRESH_CONNECT, 1L);
-	curl_easy_setopt(req->easy, CURLOPT_USERAGENT, "bottle/" BOTTLE_VERSION);
+	curl_easy_setopt(req->easy, CURLOPT_USERAGENT,
+			 "bottle/" BOTTLE_VERSION);
 	curl_easy_setopt(req->easy, CURLOPT_ERRORBUFFER, req->errbuf);
 	curl_easy_setopt(req->easy, CURLOPT_WRITEFUNCTION, health_on_write);
 	curl_easy_setopt(req->easy, CURLOPT_WRITEDATA, req);
@@ -468,7 +475,8 @@ static int health_req_init(struct health_req *req, const char *ip,
 	return 0;
 }
 
-/* ---- the API ------------------------------------------------------------------ */
+/* ---- the API
+ * ------------------------------------------------------------------ */
 
 struct health *health_new(uv_loop_t *loop)
 {
@@ -487,7 +495,8 @@ struct health *health_new(uv_loop_t *loop)
 		fatal("health: curl_multi_init failed");
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, health_on_socket);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, health_on_timer_set);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION,
+			  health_on_timer_set);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	uv_timer_init(loop, &h->timer);
 	uv_timer_init(loop, &h->defer);
@@ -537,7 +546,8 @@ int health_check(struct health *h, const char *ip,
 			b->pending++;
 			continue;
 		}
-		b->res[i].error = xasprintf("curl: %s", curl_multi_strerror(mc));
+		b->res[i].error =
+		    xasprintf("curl: %s", curl_multi_strerror(mc));
 		curl_easy_cleanup(b->reqs[i].easy);
 		b->reqs[i].easy = NULL;
 	}

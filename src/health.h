@@ -19,7 +19,9 @@ struct health_service_target {
 
 struct health_service_result {
 	char *name;         /* owned */
-	int ok;             /* reachable and answered 2xx (or TCP connected) */
+	int ok;             /* reachable and answered 2xx (or TCP connected);
+			       pipelock: and its JSON parsed, status healthy
+			       (its kill switch is reported, not judged here) */
 	long http_status;   /* 0 for TCP checks or transport errors */
 	char *error;        /* owned or NULL: "connection refused", "timeout" */
 	uint64_t latency_ms;
@@ -53,7 +55,11 @@ int health_check(struct health *h, const char *ip,
  * loop afterwards until it has no more handles. */
 void health_free(struct health *h);
 
-/* health_parse_pipelock: parse pipelock /health JSON into r (pure). */
+/* health_parse_pipelock: parse pipelock /health JSON into r (pure):
+ * kill_switch_active, forward_proxy_enabled (-1 when missing or not a
+ * boolean), version and mode (NULL when not strings, replaced if set);
+ * a "status" other than "healthy" or "ok" sets r->error. 0 for a JSON
+ * object, -1 otherwise (everything unknown). */
 int health_parse_pipelock(const char *buf, size_t len,
 			  struct health_service_result *r);
 void health_service_result_release(struct health_service_result *r);

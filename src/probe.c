@@ -16,7 +16,7 @@
 
 #include "util.h"
 
-#define PROBE_PARALLEL 4	/* concurrent execs per run */
+#define PROBE_PARALLEL 4 /* concurrent execs per run */
 #define PROBE_FIDELITY_STATUS 42
 #define PROBE_DNS_PORT 53
 #define PROBE_CAPTURE ((size_t)64 << 10)
@@ -37,8 +37,8 @@ enum probe_job_state { PROBE_JOB_WAITING, PROBE_JOB_RUNNING, PROBE_JOB_DONE };
 struct probe_job {
 	struct probe_run *run;
 	enum probe_id id;
-	size_t idx;  /* attempt index in run->raw[id] */
-	char *host;  /* owned; NULL for exec-fidelity */
+	size_t idx; /* attempt index in run->raw[id] */
+	char *host; /* owned; NULL for exec-fidelity */
 	int port;
 	enum probe_method method;
 	enum probe_job_state state;
@@ -83,8 +83,8 @@ struct probe_run {
 const char *probe_name(enum probe_id id)
 {
 	static const char *const names[PROBE_COUNT] = {
-	    "bundle-reach", "localhost-reach", "egress-port-bypass",
-	    "exec-fidelity", "cross-bottle",   "dns-hole",
+	    "bundle-reach",  "localhost-reach", "egress-port-bypass",
+	    "exec-fidelity", "cross-bottle",	"dns-hole",
 	};
 
 	return (unsigned)id < PROBE_COUNT ? names[id] : "unknown";
@@ -188,8 +188,7 @@ void probe_report_tally(struct probe_report *rep)
 /* ---- the helper's line -------------------------------------------------- */
 
 /* probe_decimal: s[0..len) as a decimal no larger than max, or -1. */
-static int probe_decimal(const char *s, size_t len, uint64_t max,
-			 uint64_t *out)
+static int probe_decimal(const char *s, size_t len, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i;
@@ -212,8 +211,7 @@ static int probe_word_is(const char *s, size_t len, const char *word)
 	return strlen(word) == len && memcmp(s, word, len) == 0;
 }
 
-static int probe_result_word(const char *s, size_t len,
-			     enum probe_outcome *out)
+static int probe_result_word(const char *s, size_t len, enum probe_outcome *out)
 {
 	static const struct {
 		const char *word;
@@ -424,8 +422,10 @@ static enum probe_verdict probe_judge_reached(enum probe_id id,
 		return PROBE_WARN;
 	}
 	if (id == PROBE_LOCALHOST_REACH && raw->canary_hits > 0)
-		buf_addf(d, "%sthe canary on the host's 127.0.0.1 saw %llu "
-			 "connection%s", d->len ? "; " : "",
+		buf_addf(d,
+			 "%sthe canary on the host's 127.0.0.1 saw %llu "
+			 "connection%s",
+			 d->len ? "; " : "",
 			 (unsigned long long)raw->canary_hits,
 			 raw->canary_hits == 1 ? "" : "s");
 	return PROBE_FAIL;
@@ -496,11 +496,12 @@ void probe_judge(enum probe_id id, const struct probe_raw *raw,
  * first non-empty line when prefix is NULL), bounded, as a new string. */
 static char *probe_first_line(const struct buf *b, const char *prefix)
 {
-	const char *p = b->data, *end = b->data + b->len, *nl;
+	const char *p = b->data, *end, *nl;
 	size_t n, plen = prefix ? strlen(prefix) : 0;
 
 	if (p == NULL)
 		return NULL;
+	end = p + b->len;
 	for (; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
@@ -541,12 +542,14 @@ static int probe_smolvm_failed(const struct probe_run *run,
 		*why = xasprintf("exec timed out after %d s", run->timeout_s);
 		return 1;
 	}
-	if (r->exit_status == 1 && (line = probe_first_line(&r->err, "Error: "))) {
+	if (r->exit_status == 1 &&
+	    (line = probe_first_line(&r->err, "Error: "))) {
 		*why = xasprintf("smolvm: %s", line + strlen("Error: "));
 		free(line);
 		return 1;
 	}
-	if (r->exit_status == 2 && (line = probe_first_line(&r->err, "error: "))) {
+	if (r->exit_status == 2 &&
+	    (line = probe_first_line(&r->err, "error: "))) {
 		*why = xasprintf("smolvm usage: %s", line + strlen("error: "));
 		free(line);
 		return 1;
@@ -559,7 +562,7 @@ static int probe_smolvm_failed(const struct probe_run *run,
 static int probe_read_helper(struct probe_attempt *a,
 			     const struct proc_result *r)
 {
-	const char *p = r->out.data, *end = r->out.data + r->out.len, *nl;
+	const char *p = r->out.data, *end, *nl;
 	enum probe_outcome o;
 	uint64_t ms;
 	char *err;
@@ -567,6 +570,7 @@ static int probe_read_helper(struct probe_attempt *a,
 	if (r->exit_status == PROBE_EXIT_CANNOT_EXEC ||
 	    r->exit_status == PROBE_EXIT_NOT_FOUND || p == NULL)
 		return 1;
+	end = p + r->out.len;
 	for (; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
@@ -628,9 +632,10 @@ static void probe_read_nc(struct probe_attempt *a, const struct proc_result *r,
 	if (r->exit_status == PROBE_EXIT_CANNOT_EXEC ||
 	    r->exit_status == PROBE_EXIT_NOT_FOUND) {
 		a->out = PROBE_OUT_BROKEN;
-		a->info = xstrdup(helper_tried ? "neither bottle-probe nor nc "
-						 "could run in the guest"
-					       : "nc could not run in the guest");
+		a->info =
+		    xstrdup(helper_tried ? "neither bottle-probe nor nc "
+					   "could run in the guest"
+					 : "nc could not run in the guest");
 		return;
 	}
 	msg = probe_first_line(&r->err, NULL);
@@ -929,13 +934,12 @@ static void probe_plan_job(struct probe_run *run, enum probe_id id,
 	j->idx = raw->n_att++;
 	j->host = host ? xstrdup(host) : NULL;
 	j->port = port;
-	j->method = host == NULL      ? PROBE_M_SH
+	j->method = host == NULL	  ? PROBE_M_SH
 		    : run->helper != NULL ? PROBE_M_HELPER
 					  : PROBE_M_NC;
 }
 
-static void probe_skip(struct probe_run *run, enum probe_id id,
-		       const char *why)
+static void probe_skip(struct probe_run *run, enum probe_id id, const char *why)
 {
 	run->raw[id].applicable = 0;
 	run->raw[id].skip_reason = why;
@@ -957,7 +961,8 @@ static void probe_plan(struct probe_run *run, const struct probe_target *t)
 		probe_plan_job(run, PROBE_LOCALHOST_REACH, "127.0.0.1",
 			       canary_port(run->canary), "canary");
 	} else {
-		struct probe_attempt *a = &run->raw[PROBE_LOCALHOST_REACH].att[0];
+		struct probe_attempt *a =
+		    &run->raw[PROBE_LOCALHOST_REACH].att[0];
 		run->raw[PROBE_LOCALHOST_REACH].n_att = 1;
 		a->target = xstrdup("127.0.0.1 (canary)");
 		a->out = PROBE_OUT_BROKEN;
@@ -990,13 +995,12 @@ static void probe_plan(struct probe_run *run, const struct probe_target *t)
 		probe_skip(run, PROBE_DNS_HOLE, "no resolver configured");
 	} else {
 		probe_plan_attempts(run, PROBE_DNS_HOLE, 1);
-		probe_plan_job(run, PROBE_DNS_HOLE, t->resolver,
-			       PROBE_DNS_PORT, "resolver");
+		probe_plan_job(run, PROBE_DNS_HOLE, t->resolver, PROBE_DNS_PORT,
+			       "resolver");
 	}
 }
 
-struct probe_run *probe_run_start(uv_loop_t *loop,
-				  const struct probe_target *t,
+struct probe_run *probe_run_start(uv_loop_t *loop, const struct probe_target *t,
 				  probe_command_cb on_command,
 				  probe_done_cb done, void *data)
 {
@@ -1026,6 +1030,7 @@ void probe_run_cancel(struct probe_run *run)
 	if (run == NULL || run->cancelled || run->finished)
 		return;
 	run->cancelled = 1;
+	run->canary = NULL; /* the caller may close it now */
 	for (i = 0; i < run->n_jobs; i++) {
 		struct probe_job *j = &run->jobs[i];
 		if (j->state == PROBE_JOB_WAITING)

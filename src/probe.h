@@ -94,8 +94,8 @@ struct probe_target {
 	const char *helper;          /* guest path of bottle-probe, e.g.
 					"/opt/bottle/bottle-probe", or NULL */
 	struct canary *canary;       /* borrowed; the host-loopback listener,
-					must outlive the run; NULL makes
-					localhost-reach UNKNOWN */
+					used until done or probe_run_cancel;
+					NULL makes localhost-reach UNKNOWN */
 };
 
 struct probe_report {

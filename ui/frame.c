@@ -88,10 +88,16 @@ static int frame_tool(const struct view_ctx *c, int x, const char *name, int ok,
 	x += frame_put(c, 1, x, " ", THEME_NORMAL);
 	if (ok < 0)
 		return x + frame_put(c, 1, x, "checking", THEME_DIM);
-	if (ok == 0)
-		return x + frame_put(c, 1, x,
-				     error != NULL ? error : "unavailable",
-				     THEME_BAD);
+	if (ok == 0) {
+		if (error == NULL)
+			error = "unavailable";
+		/* "docker: ..." after "docker " would say it twice */
+		if (strncmp(error, name, strlen(name)) == 0 &&
+		    error[strlen(name)] == ':' &&
+		    error[strlen(name) + 1] == ' ')
+			error += strlen(name) + 2;
+		return x + frame_put(c, 1, x, error, THEME_BAD);
+	}
 	if (version == NULL)
 		version = "ok";
 	/* "smolvm 0.8.0" after "smolvm " would say it twice */

@@ -346,11 +346,29 @@ static void ui_clock_arm(struct ui *ui, int small)
 		uv_timer_start(&ui->clock, ui_on_clock, next + 5, 0);
 }
 
+/* The bottle shown in the detail view went away (rm, or it was only
+ * discovered and is gone): back to the list, saying so. */
+static void ui_check_detail(struct ui *ui)
+{
+	if (ui->detail.name == NULL ||
+	    bottle_core_find(ui->core, ui->detail.name) != NULL)
+		return;
+	if (ui->view == UI_DETAIL) {
+		ui_message(ui, FRAME_INFO, "%s: no longer exists",
+			   ui->detail.name);
+		ui->view = UI_LIST;
+	}
+	if (ui->help_back == UI_DETAIL)
+		ui->help_back = UI_LIST;
+	view_detail_release(&ui->detail);
+}
+
 static void ui_draw(struct ui *ui)
 {
 	struct view_ctx c;
 	int lines = LINES, cols = COLS, cx = 0, small;
 
+	ui_check_detail(ui);
 	ui->dirty = 0;
 	ui->urgent = 0;
 	ui->last_draw_ms = util_mono_ms();
@@ -435,7 +453,8 @@ static int ui_any_busy(struct ui *ui)
 
 	for (i = 0; i < n; i++) {
 		struct bottle *b = bottle_core_at(ui->core, i);
-		if (b->op != BOTTLE_OP_NONE || b->probing)
+		if (b->op != BOTTLE_OP_NONE || b->probing ||
+		    b->busy_other != NULL)
 			return 1;
 	}
 	return 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sanitize.h"
 #include "text.h"
 
 #define VIEW_DETAIL_VALUE_X 11 /* where values start after a label */
@@ -281,6 +282,38 @@ static void view_detail_nl(struct view_detail_out *o)
 	o->x = 1;
 }
 
+/* A long value (an error, drift) on as many lines as it needs, each
+ * continuation indented to the value column: not clipped, and never
+ * wrapped by the terminal. */
+static void view_detail_wrapped(struct view_detail_out *o, enum theme_role r,
+				const char *text)
+{
+	struct buf safe = BUF_INIT;
+	size_t width, off = 0, n;
+	int cols = getmaxx(o->c->win) - 1 - VIEW_DETAIL_VALUE_X;
+
+	if (cols < 8)
+		cols = 8;
+	width = (size_t)cols;
+	/* sanitize first, so that the cut points are in display columns */
+	text_safe(&safe, text, strlen(text), 0, o->c->ascii);
+	do {
+		n = sanitize_fit(safe.data + off, safe.len - off, width, NULL);
+		if (n == 0) /* a character wider than the pane */
+			n = 1;
+		if (off > 0) {
+			view_detail_nl(o);
+			o->x = VIEW_DETAIL_VALUE_X;
+		}
+		if (view_detail_shown(o))
+			text_draw_n(o->c->win, o->y0 + o->line - o->top, o->x,
+				    cols, safe.data + off, n,
+				    theme_attr(o->c->theme, r), o->c->ascii);
+		off += n;
+	} while (off < safe.len);
+	buf_release(&safe);
+}
+
 static void view_detail_info_state(struct view_detail_out *o,
 				   const struct bottle *b)
 {
@@ -298,14 +331,23 @@ static void view_detail_info_state(struct view_detail_out *o,
 				 bottle_step_name(b->step), d);
 		view_detail_nl(o);
 	}
+	if (b->op == BOTTLE_OP_NONE && b->busy_other != NULL) {
+		view_detail_label(o, "step", THEME_TITLE);
+		view_detail_segf(o, THEME_WARN,
+				 "%s another bottle process (pid, operation: "
+				 "%s) is working on it",
+				 theme_spinner(o->c->spin, o->c->ascii),
+				 b->busy_other);
+		view_detail_nl(o);
+	}
 	if (b->error != NULL) {
 		view_detail_label(o, "error", THEME_BAD);
-		view_detail_seg(o, THEME_BAD, b->error);
+		view_detail_wrapped(o, THEME_BAD, b->error);
 		view_detail_nl(o);
 	}
 	if (b->drift != NULL) {
 		view_detail_label(o, "drift", THEME_WARN);
-		view_detail_seg(o, THEME_WARN, b->drift);
+		view_detail_wrapped(o, THEME_WARN, b->drift);
 		view_detail_nl(o);
 	}
 	if (b->cfg == NULL) {

@@ -127,6 +127,16 @@ static void view_list_state(const struct bottle *b, int ascii, unsigned spin,
 {
 	enum bottle_status s = bottle_status(b);
 
+	if (s == BOTTLE_BUSY && b->op == BOTTLE_OP_NONE &&
+	    b->busy_other != NULL) {
+		/* "PID OP": another bottle process works on it */
+		const char *sp = strchr(b->busy_other, ' ');
+		view_list_set(
+		    cell, THEME_WARN, "%s %s (pid %.*s)",
+		    theme_spinner(spin, ascii), sp != NULL ? sp + 1 : "busy",
+		    sp != NULL ? (int)(sp - b->busy_other) : 0, b->busy_other);
+		return;
+	}
 	if (s == BOTTLE_BUSY) {
 		const char *what = b->step != BOTTLE_STEP_NONE
 				       ? bottle_step_name(b->step)

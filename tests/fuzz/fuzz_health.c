@@ -30,9 +30,9 @@ static void fuzz_check(int rc, const struct health_service_result *r)
 		abort();
 	if (r->pipelock_mode && strlen(r->pipelock_mode) > 120)
 		abort();
-	if (rc != 0 && (r->kill_switch_active != -1 ||
-			r->forward_proxy_enabled != -1 ||
-			r->pipelock_version || r->pipelock_mode || r->error))
+	if (rc != 0 &&
+	    (r->kill_switch_active != -1 || r->forward_proxy_enabled != -1 ||
+	     r->pipelock_version || r->pipelock_mode || r->error))
 		abort();
 	if (rc != 0 && rc != -1)
 		abort();

@@ -22,14 +22,15 @@
 #include "util.h"
 
 #define PIPELOCK_OK                                                            \
-	"{\"status\":\"healthy\",\"version\":\"0.2.7\",\"mode\":\"balanced\","  \
+	"{\"status\":\"healthy\",\"version\":\"0.2.7\",\"mode\":\"balanced\"," \
 	"\"uptime_seconds\":12,\"kill_switch_active\":false,"                  \
 	"\"forward_proxy_enabled\":true,\"dlp_patterns\":46}"
 #define PIPELOCK_KILLED                                                        \
-	"{\"status\":\"healthy\",\"version\":\"0.2.7\",\"mode\":\"strict\","    \
+	"{\"status\":\"healthy\",\"version\":\"0.2.7\",\"mode\":\"strict\","   \
 	"\"kill_switch_active\":true,\"forward_proxy_enabled\":false}"
 
-/* ---- a tiny HTTP server in a thread --------------------------------------- */
+/* ---- a tiny HTTP server in a thread ---------------------------------------
+ */
 
 enum srv_mode {
 	SRV_REPLY,  /* answer every request with status + body */
@@ -176,7 +177,8 @@ static void srv_stop(struct srv *s)
 	close(s->stop[1]);
 }
 
-/* ---- driving health on a loop ---------------------------------------------- */
+/* ---- driving health on a loop ----------------------------------------------
+ */
 
 struct got {
 	int calls;
@@ -242,7 +244,8 @@ static void check(const struct health_service_target *t, size_t n,
 	assert_int_equal(g->calls, 1);
 }
 
-/* ---- pure parsing ---------------------------------------------------------- */
+/* ---- pure parsing ----------------------------------------------------------
+ */
 
 static void test_parse_pipelock_reads_every_field(void **state)
 {
@@ -277,8 +280,8 @@ static void test_parse_pipelock_wrong_types_are_unknown(void **state)
 
 static void test_parse_pipelock_rejects_non_objects(void **state)
 {
-	static const char *const bad[] = {"", "[]", "true", "{\"a\":",
-					  "<html>", "\"healthy\""};
+	static const char *const bad[] = {"",	     "[]",     "true",
+					  "{\"a\":", "<html>", "\"healthy\""};
 	struct health_service_result r = {0};
 	size_t i;
 
@@ -297,7 +300,8 @@ static void test_parse_pipelock_rejects_non_objects(void **state)
 
 static void test_parse_pipelock_unhealthy_status_is_an_error(void **state)
 {
-	const char *j = "{\"status\":\"degraded\",\"kill_switch_active\":false}";
+	const char *j =
+	    "{\"status\":\"degraded\",\"kill_switch_active\":false}";
 	struct health_service_result r = {0};
 
 	(void)state;
@@ -307,7 +311,8 @@ static void test_parse_pipelock_unhealthy_status_is_an_error(void **state)
 	health_service_result_release(&r);
 }
 
-/* ---- real checks ------------------------------------------------------------- */
+/* ---- real checks
+ * ------------------------------------------------------------- */
 
 static void test_pipelock_200_with_kill_switch_off_is_ok(void **state)
 {
@@ -386,7 +391,8 @@ static void test_pipelock_200_with_garbage_body_is_not_ok(void **state)
 	check(&t, 1, 3000, &g);
 	assert_int_equal(g.res[0].ok, 0);
 	assert_int_equal(g.res[0].http_status, 200);
-	assert_string_equal(g.res[0].error, "pipelock health: not a JSON object");
+	assert_string_equal(g.res[0].error,
+			    "pipelock health: not a JSON object");
 	assert_int_equal(g.res[0].kill_switch_active, -1);
 	got_release(&g);
 	srv_stop(&s);
@@ -528,7 +534,8 @@ static void test_many_services_in_one_batch_report_once(void **state)
 		if (i % 4 == 1)
 			assert_int_equal(g.res[i].http_status, 503);
 		if (i % 4 == 3)
-			assert_string_equal(g.res[i].error, "connection refused");
+			assert_string_equal(g.res[i].error,
+					    "connection refused");
 	}
 	assert_int_equal(g.all_ok, 0);
 	got_release(&g);
@@ -548,7 +555,8 @@ static void test_empty_batch_reports_from_the_loop(void **state)
 	got_release(&g);
 }
 
-/* ---- freeing and reentrancy ------------------------------------------------- */
+/* ---- freeing and reentrancy -------------------------------------------------
+ */
 
 struct mid {
 	struct health *h;

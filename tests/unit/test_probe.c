@@ -25,7 +25,8 @@
 #define HELPER BOTTLE_SRCDIR "/build/bottle-probe"
 #define CONTROL_FAILED "positive control bundle-reach did not pass"
 
-/* ---- sockets ---------------------------------------------------------------- */
+/* ---- sockets ----------------------------------------------------------------
+ */
 
 static int listen_local(int *port)
 {
@@ -71,7 +72,8 @@ static int connect_local(int port)
 	return fd;
 }
 
-/* ---- bottle-probe's line ------------------------------------------------------ */
+/* ---- bottle-probe's line
+ * ------------------------------------------------------ */
 
 static void test_helper_line_connected(void **state)
 {
@@ -119,7 +121,8 @@ static void test_helper_line_results_and_errno_names(void **state)
 	for (i = 0; i < UTIL_NELEM(cases); i++) {
 		const char *l = cases[i].line;
 		assert_int_equal(
-		    probe_parse_helper_result(l, strlen(l), &out, &err, &ms), 0);
+		    probe_parse_helper_result(l, strlen(l), &out, &err, &ms),
+		    0);
 		assert_int_equal(out, cases[i].out);
 		assert_string_equal(err, cases[i].err);
 		free(err);
@@ -145,7 +148,8 @@ static void test_helper_line_rejects_what_is_not_one(void **state)
 	    "bottle-probe connect 10.0.0.2 8888 result=connected ",
 	    "bottle-probe connect 10.0.0.2 8888 result=connected ms=x",
 	    "bottle-probe connect 10.0.0.2 8888 result=refused errno=E(1",
-	    "bottle-probe connect 10.0.0.2 8888 result=refused result=connected",
+	    "bottle-probe connect 10.0.0.2 8888 result=refused "
+	    "result=connected",
 	    "nc: can't connect to remote host (10.0.0.2): Connection refused",
 	    "Bottle-probe connect 10.0.0.2 8888 result=connected",
 	};
@@ -169,7 +173,8 @@ static void test_helper_line_rejects_what_is_not_one(void **state)
 	assert_int_equal(connected, 1);
 }
 
-/* ---- verdicts (pure) ------------------------------------------------------------ */
+/* ---- verdicts (pure)
+ * ------------------------------------------------------------ */
 
 /* A raw record with n attempts: outs[i] with info infos[i]. */
 static void raw_set(struct probe_raw *raw, size_t n,
@@ -184,8 +189,7 @@ static void raw_set(struct probe_raw *raw, size_t n,
 	for (i = 0; i < n; i++) {
 		raw->att[i].target = xasprintf("10.0.0.2:%zu", 9000 + i);
 		raw->att[i].out = outs[i];
-		raw->att[i].info =
-		    infos && infos[i] ? xstrdup(infos[i]) : NULL;
+		raw->att[i].info = infos && infos[i] ? xstrdup(infos[i]) : NULL;
 		raw->att[i].ms = 2;
 	}
 }
@@ -225,9 +229,9 @@ static void test_bundle_reach_passes_only_when_connected(void **state)
 				PROBE_NONE, 0, &d),
 			 PROBE_FAIL);
 	free(d);
-	assert_int_equal(judge1(PROBE_BUNDLE_REACH, PROBE_OUT_NONE, NULL,
-				PROBE_NONE, 0, &d),
-			 PROBE_UNKNOWN);
+	assert_int_equal(
+	    judge1(PROBE_BUNDLE_REACH, PROBE_OUT_NONE, NULL, PROBE_NONE, 0, &d),
+	    PROBE_UNKNOWN);
 	free(d);
 }
 
@@ -235,17 +239,17 @@ static void test_smolvm_failure_is_unknown_never_pass(void **state)
 {
 	const char *msg = "smolvm: agent operation failed: connect: machine "
 			  "'bottle-x' is not running";
-	enum probe_id ids[] = {PROBE_BUNDLE_REACH, PROBE_LOCALHOST_REACH,
+	enum probe_id ids[] = {PROBE_BUNDLE_REACH,	 PROBE_LOCALHOST_REACH,
 			       PROBE_EGRESS_PORT_BYPASS, PROBE_EXEC_FIDELITY,
-			       PROBE_CROSS_BOTTLE, PROBE_DNS_HOLE};
+			       PROBE_CROSS_BOTTLE,	 PROBE_DNS_HOLE};
 	char *d;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < UTIL_NELEM(ids); i++) {
-		assert_int_equal(judge1(ids[i], PROBE_OUT_BROKEN, msg,
-					PROBE_PASS, 0, &d),
-				 PROBE_UNKNOWN);
+		assert_int_equal(
+		    judge1(ids[i], PROBE_OUT_BROKEN, msg, PROBE_PASS, 0, &d),
+		    PROBE_UNKNOWN);
 		assert_non_null(strstr(d, "is not running"));
 		free(d);
 	}
@@ -326,9 +330,10 @@ static void test_egress_fails_when_any_closed_port_connects(void **state)
 	raw_set(&raw, 4, closed, NULL);
 	probe_judge(PROBE_EGRESS_PORT_BYPASS, &raw, PROBE_PASS, &res);
 	assert_int_equal(res.verdict, PROBE_PASS);
-	assert_string_equal(res.detail, "10.0.0.2:9000: refused; 10.0.0.2:9001: "
-					"denied; 10.0.0.2:9002: timed out; "
-					"10.0.0.2:9003: error");
+	assert_string_equal(res.detail,
+			    "10.0.0.2:9000: refused; 10.0.0.2:9001: "
+			    "denied; 10.0.0.2:9002: timed out; "
+			    "10.0.0.2:9003: error");
 	probe_raw_release(&raw);
 
 	raw_set(&raw, 2, broken, NULL);
@@ -434,7 +439,8 @@ static void test_result_copy_is_deep(void **state)
 	assert_null(b.detail);
 }
 
-/* ---- the canary ------------------------------------------------------------------ */
+/* ---- the canary
+ * ------------------------------------------------------------------ */
 
 struct wait {
 	struct canary *c;
@@ -498,17 +504,20 @@ static void test_canary_counts_and_closes_connections(void **state)
 	assert_int_equal(connect_local(port), -1);
 }
 
-/* ---- whole runs through a fake smolvm ------------------------------------------- */
+/* ---- whole runs through a fake smolvm
+ * ------------------------------------------- */
 
 /* The fake implements `machine exec --name M --timeout T -- ARGV...` by
  * running ARGV on the host under timeout(1), with nc being busybox's.
  * Machine "stopped" answers like smolvm for a stopped VM, "slow" hangs.
  * With ALLOW set it plays TSI: a helper or nc connect to anything but
- * ALLOW is denied the way the tool would report EACCES. */
+ * ALLOW is denied the way the tool would report EACCES (or, with HANG
+ * set, hangs instead). */
 static const char fake_smolvm[] =
     "#!/bin/sh\n"
     "# fake smolvm written by test_probe\n"
     "ALLOW='%s'\n"
+    "HANG='%s'\n"
     "if [ \"$1\" != machine ] || [ \"$2\" != exec ]; then\n"
     "	echo \"Error: fake smolvm: only machine exec\" >&2; exit 1\n"
     "fi\n"
@@ -537,6 +546,7 @@ static const char fake_smolvm[] =
     "esac\n"
     "if [ -n \"$ALLOW\" ] && [ -n \"$host\" ] && "
     "[ \"$host:$port\" != \"$ALLOW\" ]; then\n"
+    "	[ -n \"$HANG\" ] && exec sleep 30\n"
     "	case $1 in\n"
     "	nc) echo \"nc: can't connect to remote host ($host): Permission "
     "denied\" >&2 ;;\n"
@@ -559,7 +569,7 @@ static int fake_have_busybox(void)
 	return access("/usr/bin/busybox", X_OK) == 0;
 }
 
-static void fake_make(struct fake *f, const char *allow)
+static void fake_make(struct fake *f, const char *allow, int hang)
 {
 	FILE *fp;
 
@@ -570,7 +580,7 @@ static void fake_make(struct fake *f, const char *allow)
 	snprintf(f->nc, sizeof f->nc, "%s/bin/nc", f->dir);
 	fp = fopen(f->smolvm, "w");
 	assert_non_null(fp);
-	fprintf(fp, fake_smolvm, allow ? allow : "", f->dir);
+	fprintf(fp, fake_smolvm, allow ? allow : "", hang ? "1" : "", f->dir);
 	fclose(fp);
 	assert_int_equal(chmod(f->smolvm, 0755), 0);
 	assert_int_equal(mkdir(f->bin, 0755), 0);
@@ -638,7 +648,7 @@ static void prun_init(struct prun *p, const char *machine, const char *allow)
 	assert_int_equal(uv_loop_init(&p->loop), 0);
 	assert_int_equal(canary_open(&p->loop, &p->canary, NULL), 0);
 	p->bundle_fd = listen_local(&p->bundle_port);
-	fake_make(&p->fake, allow);
+	fake_make(&p->fake, allow, 0);
 	p->closed[0] = (struct probe_port){"egress", closed_port()};
 	p->t.smolvm = p->fake.smolvm;
 	p->t.machine = machine;
@@ -654,8 +664,8 @@ static void prun_init(struct prun *p, const char *machine, const char *allow)
 static void prun_go(struct prun *p)
 {
 	p->t0 = util_mono_ms();
-	p->run = probe_run_start(&p->loop, &p->t, prun_on_command, prun_on_done,
-				 p);
+	p->run =
+	    probe_run_start(&p->loop, &p->t, prun_on_command, prun_on_done, p);
 	assert_int_equal(p->done, 0); /* never from inside start */
 	uv_run(&p->loop, UV_RUN_DEFAULT);
 	assert_int_equal(p->done, 1);
@@ -665,7 +675,7 @@ static void prun_finish(struct prun *p)
 {
 	size_t i;
 
-	canary_close(p->canary);
+	canary_close(p->canary); /* NULL-safe */
 	uv_run(&p->loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&p->loop), 0);
 	assert_int_equal(proc_live_count(), 0);
@@ -713,8 +723,8 @@ static void test_run_with_the_helper_sees_the_host_loopback(void **state)
 	assert_string_equal(p.rep.r[PROBE_BUNDLE_REACH].method, "bottle-probe");
 	/* on the host the canary is reachable: exactly what must FAIL */
 	assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_FAIL);
-	assert_non_null(strstr(p.rep.r[PROBE_LOCALHOST_REACH].detail,
-			       "connected"));
+	assert_non_null(
+	    strstr(p.rep.r[PROBE_LOCALHOST_REACH].detail, "connected"));
 	assert_true(canary_hits(p.canary) >= 1);
 	assert_verdict(&p, PROBE_EGRESS_PORT_BYPASS, PROBE_PASS);
 	assert_non_null(strstr(p.rep.r[PROBE_EGRESS_PORT_BYPASS].detail,
@@ -777,7 +787,7 @@ static void test_run_passes_when_only_the_bundle_is_reachable(void **state)
 	prun_init(&p, "bottle-t", NULL);
 	snprintf(allow, sizeof allow, "127.0.0.1:%d", p.bundle_port);
 	fake_remove(&p.fake);
-	fake_make(&p.fake, allow);
+	fake_make(&p.fake, allow, 0);
 	p.t.smolvm = p.fake.smolvm;
 	p.t.helper = HELPER;
 	for (i = 0; i < UTIL_NELEM(p.closed); i++)
@@ -800,7 +810,8 @@ static void test_run_passes_when_only_the_bundle_is_reachable(void **state)
 	close(lfd);
 }
 
-static void test_run_cross_bottle_fails_when_another_bundle_answers(void **state)
+static void
+test_run_cross_bottle_fails_when_another_bundle_answers(void **state)
 {
 	struct prun p;
 
@@ -813,8 +824,8 @@ static void test_run_cross_bottle_fails_when_another_bundle_answers(void **state
 	p.t.n_others = 1;
 	prun_go(&p);
 	assert_verdict(&p, PROBE_CROSS_BOTTLE, PROBE_FAIL);
-	assert_non_null(strstr(p.rep.r[PROBE_CROSS_BOTTLE].detail,
-			       "connected"));
+	assert_non_null(
+	    strstr(p.rep.r[PROBE_CROSS_BOTTLE].detail, "connected"));
 	prun_finish(&p);
 }
 
@@ -908,6 +919,43 @@ static void test_run_cancel_kills_the_execs_and_reports_unknown(void **state)
 	prun_finish(&p);
 }
 
+static void prun_on_cancel_and_close(uv_timer_t *t)
+{
+	struct prun *p = t->data;
+
+	probe_run_cancel(p->run);
+	/* a cancelled run no longer touches the canary: close it now */
+	canary_close(p->canary);
+	p->canary = NULL;
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+static void test_run_cancel_frees_the_canary_for_closing(void **state)
+{
+	struct prun p;
+	char allow[64];
+
+	(void)state;
+	if (access(HELPER, X_OK) != 0)
+		skip();
+	prun_init(&p, "bottle-t", NULL);
+	snprintf(allow, sizeof allow, "127.0.0.1:%d", p.bundle_port);
+	fake_remove(&p.fake);
+	fake_make(&p.fake, allow, 1); /* everything but the bundle hangs */
+	p.t.smolvm = p.fake.smolvm;
+	p.t.helper = HELPER;
+	uv_timer_init(&p.loop, &p.cancel_timer);
+	p.cancel_timer.data = &p;
+	uv_timer_start(&p.cancel_timer, prun_on_cancel_and_close, 400, 0);
+	prun_go(&p);
+	assert_true(p.t_done - p.t0 < 4000);
+	assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_UNKNOWN);
+	assert_string_equal(p.rep.r[PROBE_LOCALHOST_REACH].detail, "cancelled");
+	/* bundle-reach, exec-fidelity, then localhost-reach and egress */
+	assert_int_equal(p.n_cmds, 4);
+	prun_finish(&p);
+}
+
 static void test_run_without_canary_is_unknown_not_pass(void **state)
 {
 	struct prun p;
@@ -955,6 +1003,7 @@ int main(void)
 	    cmocka_unit_test(test_run_smolvm_error_makes_everything_unknown),
 	    cmocka_unit_test(
 		test_run_cancel_kills_the_execs_and_reports_unknown),
+	    cmocka_unit_test(test_run_cancel_frees_the_canary_for_closing),
 	    cmocka_unit_test(test_run_without_canary_is_unknown_not_pass),
 	};
 

@@ -222,6 +222,20 @@ static void busy_row_spins_and_names_the_step(void **state)
 	bottle_done(&b);
 }
 
+static void another_process_at_work_shows_its_pid_and_operation(void **state)
+{
+	struct bottle b;
+	struct view_list_row r;
+
+	bottle_init(&b, "web");
+	b.busy_other = xstrdup("4242 down");
+	view_list_row(&b, 1, 0, NOW, &r);
+	assert_string_equal(r.cell[VIEW_LIST_STATE].text, "| down (pid 4242)");
+	assert_int_equal(r.cell[VIEW_LIST_STATE].role, THEME_WARN);
+	free(b.busy_other);
+	bottle_done(&b);
+}
+
 static void ascii_rows_are_pure_ascii(void **state)
 {
 	static const enum probe_verdict vs[] = {PROBE_NONE, PROBE_PASS,
@@ -298,6 +312,8 @@ int main(void)
 	    cmocka_unit_test(failed_probe_makes_the_row_unsafe_and_red),
 	    cmocka_unit_test(kill_switch_shows_in_red_and_degrades),
 	    cmocka_unit_test(busy_row_spins_and_names_the_step),
+	    cmocka_unit_test(
+		another_process_at_work_shows_its_pid_and_operation),
 	    cmocka_unit_test(ascii_rows_are_pure_ascii),
 	    cmocka_unit_test(every_status_has_a_distinct_mark_or_word),
 	    cmocka_unit_test(filter_matches_name_or_state_ignoring_case),

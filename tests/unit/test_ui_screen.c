@@ -325,6 +325,28 @@ static void detail_shows_probes_network_and_logs(void **state)
 	view_detail_release(&v);
 }
 
+static void a_long_error_is_wrapped_in_the_info_pane(void **state)
+{
+	struct fx *f = *state;
+	struct bottle *b = bottle_core_find(f->core, "alpha");
+	struct view_detail v = {0};
+	struct buf e = BUF_INIT;
+	int i;
+
+	for (i = 0; i < 12; i++)
+		buf_addf(&e, "word%02d-of-a-long-docker-error ", i);
+	buf_adds(&e, "THE-END");
+	set(&b->error, e.data);
+	view_detail_open(&v, "alpha", VIEW_DETAIL_LOG, VIEW_DETAIL_EVENTS);
+	view_detail_draw(&v, &f->c, b, 2, 20);
+	assert_true(screen_has(" error     word00-of-a-long"));
+	for (i = 0; i < 24; i++) { char *r = row(i); fprintf(stderr, "R%02d[%s]\n", i, r); free(r); }
+	assert_true(screen_has("THE-END"));
+	assert_true(screen_has("X FAILED"));
+	buf_release(&e);
+	view_detail_release(&v);
+}
+
 static void hostile_log_lines_reach_the_screen_inert(void **state)
 {
 	struct fx *f = *state;
@@ -413,7 +435,8 @@ static void redraws_send_only_what_changed(void **state)
 	assert_true(first > 500);
 	assert_true(same < 16);
 	assert_true(one > 0 && one < 40);
-	fprintf(stderr, "# bytes: first frame %ld, unchanged %ld, one cell %ld\n",
+	fprintf(stderr,
+		"# bytes: first frame %ld, unchanged %ld, one cell %ld\n",
 		first, same, one);
 	view_list_release(&v);
 	endwin();
@@ -444,6 +467,8 @@ int main(void)
 		help_shows_every_group_and_the_legend, setup, teardown),
 	    cmocka_unit_test_setup_teardown(redraws_send_only_what_changed,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		a_long_error_is_wrapped_in_the_info_pane, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
