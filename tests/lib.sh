@@ -122,5 +122,7 @@ t_snapshot() {
 		docker ps -a --format '{{.Names}}' 2>/dev/null | sort
 		docker network ls --format '{{.Name}}' 2>/dev/null | sort
 		iptables -S 2>/dev/null
+		ip6tables -S 2>/dev/null
+		ip rule show 2>/dev/null
 	}
 }
