@@ -40,8 +40,8 @@ typedef void (*bottle_next_fn)(struct bottle *b, const struct proc_result *r);
 
 struct bottle_priv {
 	struct bottle_core *core;
-	struct proc *proc;    /* the operation's current subprocess */
-	bottle_done_cb done;  /* the operation's completion */
+	struct proc *proc;   /* the operation's current subprocess */
+	bottle_done_cb done; /* the operation's completion */
 	void *done_data;
 	struct state_lock *lock; /* held while an operation runs */
 	struct probe_run *probe_run;
@@ -49,21 +49,21 @@ struct bottle_priv {
 	struct bottle_waiter *health_waiters;
 	int health_inflight;
 	int configured;
-	int allocated_here;     /* this up allocated the subnet */
-	int created_net;        /* this up created the network */
-	int created_bundle;     /* ... the bundle container */
-	int created_vm;         /* ... the machine */
-	char *probe_summary;    /* why the last probe run was not all PASS */
-	int conflict_retried;   /* one rm -f + run after a name conflict */
-	int create_retried;     /* one delete + create after "exists" */
-	char *fail;             /* the error being rolled back, owned */
-	uint64_t wake_at;       /* monotonic ms, 0 = none */
+	int allocated_here;   /* this up allocated the subnet */
+	int created_net;      /* this up created the network */
+	int created_bundle;   /* ... the bundle container */
+	int created_vm;	      /* ... the machine */
+	char *probe_summary;  /* why the last probe run was not all PASS */
+	int conflict_retried; /* one rm -f + run after a name conflict */
+	int create_retried;   /* one delete + create after "exists" */
+	char *fail;	      /* the error being rolled back, owned */
+	uint64_t wake_at;     /* monotonic ms, 0 = none */
 	void (*wake_fn)(struct bottle *b);
 	uint64_t wait_deadline; /* bundle-health wait */
 	unsigned wait_polls;
-	uint64_t next_health;   /* monotonic ms, 0 = not scheduled */
+	uint64_t next_health; /* monotonic ms, 0 = not scheduled */
 	uint64_t next_probe;
-	unsigned backoff;       /* consecutive failures of docker/smolvm */
+	unsigned backoff;	/* consecutive failures of docker/smolvm */
 	struct ipam_net *taken; /* allocation: nets in use */
 	size_t n_taken;
 };
@@ -98,7 +98,7 @@ struct bottle_core {
 	int canary_port;
 	int closing;
 	int parts_known; /* the last refresh heard from docker and smolvm */
-	unsigned refs; /* the timer, live procs and probe runs */
+	unsigned refs;	 /* the timer, live procs and probe runs */
 	enum config_vmm vmm;
 };
 
@@ -107,7 +107,7 @@ static void bottle_waiters_drop(struct bottle_waiter **list);
 static void bottle_rearm(struct bottle_core *core);
 static void bottle_op_step(struct bottle *b);
 static void bottle_op_fail(struct bottle *b, const char *fmt, ...)
-	UTIL_PRINTF(2, 3);
+    UTIL_PRINTF(2, 3);
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -157,7 +157,7 @@ static void bottle_waiters_fire(struct bottle_core *core,
 
 /* bottle_log: one line in b's events ring and events.log. */
 static void bottle_log(struct bottle *b, const char *fmt, ...)
-	UTIL_PRINTF(2, 3);
+    UTIL_PRINTF(2, 3);
 static void bottle_log(struct bottle *b, const char *fmt, ...)
 {
 	struct bottle_core *core = b->priv->core;
@@ -170,8 +170,8 @@ static void bottle_log(struct bottle *b, const char *fmt, ...)
 	va_end(ap);
 	state_event(core->state_dir, b->name, "%s", msg);
 	sanitize_line(msg, strlen(msg), &clean, NULL);
-	logbuf_push(b->log_events, util_wall_ms(), 0, clean.data ? clean.data : "",
-		    clean.len);
+	logbuf_push(b->log_events, util_wall_ms(), 0,
+		    clean.data ? clean.data : "", clean.len);
 	buf_release(&clean);
 	free(msg);
 	bottle_emit(core, b, BOTTLE_EV_LOG, NULL);
@@ -184,14 +184,13 @@ static const char *bottle_first_line(const struct buf *err, char *out,
 	const char *line = p, *nl;
 
 	/* the first line that says something, preferring smolvm's "Error:" */
-	if ((nl = strstr(p, "Error: ")) != NULL &&
-	    (nl == p || nl[-1] == '\n'))
+	if ((nl = strstr(p, "Error: ")) != NULL && (nl == p || nl[-1] == '\n'))
 		line = nl;
 	while (*line == '\n' || *line == ' ')
 		line++;
 	nl = strchr(line, '\n');
-	snprintf(out, outsz, "%.*s", (int)(nl ? (size_t)(nl - line) : strlen(line)),
-		 line);
+	snprintf(out, outsz, "%.*s",
+		 (int)(nl ? (size_t)(nl - line) : strlen(line)), line);
 	return out;
 }
 
@@ -270,8 +269,8 @@ static void bottle_on_exit(struct proc *p, const struct proc_result *r,
 	bottle_core_unref(core);
 }
 
-static struct proc *bottle_spawn(struct bottle_core *core, struct bottle_run *run,
-				 uint64_t timeout_ms)
+static struct proc *bottle_spawn(struct bottle_core *core,
+				 struct bottle_run *run, uint64_t timeout_ms)
 {
 	struct proc_opts o;
 
@@ -336,7 +335,8 @@ static char *bottle_cmd_error(const char *what, const struct proc_result *r)
 		return xasprintf("%s: timed out after %llu ms and was killed",
 				 what, (unsigned long long)r->duration_ms);
 	if (!r->exited)
-		return xasprintf("%s: killed by signal %d", what, r->term_signal);
+		return xasprintf("%s: killed by signal %d", what,
+				 r->term_signal);
 	bottle_first_line(&r->err, first, sizeof first);
 	if (first[0] == '\0')
 		bottle_first_line(&r->out, first, sizeof first);
@@ -516,7 +516,8 @@ enum bottle_status bottle_status(const struct bottle *b)
 		return BOTTLE_DEGRADED;
 	if (b->probes_at_ms != 0 && bottle_all_pass(b)) {
 		uint64_t age = util_wall_ms() - b->probes_at_ms;
-		uint64_t limit = 3000ull * (b->cfg ? b->cfg->probe_interval_s : 60);
+		uint64_t limit =
+		    3000ull * (b->cfg ? b->cfg->probe_interval_s : 60);
 		if (age <= limit)
 			return BOTTLE_HEALTHY;
 	}
@@ -526,10 +527,10 @@ enum bottle_status bottle_status(const struct bottle *b)
 const char *bottle_status_name(enum bottle_status s)
 {
 	static const char *const names[] = {
-		[BOTTLE_STOPPED] = "stopped", [BOTTLE_BUSY] = "busy",
-		[BOTTLE_UNSAFE] = "unsafe",   [BOTTLE_FAILED] = "failed",
-		[BOTTLE_DEGRADED] = "degraded", [BOTTLE_UNKNOWN] = "unknown",
-		[BOTTLE_HEALTHY] = "healthy", [BOTTLE_DRIFT] = "drift",
+	    [BOTTLE_STOPPED] = "stopped",   [BOTTLE_BUSY] = "busy",
+	    [BOTTLE_UNSAFE] = "unsafe",	    [BOTTLE_FAILED] = "failed",
+	    [BOTTLE_DEGRADED] = "degraded", [BOTTLE_UNKNOWN] = "unknown",
+	    [BOTTLE_HEALTHY] = "healthy",   [BOTTLE_DRIFT] = "drift",
 	};
 	return (size_t)s < UTIL_NELEM(names) ? names[s] : "?";
 }
@@ -537,20 +538,20 @@ const char *bottle_status_name(enum bottle_status s)
 const char *bottle_step_name(enum bottle_step s)
 {
 	static const char *const names[] = {
-		[BOTTLE_STEP_NONE] = "idle",
-		[BOTTLE_STEP_ALLOCATE] = "allocate",
-		[BOTTLE_STEP_NETWORK] = "network",
-		[BOTTLE_STEP_BUNDLE] = "bundle",
-		[BOTTLE_STEP_BUNDLE_HEALTH] = "bundle-health",
-		[BOTTLE_STEP_SMOLFILE] = "smolfile",
-		[BOTTLE_STEP_VM_CREATE] = "vm-create",
-		[BOTTLE_STEP_VM_START] = "vm-start",
-		[BOTTLE_STEP_PROBE] = "probe",
-		[BOTTLE_STEP_VM_STOP] = "vm-stop",
-		[BOTTLE_STEP_VM_DELETE] = "vm-delete",
-		[BOTTLE_STEP_BUNDLE_RM] = "bundle-rm",
-		[BOTTLE_STEP_NETWORK_RM] = "network-rm",
-		[BOTTLE_STEP_FORGET] = "forget",
+	    [BOTTLE_STEP_NONE] = "idle",
+	    [BOTTLE_STEP_ALLOCATE] = "allocate",
+	    [BOTTLE_STEP_NETWORK] = "network",
+	    [BOTTLE_STEP_BUNDLE] = "bundle",
+	    [BOTTLE_STEP_BUNDLE_HEALTH] = "bundle-health",
+	    [BOTTLE_STEP_SMOLFILE] = "smolfile",
+	    [BOTTLE_STEP_VM_CREATE] = "vm-create",
+	    [BOTTLE_STEP_VM_START] = "vm-start",
+	    [BOTTLE_STEP_PROBE] = "probe",
+	    [BOTTLE_STEP_VM_STOP] = "vm-stop",
+	    [BOTTLE_STEP_VM_DELETE] = "vm-delete",
+	    [BOTTLE_STEP_BUNDLE_RM] = "bundle-rm",
+	    [BOTTLE_STEP_NETWORK_RM] = "network-rm",
+	    [BOTTLE_STEP_FORGET] = "forget",
 	};
 	return (size_t)s < UTIL_NELEM(names) ? names[s] : "?";
 }
@@ -623,15 +624,17 @@ static void bottle_refresh_merge(struct bottle_core *core)
 	int vm_known = core->vm_ok;
 
 	if (docker_known &&
-	    (docker_parse_ps(core->ps_out.data, core->ps_out.len, &c, &nc, &cause) != 0 ||
-	     docker_parse_networks(core->net_out.data, core->net_out.len, &nw, &nn, &cause) != 0)) {
+	    (docker_parse_ps(core->ps_out.data, core->ps_out.len, &c, &nc,
+			     &cause) != 0 ||
+	     docker_parse_networks(core->net_out.data, core->net_out.len, &nw,
+				   &nn, &cause) != 0)) {
 		bottle_set_str(&core->env.docker_error, cause);
 		docker_known = 0;
 	}
 	free(cause);
 	cause = NULL;
-	if (vm_known && smolvm_parse_ls(core->vm_out.data, core->vm_out.len, &m, &nm,
-					&cause) != 0) {
+	if (vm_known && smolvm_parse_ls(core->vm_out.data, core->vm_out.len, &m,
+					&nm, &cause) != 0) {
 		bottle_set_str(&core->env.smolvm_error, cause);
 		vm_known = 0;
 	}
@@ -654,9 +657,10 @@ static void bottle_refresh_merge(struct bottle_core *core)
 		int was_running = bottle_vm_running(b);
 
 		free(b->busy_other);
-		b->busy_other = b->op == BOTTLE_OP_NONE
-					? state_bottle_holder(core->state_dir, b->name)
-					: NULL;
+		b->busy_other =
+		    b->op == BOTTLE_OP_NONE
+			? state_bottle_holder(core->state_dir, b->name)
+			: NULL;
 
 		if (docker_known) {
 			const char *st = NULL;
@@ -683,8 +687,8 @@ static void bottle_refresh_merge(struct bottle_core *core)
 			bottle_set_str(&b->vm_state, st);
 			b->vm_pid = pid;
 		}
-		if (vm_known && !bottle_vm_running(b) && b->op == BOTTLE_OP_NONE &&
-		    !b->probing) {
+		if (vm_known && !bottle_vm_running(b) &&
+		    b->op == BOTTLE_OP_NONE && !b->probing) {
 			/* proof of a VM that no longer runs proves nothing */
 			if (was_running || b->probes_at_ms != 0)
 				bottle_reset_probes(b);
@@ -764,7 +768,8 @@ static void bottle_on_vmls(struct bottle_core *core,
 	core->vm_ok = bottle_ok(r);
 	buf_reset(&core->vm_out);
 	if (core->vm_ok) {
-		buf_add(&core->vm_out, r->out.data ? r->out.data : "", r->out.len);
+		buf_add(&core->vm_out, r->out.data ? r->out.data : "",
+			r->out.len);
 		if (core->env.smolvm_ok != 0)
 			bottle_set_str(&core->env.smolvm_error, NULL);
 	} else {
@@ -782,11 +787,14 @@ static void bottle_refresh_start(struct bottle_core *core)
 	core->refreshing = 1;
 	core->refresh_left = 3;
 	a = docker_argv_ps();
-	bottle_core_run(core, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_ps, NULL);
+	bottle_core_run(core, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+			bottle_on_ps, NULL);
 	a = docker_argv_network_ls_managed();
-	bottle_core_run(core, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_netls, NULL);
+	bottle_core_run(core, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+			bottle_on_netls, NULL);
 	a = smolvm_argv_ls(bottle_smolvm(core));
-	bottle_core_run(core, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1), bottle_on_vmls, NULL);
+	bottle_core_run(core, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
+			bottle_on_vmls, NULL);
 }
 
 void bottle_core_refresh(struct bottle_core *core, bottle_done_cb done,
@@ -812,17 +820,17 @@ static void bottle_refresh_soon(struct bottle_core *core)
 /* ---- operations: begin, steps, finish --------------------------------- */
 
 static const enum bottle_step bottle_up_steps[] = {
-	BOTTLE_STEP_ALLOCATE,  BOTTLE_STEP_NETWORK,   BOTTLE_STEP_BUNDLE,
-	BOTTLE_STEP_BUNDLE_HEALTH, BOTTLE_STEP_SMOLFILE, BOTTLE_STEP_VM_CREATE,
-	BOTTLE_STEP_VM_START,  BOTTLE_STEP_PROBE,     BOTTLE_STEP_NONE,
+    BOTTLE_STEP_ALLOCATE,      BOTTLE_STEP_NETWORK,  BOTTLE_STEP_BUNDLE,
+    BOTTLE_STEP_BUNDLE_HEALTH, BOTTLE_STEP_SMOLFILE, BOTTLE_STEP_VM_CREATE,
+    BOTTLE_STEP_VM_START,      BOTTLE_STEP_PROBE,    BOTTLE_STEP_NONE,
 };
 static const enum bottle_step bottle_down_steps[] = {
-	BOTTLE_STEP_VM_STOP,   BOTTLE_STEP_VM_DELETE, BOTTLE_STEP_BUNDLE_RM,
-	BOTTLE_STEP_NETWORK_RM, BOTTLE_STEP_NONE,
+    BOTTLE_STEP_VM_STOP,    BOTTLE_STEP_VM_DELETE, BOTTLE_STEP_BUNDLE_RM,
+    BOTTLE_STEP_NETWORK_RM, BOTTLE_STEP_NONE,
 };
 static const enum bottle_step bottle_rm_steps[] = {
-	BOTTLE_STEP_VM_STOP,   BOTTLE_STEP_VM_DELETE, BOTTLE_STEP_BUNDLE_RM,
-	BOTTLE_STEP_NETWORK_RM, BOTTLE_STEP_FORGET,   BOTTLE_STEP_NONE,
+    BOTTLE_STEP_VM_STOP,    BOTTLE_STEP_VM_DELETE, BOTTLE_STEP_BUNDLE_RM,
+    BOTTLE_STEP_NETWORK_RM, BOTTLE_STEP_FORGET,	   BOTTLE_STEP_NONE,
 };
 
 static const enum bottle_step *bottle_steps(const struct bottle *b)
@@ -848,7 +856,7 @@ struct bottle_persist_ctx {
 	const char *error;
 	const char *subnet;    /* set when non-NULL */
 	const char *bundle_ip; /* set when non-NULL */
-	int forget;            /* drop the record */
+	int forget;	       /* drop the record */
 };
 
 static int bottle_persist_fn(struct state *s, void *data, char **cause)
@@ -876,7 +884,8 @@ static int bottle_persist_fn(struct state *s, void *data, char **cause)
 /* bottle_persist: record b's last step (and error) in state.json. A
  * failure to persist is logged, not fatal: docker and smolvm remain the
  * truth that the next refresh reads. */
-static void bottle_persist(struct bottle *b, const char *step, const char *error)
+static void bottle_persist(struct bottle *b, const char *step,
+			   const char *error)
 {
 	struct bottle_persist_ctx c = {b->name, step, error, NULL, NULL, 0};
 	char *cause = NULL;
@@ -1033,7 +1042,8 @@ static void bottle_op_step(struct bottle *b)
 	state_event(b->priv->core->state_dir, b->name, "step %s: %s%s",
 		    bottle_op_name(b->op), bottle_step_name(b->step),
 		    b->priv->fail != NULL ? " (rollback)" : "");
-	bottle_emit(b->priv->core, b, BOTTLE_EV_STEP, bottle_step_name(b->step));
+	bottle_emit(b->priv->core, b, BOTTLE_EV_STEP,
+		    bottle_step_name(b->step));
 	if (bottle_test_step_delay_ms() > 0) {
 		/* test hook: make every step reachable for kill -9 tests */
 		b->priv->wake_at = util_mono_ms() + bottle_test_step_delay_ms();
@@ -1102,21 +1112,25 @@ static int bottle_op_begin(struct bottle_core *core, struct bottle *b,
 		return util_fail(cause, "bottle %s: read-only mode: %s refused",
 				 b->name, bottle_op_name(op));
 	if (b->op != BOTTLE_OP_NONE)
-		return util_fail(cause, "bottle %s is busy: %s in progress (%s)",
-				 b->name, bottle_op_name(b->op),
-				 bottle_step_name(b->step));
+		return util_fail(
+		    cause, "bottle %s is busy: %s in progress (%s)", b->name,
+		    bottle_op_name(b->op), bottle_step_name(b->step));
 	if (op == BOTTLE_OP_UP && b->cfg == NULL)
-		return util_fail(cause,
-				 "bottle %s is not in the configuration; only down "
-				 "and rm work on it", b->name);
+		return util_fail(
+		    cause,
+		    "bottle %s is not in the configuration; only down "
+		    "and rm work on it",
+		    b->name);
 	if (op == BOTTLE_OP_UP && core->env.smolvm_ok == 0)
 		return util_fail(cause, "bottle %s: %s", b->name,
-				 core->env.smolvm_error ? core->env.smolvm_error
-							: "smolvm is not usable");
+				 core->env.smolvm_error
+				     ? core->env.smolvm_error
+				     : "smolvm is not usable");
 	if (core->env.docker_ok == 0)
 		return util_fail(cause, "bottle %s: %s", b->name,
-				 core->env.docker_error ? core->env.docker_error
-							: "docker is not reachable");
+				 core->env.docker_error
+				     ? core->env.docker_error
+				     : "docker is not reachable");
 	if (state_bottle_lock(core->state_dir, b->name, bottle_op_name(op),
 			      &b->priv->lock, cause) != 0)
 		return -1;
@@ -1149,8 +1163,8 @@ int bottle_up(struct bottle_core *core, struct bottle *b, bottle_done_cb done,
 	return bottle_op_begin(core, b, BOTTLE_OP_UP, done, data, cause);
 }
 
-int bottle_down(struct bottle_core *core, struct bottle *b,
-		bottle_done_cb done, void *data, char **cause)
+int bottle_down(struct bottle_core *core, struct bottle *b, bottle_done_cb done,
+		void *data, char **cause)
 {
 	return bottle_op_begin(core, b, BOTTLE_OP_DOWN, done, data, cause);
 }
@@ -1165,9 +1179,9 @@ int bottle_rm(struct bottle_core *core, struct bottle *b, bottle_done_cb done,
 
 struct bottle_alloc_ctx {
 	struct bottle *b;
-	char *subnet;    /* out, owned */
+	char *subnet;	 /* out, owned */
 	char *bundle_ip; /* out, owned */
-	int fresh;       /* allocated now (not found in state) */
+	int fresh;	 /* allocated now (not found in state) */
 };
 
 static int bottle_alloc_fn(struct state *s, void *data, char **cause)
@@ -1289,7 +1303,8 @@ static void bottle_on_net_ids(struct bottle *b, const struct proc_result *r)
 	}
 	a = docker_argv_network_inspect_ipam(&ids);
 	strv_release(&ids);
-	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_ipam);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+		   bottle_on_ipam);
 }
 
 static void bottle_step_allocate(struct bottle *b)
@@ -1310,14 +1325,15 @@ static void bottle_step_allocate(struct bottle *b)
 		bottle_set_str(&b->subnet, sb->subnet);
 		bottle_set_str(&b->bundle_ip, sb->bundle_ip);
 		state_free(s);
-		bottle_log(b, "allocate: subnet %s, bundle %s (kept)", b->subnet,
-			   b->bundle_ip);
+		bottle_log(b, "allocate: subnet %s, bundle %s (kept)",
+			   b->subnet, b->bundle_ip);
 		bottle_op_next(b);
 		return;
 	}
 	state_free(s);
 	a = docker_argv_network_ids();
-	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_net_ids);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+		   bottle_on_net_ids);
 }
 
 /* ---- up: network, bundle ---------------------------------------------- */
@@ -1351,7 +1367,8 @@ static void bottle_step_network(struct bottle *b)
 	gw = ipam_gateway(&n);
 	a = docker_argv_network_create(b->name, b->subnet, gw);
 	free(gw);
-	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_network);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+		   bottle_on_network);
 }
 
 static void bottle_step_bundle(struct bottle *b);
@@ -1365,10 +1382,12 @@ static void bottle_on_bundle_rm_retry(struct bottle *b,
 
 static void bottle_on_bundle(struct bottle *b, const struct proc_result *r)
 {
-	enum docker_error e = bottle_ok(r) ? DOCKER_ERR_OTHER
-					   : docker_classify(bottle_err_text(r));
+	enum docker_error e = bottle_ok(r)
+				  ? DOCKER_ERR_OTHER
+				  : docker_classify(bottle_err_text(r));
 
-	if (!bottle_ok(r) && e == DOCKER_ERR_EXISTS && !b->priv->conflict_retried) {
+	if (!bottle_ok(r) && e == DOCKER_ERR_EXISTS &&
+	    !b->priv->conflict_retried) {
 		/* a stale container of the same name: replace it once */
 		struct strv a = docker_argv_bundle_rm(b->name);
 		b->priv->conflict_retried = 1;
@@ -1379,7 +1398,8 @@ static void bottle_on_bundle(struct bottle *b, const struct proc_result *r)
 	if (!bottle_ok(r)) {
 		char *msg = bottle_cmd_error("docker run (bundle)", r);
 		if (e == DOCKER_ERR_IMAGE)
-			bottle_op_fail(b, "bundle image %s is not available: %s",
+			bottle_op_fail(b,
+				       "bundle image %s is not available: %s",
 				       b->cfg->bundle.image, msg);
 		else
 			bottle_op_fail(b, "%s", msg);
@@ -1409,7 +1429,8 @@ static void bottle_step_bundle(struct bottle *b)
 	a = docker_argv_bundle_run(b->name, b->cfg->bundle.image, b->bundle_ip,
 				   &env);
 	strv_release(&env);
-	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_bundle);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+		   bottle_on_bundle);
 }
 
 /* ---- up: wait for the bundle's services ------------------------------- */
@@ -1450,8 +1471,9 @@ static void bottle_store_health(struct bottle *b,
 		d->name = s->name ? xstrdup(s->name) : NULL;
 		d->error = s->error ? xstrdup(s->error) : NULL;
 		d->pipelock_version =
-			s->pipelock_version ? xstrdup(s->pipelock_version) : NULL;
-		d->pipelock_mode = s->pipelock_mode ? xstrdup(s->pipelock_mode) : NULL;
+		    s->pipelock_version ? xstrdup(s->pipelock_version) : NULL;
+		d->pipelock_mode =
+		    s->pipelock_mode ? xstrdup(s->pipelock_mode) : NULL;
 	}
 	b->n_health = rep->n;
 	b->health_ok = rep->all_ok ? 1 : 0;
@@ -1481,15 +1503,18 @@ static char *bottle_health_problems(const struct health_report *rep)
 
 static void bottle_wait_bundle(struct bottle *b);
 
-static void bottle_on_bundle_state(struct bottle *b, const struct proc_result *r)
+static void bottle_on_bundle_state(struct bottle *b,
+				   const struct proc_result *r)
 {
 	const char *out = r->out.data ? r->out.data : "";
 
 	if (bottle_ok(r) && strncmp(out, "running", 7) != 0) {
 		char first[256];
 		bottle_first_line(&r->out, first, sizeof first);
-		bottle_op_fail(b, "bundle container is not running (%s); see "
-			       "`bottle logs %s --source bundle`", first, b->name);
+		bottle_op_fail(b,
+			       "bundle container is not running (%s); see "
+			       "`bottle logs %s --source bundle`",
+			       first, b->name);
 		return;
 	}
 	b->priv->wake_at = util_mono_ms() + BOTTLE_BUNDLE_POLL_MS;
@@ -1512,13 +1537,15 @@ static void bottle_on_bundle_health(const struct health_report *rep, void *data)
 	bottle_store_health(b, rep);
 	if (answered) {
 		bottle_log(b, "bundle-health: every service answers%s",
-			   rep->kill_switch ? " (pipelock kill switch is on)" : "");
+			   rep->kill_switch ? " (pipelock kill switch is on)"
+					    : "");
 		bottle_op_next(b);
 		return;
 	}
 	if (util_mono_ms() >= b->priv->wait_deadline) {
 		char *p = bottle_health_problems(rep);
-		bottle_op_fail(b, "bundle services did not answer within %d s: %s",
+		bottle_op_fail(b,
+			       "bundle services did not answer within %d s: %s",
 			       BOTTLE_BUNDLE_WAIT_MS / 1000, p);
 		free(p);
 		return;
@@ -1527,10 +1554,14 @@ static void bottle_on_bundle_health(const struct health_report *rep, void *data)
 		/* a bundle that died won't answer: say so without waiting */
 		struct strv a = STRV_INIT;
 		strv_push(&a, paths_docker());
-		strv_pushv(&a, (const char *const[]){"inspect", "--format",
-			   "{{.State.Status}} (exit {{.State.ExitCode}})"}, 3);
+		strv_pushv(&a,
+			   (const char *const[]){
+			       "inspect", "--format",
+			       "{{.State.Status}} (exit {{.State.ExitCode}})"},
+			   3);
 		strv_pushf(&a, "bottle-%s-bundle", b->name);
-		bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_bundle_state);
+		bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+			   bottle_on_bundle_state);
 		return;
 	}
 	b->priv->wake_at = util_mono_ms() + BOTTLE_BUNDLE_POLL_MS;
@@ -1549,9 +1580,11 @@ static void bottle_wait_bundle(struct bottle *b)
 	}
 	b->priv->health_inflight = 1;
 	if (health_check(b->priv->core->health, b->bundle_ip, t, n,
-			 BOTTLE_HEALTH_TIMEOUT_MS, bottle_on_bundle_health, b) != 0) {
+			 BOTTLE_HEALTH_TIMEOUT_MS, bottle_on_bundle_health,
+			 b) != 0) {
 		b->priv->health_inflight = 0;
-		bottle_op_fail(b, "bundle-health: could not start an HTTP check");
+		bottle_op_fail(b,
+			       "bundle-health: could not start an HTTP check");
 	}
 }
 
@@ -1566,7 +1599,8 @@ static void bottle_step_bundle_health(struct bottle *b)
 
 static int bottle_proxy_port(const struct config_bottle *cfg)
 {
-	const struct config_service *s = config_service_find(cfg, cfg->bundle.proxy);
+	const struct config_service *s =
+	    config_service_find(cfg, cfg->bundle.proxy);
 
 	return s != NULL ? s->port : 0;
 }
@@ -1603,13 +1637,15 @@ static void bottle_step_smolfile(struct bottle *b)
 	for (i = 0; i < b->cfg->vm.volumes.n; i++) {
 		const char *v = b->cfg->vm.volumes.v[i];
 		const char *colon = strchr(v, ':');
-		char *host = xstrndup(v, colon ? (size_t)(colon - v) : strlen(v));
+		char *host =
+		    xstrndup(v, colon ? (size_t)(colon - v) : strlen(v));
 		struct stat st;
 		int ok = stat(host, &st) == 0 && S_ISDIR(st.st_mode);
 		if (!ok) {
-			bottle_op_fail(b, "bottles.%s.vm.volumes[%zu]: host "
-				       "directory %s does not exist", b->name, i,
-				       host);
+			bottle_op_fail(b,
+				       "bottles.%s.vm.volumes[%zu]: host "
+				       "directory %s does not exist",
+				       b->name, i, host);
 			free(host);
 			return;
 		}
@@ -1629,7 +1665,8 @@ static void bottle_step_smolfile(struct bottle *b)
 	}
 	free(helper);
 	if (state_write_bottle_file(b->priv->core->state_dir, b->name,
-				    "Smolfile", text, strlen(text), &cause) != 0) {
+				    "Smolfile", text, strlen(text),
+				    &cause) != 0) {
 		bottle_op_fail(b, "%s", cause);
 		free(cause);
 		free(text);
@@ -1668,7 +1705,8 @@ static void bottle_on_vm_create(struct bottle *b, const struct proc_result *r)
 			 * allowlist is the one just rendered */
 			struct strv a = smolvm_argv_delete(core_bin, b->name);
 			b->priv->create_retried = 1;
-			bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
+			bottle_run(b, &a,
+				   bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
 				   bottle_on_vm_recreate);
 			return;
 		}
@@ -1687,11 +1725,12 @@ static void bottle_on_vm_create(struct bottle *b, const struct proc_result *r)
 static void bottle_step_vm_create(struct bottle *b)
 {
 	char *path = bottle_smolfile_path(b);
-	struct strv a = smolvm_argv_create(bottle_smolvm(b->priv->core), b->name,
-					   path);
+	struct strv a =
+	    smolvm_argv_create(bottle_smolvm(b->priv->core), b->name, path);
 
 	free(path);
-	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1), bottle_on_vm_create);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
+		   bottle_on_vm_create);
 }
 
 static void bottle_on_vm_start(struct bottle *b, const struct proc_result *r)
@@ -1709,9 +1748,11 @@ static void bottle_on_vm_start(struct bottle *b, const struct proc_result *r)
 
 static void bottle_step_vm_start(struct bottle *b)
 {
-	struct strv a = smolvm_argv_start(bottle_smolvm(b->priv->core), b->name);
+	struct strv a =
+	    smolvm_argv_start(bottle_smolvm(b->priv->core), b->name);
 
-	bottle_run(b, &a, bottle_timeout(BOTTLE_START_TIMEOUT_MS, 1), bottle_on_vm_start);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_START_TIMEOUT_MS, 1),
+		   bottle_on_vm_start);
 }
 
 /* ---- down ------------------------------------------------------------- */
@@ -1744,7 +1785,8 @@ static void bottle_step_vm_stop(struct bottle *b)
 {
 	struct strv a = smolvm_argv_stop(bottle_smolvm(b->priv->core), b->name);
 
-	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1), bottle_on_vm_stop);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
+		   bottle_on_vm_stop);
 }
 
 static void bottle_on_vm_delete(struct bottle *b, const struct proc_result *r)
@@ -1758,9 +1800,11 @@ static void bottle_on_vm_delete(struct bottle *b, const struct proc_result *r)
 
 static void bottle_step_vm_delete(struct bottle *b)
 {
-	struct strv a = smolvm_argv_delete(bottle_smolvm(b->priv->core), b->name);
+	struct strv a =
+	    smolvm_argv_delete(bottle_smolvm(b->priv->core), b->name);
 
-	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1), bottle_on_vm_delete);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
+		   bottle_on_vm_delete);
 }
 
 static void bottle_on_bundle_rm(struct bottle *b, const struct proc_result *r)
@@ -1778,7 +1822,8 @@ static void bottle_step_bundle_rm(struct bottle *b)
 {
 	struct strv a = docker_argv_bundle_rm(b->name);
 
-	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_bundle_rm);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+		   bottle_on_bundle_rm);
 }
 
 static void bottle_on_network_rm(struct bottle *b, const struct proc_result *r)
@@ -1794,7 +1839,8 @@ static void bottle_step_network_rm(struct bottle *b)
 {
 	struct strv a = docker_argv_network_rm(b->name);
 
-	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), bottle_on_network_rm);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+		   bottle_on_network_rm);
 }
 
 static void bottle_step_forget(struct bottle *b)
@@ -1828,7 +1874,8 @@ static void bottle_save_probes(struct bottle *b)
 	for (i = 0; i < PROBE_COUNT; i++) {
 		const struct probe_result *r = &b->probes[i];
 		cJSON *e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "probe", probe_name((enum probe_id)i));
+		cJSON_AddStringToObject(e, "probe",
+					probe_name((enum probe_id)i));
 		cJSON_AddNumberToObject(e, "verdict", (double)r->verdict);
 		if (r->detail != NULL)
 			cJSON_AddStringToObject(e, "detail", r->detail);
@@ -1876,12 +1923,16 @@ static void bottle_load_probes(struct bottle *b)
 		    v->valuedouble > PROBE_SKIP)
 			continue;
 		b->probes[i].verdict = (enum probe_verdict)v->valueint;
-		b->probes[i].detail = cJSON_IsString(d) ? xstrdup(d->valuestring) : NULL;
-		b->probes[i].method = cJSON_IsString(m) ? xstrdup(m->valuestring) : NULL;
+		b->probes[i].detail =
+		    cJSON_IsString(d) ? xstrdup(d->valuestring) : NULL;
+		b->probes[i].method =
+		    cJSON_IsString(m) ? xstrdup(m->valuestring) : NULL;
 		v = cJSON_GetObjectItemCaseSensitive(e, "latency_ms");
-		b->probes[i].latency_ms = cJSON_IsNumber(v) ? (uint64_t)v->valuedouble : 0;
+		b->probes[i].latency_ms =
+		    cJSON_IsNumber(v) ? (uint64_t)v->valuedouble : 0;
 		v = cJSON_GetObjectItemCaseSensitive(e, "at_ms");
-		b->probes[i].at_ms = cJSON_IsNumber(v) ? (uint64_t)v->valuedouble : 0;
+		b->probes[i].at_ms =
+		    cJSON_IsNumber(v) ? (uint64_t)v->valuedouble : 0;
 	}
 	e = cJSON_GetObjectItemCaseSensitive(root, "at_ms");
 	if (cJSON_IsNumber(e))
@@ -1947,11 +1998,13 @@ static void bottle_on_unsafe_stop(struct bottle *b, const struct proc_result *r)
 	if (bottle_ok(r)) {
 		bottle_set_str(&b->vm_state, "stopped");
 		msg = xasprintf("isolation disproven (%s); the VM was stopped "
-				"(on_unsafe is \"stop\")", b->priv->probe_summary);
+				"(on_unsafe is \"stop\")",
+				b->priv->probe_summary);
 	} else {
 		char *e = bottle_cmd_error("smolvm machine stop", r);
 		msg = xasprintf("isolation disproven (%s); stopping the VM "
-				"failed: %s", b->priv->probe_summary, e);
+				"failed: %s",
+				b->priv->probe_summary, e);
 		free(e);
 	}
 	bottle_log(b, "on_unsafe: %s", msg);
@@ -1992,7 +2045,8 @@ static void bottle_on_probe_done(struct probe_run *run,
 	b->priv->backoff = unknown ? b->priv->backoff + 1 : 0;
 	bottle_schedule_probe(b);
 	free(b->priv->probe_summary);
-	b->priv->probe_summary = rep->all_pass ? NULL : bottle_probe_summary(rep);
+	b->priv->probe_summary =
+	    rep->all_pass ? NULL : bottle_probe_summary(rep);
 	if (rep->any_fail && b->cfg != NULL &&
 	    b->cfg->on_unsafe == CONFIG_ON_UNSAFE_STOP) {
 		struct strv a = smolvm_argv_stop(bottle_smolvm(core), b->name);
@@ -2014,7 +2068,8 @@ static void bottle_probe_finish(struct bottle *b)
 	if (b->op == BOTTLE_OP_UP && b->step == BOTTLE_STEP_PROBE) {
 		if (summary != NULL) {
 			/* the bottle is up but not proven: report, keep it */
-			char *msg = xasprintf("isolation not proven: %s", summary);
+			char *msg =
+			    xasprintf("isolation not proven: %s", summary);
 			bottle_finish(b, msg, 0);
 			free(msg);
 		} else {
@@ -2055,7 +2110,8 @@ static int bottle_probe_start(struct bottle *b, char **cause)
 	{
 		char *dir = bottle_helper_dir();
 		if (dir != NULL)
-			helper_guest = xstrdup(SMOLFILE_HELPER_GUEST "/bottle-probe");
+			helper_guest =
+			    xstrdup(SMOLFILE_HELPER_GUEST "/bottle-probe");
 		free(dir);
 	}
 	bottle_machine(b, machine, sizeof machine);
@@ -2074,8 +2130,8 @@ static int bottle_probe_start(struct bottle *b, char **cause)
 	t.canary = core->canary;
 	b->probing = 1;
 	core->refs++;
-	b->priv->probe_run = probe_run_start(core->loop, &t, bottle_on_probe_command,
-					     bottle_on_probe_done, b);
+	b->priv->probe_run = probe_run_start(
+	    core->loop, &t, bottle_on_probe_command, bottle_on_probe_done, b);
 	free(others);
 	free(helper_guest);
 	bottle_emit(core, b, BOTTLE_EV_CHANGED, NULL);
@@ -2101,9 +2157,10 @@ int bottle_probe(struct bottle_core *core, struct bottle *b,
 		return util_fail(cause, "bottle %s is busy: %s in progress",
 				 b->name, bottle_op_name(b->op));
 	if (!bottle_vm_running(b))
-		return util_fail(cause, "bottle %s: the VM is not running "
-				 "(state: %s)", b->name,
-				 b->vm_state ? b->vm_state : "absent");
+		return util_fail(cause,
+				 "bottle %s: the VM is not running "
+				 "(state: %s)",
+				 b->name, b->vm_state ? b->vm_state : "absent");
 	bottle_waiters_add(&b->priv->probe_waiters, done, data);
 	if (b->probing)
 		return 0; /* joins the run in flight: no overlap */
@@ -2152,20 +2209,23 @@ int bottle_health_now(struct bottle_core *core, struct bottle *b,
 
 	if (core->closing || b->cfg == NULL || b->bundle_ip == NULL ||
 	    !bottle_bundle_running(b))
-		return util_fail(cause, "bottle %s: no running bundle", b->name);
+		return util_fail(cause, "bottle %s: no running bundle",
+				 b->name);
 	n = bottle_health_targets(b, t, UTIL_NELEM(t));
 	if (n == 0)
-		return util_fail(cause, "bottle %s: no service to check", b->name);
+		return util_fail(cause, "bottle %s: no service to check",
+				 b->name);
 	bottle_waiters_add(&b->priv->health_waiters, done, data);
 	if (b->priv->health_inflight)
 		return 0;
 	b->priv->health_inflight = 1;
 	if (health_check(core->health, b->bundle_ip, t, n,
-			 BOTTLE_HEALTH_TIMEOUT_MS, bottle_on_periodic_health, b) != 0) {
+			 BOTTLE_HEALTH_TIMEOUT_MS, bottle_on_periodic_health,
+			 b) != 0) {
 		b->priv->health_inflight = 0;
 		bottle_waiters_drop(&b->priv->health_waiters);
-		return util_fail(cause, "bottle %s: could not start an HTTP check",
-				 b->name);
+		return util_fail(
+		    cause, "bottle %s: could not start an HTTP check", b->name);
 	}
 	return 0;
 }
@@ -2205,8 +2265,9 @@ static void bottle_on_timer(uv_timer_t *t)
 			for (i = 0; i < core->n; i++)
 				if (core->v[i]->op != BOTTLE_OP_NONE)
 					fast = 1;
-			core->next_refresh = now + (fast ? BOTTLE_REFRESH_FAST_MS
-							 : BOTTLE_REFRESH_MS);
+			core->next_refresh =
+			    now +
+			    (fast ? BOTTLE_REFRESH_FAST_MS : BOTTLE_REFRESH_MS);
 		}
 	}
 	for (i = 0; i < core->n; i++) {
@@ -2221,13 +2282,16 @@ static void bottle_on_timer(uv_timer_t *t)
 			if (fn != NULL)
 				fn(b);
 		}
-		if (core->opts.no_timers || b->op != BOTTLE_OP_NONE || b->cfg == NULL)
+		if (core->opts.no_timers || b->op != BOTTLE_OP_NONE ||
+		    b->cfg == NULL)
 			continue;
 		if (bottle_bundle_running(b)) {
 			if (p->next_health == 0 || now >= p->next_health) {
 				bottle_health_start(b);
-				p->next_health = now + 1000ull * (uint64_t)
-							       b->cfg->health_interval_s;
+				p->next_health =
+				    now +
+				    1000ull *
+					(uint64_t)b->cfg->health_interval_s;
 			}
 		} else {
 			p->next_health = 0;
@@ -2281,7 +2345,8 @@ static void bottle_rearm(struct bottle_core *core)
 		uv_timer_stop(&core->timer);
 		return;
 	}
-	uv_timer_start(&core->timer, bottle_on_timer, due > now ? due - now : 0, 0);
+	uv_timer_start(&core->timer, bottle_on_timer, due > now ? due - now : 0,
+		       0);
 }
 
 /* ---- exec for the dashboard ------------------------------------------- */
@@ -2328,8 +2393,9 @@ static void bottle_on_exec_exit(struct proc *p, const struct proc_result *r,
 			line = xasprintf("[timed out: exit 124]");
 		else
 			line = xasprintf("[exit %d]", r->exit_status);
-		logbuf_push_sanitized(b->log_exec, util_wall_ms(), LOGBUF_HIGHLIGHT,
-				      line, strlen(line), NULL);
+		logbuf_push_sanitized(b->log_exec, util_wall_ms(),
+				      LOGBUF_HIGHLIGHT, line, strlen(line),
+				      NULL);
 		free(line);
 		if (x->done != NULL)
 			x->done(core, b, err, x->data);
@@ -2363,8 +2429,9 @@ int bottle_exec_capture(struct bottle_core *core, struct bottle *b,
 	shown = util_argv_display(argv);
 	{
 		char *head = xasprintf("$ %s", shown);
-		logbuf_push_sanitized(b->log_exec, util_wall_ms(), LOGBUF_HIGHLIGHT,
-				      head, strlen(head), NULL);
+		logbuf_push_sanitized(b->log_exec, util_wall_ms(),
+				      LOGBUF_HIGHLIGHT, head, strlen(head),
+				      NULL);
 		free(head);
 	}
 	free(shown);
@@ -2426,9 +2493,11 @@ static void bottle_on_docker_version(struct bottle_core *core,
 				      "(Debian: apt-get install docker.io)",
 				      paths_docker());
 		else
-			e = bottle_cmd_error("docker: the engine does not answer "
-					     "(start it: sudo systemctl start "
-					     "docker)", r);
+			e = bottle_cmd_error(
+			    "docker: the engine does not answer "
+			    "(start it: sudo systemctl start "
+			    "docker)",
+			    r);
 		core->env.docker_ok = 0;
 		free(core->env.docker_error);
 		core->env.docker_error = e;
@@ -2455,10 +2524,10 @@ static void bottle_on_smolvm_version(struct bottle_core *core,
 		if (cause != NULL)
 			e = xstrdup(cause);
 		else if (r->spawn_error != 0)
-			e = xasprintf("smolvm: %s could not be run (%s); install "
-				      "smolvm 0.8.x or set \"vmm\": \"sim\"",
-				      core->env.smolvm_path,
-				      uv_strerror(r->spawn_error));
+			e = xasprintf(
+			    "smolvm: %s could not be run (%s); install "
+			    "smolvm 0.8.x or set \"vmm\": \"sim\"",
+			    core->env.smolvm_path, uv_strerror(r->spawn_error));
 		else
 			e = bottle_cmd_error("smolvm --version", r);
 		core->env.smolvm_ok = 0;
@@ -2507,8 +2576,8 @@ static void bottle_detect_done(struct bottle_core *core)
 		for (; w != NULL;) {
 			struct bottle_waiter *next = w->next;
 			bottle_waiters_add(core->refreshing
-						   ? &core->refresh_next_waiters
-						   : &core->refresh_waiters,
+					       ? &core->refresh_next_waiters
+					       : &core->refresh_waiters,
 					   w->fn, w->data);
 			free(w);
 			w = next;
@@ -2540,12 +2609,12 @@ int bottle_core_new(uv_loop_t *loop, const struct config *cfg,
 	for (i = 1; cfg != NULL && i < cfg->n_bottles; i++) {
 		if (cfg->bottles[i].vmm != cfg->bottles[0].vmm) {
 			state_free(s);
-			return util_fail(cause,
-					 "config: bottles.%s.vmm differs from "
-					 "bottles.%s.vmm: every bottle uses the "
-					 "same VMM (set \"vmm\" in \"defaults\")",
-					 cfg->bottles[i].name,
-					 cfg->bottles[0].name);
+			return util_fail(
+			    cause,
+			    "config: bottles.%s.vmm differs from "
+			    "bottles.%s.vmm: every bottle uses the "
+			    "same VMM (set \"vmm\" in \"defaults\")",
+			    cfg->bottles[i].name, cfg->bottles[0].name);
 		}
 	}
 	core = xcalloc(1, sizeof *core);
@@ -2562,7 +2631,8 @@ int bottle_core_new(uv_loop_t *loop, const struct config *cfg,
 		bottle_new(core, cfg->bottles[i].name, &cfg->bottles[i]);
 	}
 	for (i = 0; i < s->n; i++) {
-		struct bottle *b = bottle_find_or_discover(core, s->bottles[i].name);
+		struct bottle *b =
+		    bottle_find_or_discover(core, s->bottles[i].name);
 		if (b == NULL)
 			continue;
 		bottle_set_str(&b->subnet, s->bottles[i].subnet);

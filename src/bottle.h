@@ -30,77 +30,77 @@ enum bottle_op {
 /* Steps, in lifecycle order; each is idempotent. */
 enum bottle_step {
 	BOTTLE_STEP_NONE = 0,
-	BOTTLE_STEP_ALLOCATE,      /* subnet from the pool, persisted */
-	BOTTLE_STEP_NETWORK,       /* docker network create */
-	BOTTLE_STEP_BUNDLE,        /* docker run the bundle, pinned IP */
+	BOTTLE_STEP_ALLOCATE,	   /* subnet from the pool, persisted */
+	BOTTLE_STEP_NETWORK,	   /* docker network create */
+	BOTTLE_STEP_BUNDLE,	   /* docker run the bundle, pinned IP */
 	BOTTLE_STEP_BUNDLE_HEALTH, /* wait until its services answer */
-	BOTTLE_STEP_SMOLFILE,      /* render and write the Smolfile */
-	BOTTLE_STEP_VM_CREATE,     /* smolvm machine create */
-	BOTTLE_STEP_VM_START,      /* smolvm machine start */
-	BOTTLE_STEP_PROBE,         /* the probes: prove the isolation */
-	BOTTLE_STEP_VM_STOP,       /* down: smolvm machine stop */
-	BOTTLE_STEP_VM_DELETE,     /* down: smolvm machine delete -f */
-	BOTTLE_STEP_BUNDLE_RM,     /* down: docker rm -f */
-	BOTTLE_STEP_NETWORK_RM,    /* down: docker network rm */
-	BOTTLE_STEP_FORGET,        /* rm: drop the subnet allocation */
+	BOTTLE_STEP_SMOLFILE,	   /* render and write the Smolfile */
+	BOTTLE_STEP_VM_CREATE,	   /* smolvm machine create */
+	BOTTLE_STEP_VM_START,	   /* smolvm machine start */
+	BOTTLE_STEP_PROBE,	   /* the probes: prove the isolation */
+	BOTTLE_STEP_VM_STOP,	   /* down: smolvm machine stop */
+	BOTTLE_STEP_VM_DELETE,	   /* down: smolvm machine delete -f */
+	BOTTLE_STEP_BUNDLE_RM,	   /* down: docker rm -f */
+	BOTTLE_STEP_NETWORK_RM,	   /* down: docker network rm */
+	BOTTLE_STEP_FORGET,	   /* rm: drop the subnet allocation */
 };
 
 /* What a user is shown, most important first. */
 enum bottle_status {
 	BOTTLE_STOPPED = 0, /* nothing exists */
-	BOTTLE_BUSY,        /* an operation is in progress (see step) */
-	BOTTLE_UNSAFE,      /* a probe FAILED: isolation disproven */
-	BOTTLE_FAILED,      /* the last operation failed (see error) */
+	BOTTLE_BUSY,	    /* an operation is in progress (see step) */
+	BOTTLE_UNSAFE,	    /* a probe FAILED: isolation disproven */
+	BOTTLE_FAILED,	    /* the last operation failed (see error) */
 	BOTTLE_DEGRADED,    /* running, a health problem (kill switch, ...) */
-	BOTTLE_UNKNOWN,     /* running but not (yet) proven, or docker or
+	BOTTLE_UNKNOWN,	    /* running but not (yet) proven, or docker or
 			       smolvm cannot tell what exists */
-	BOTTLE_HEALTHY,     /* running and every probe passed */
-	BOTTLE_DRIFT,       /* parts exist that should not, or are missing */
+	BOTTLE_HEALTHY,	    /* running and every probe passed */
+	BOTTLE_DRIFT,	    /* parts exist that should not, or are missing */
 };
 
 enum bottle_event {
 	BOTTLE_EV_CHANGED = 0, /* anything about b changed (b may be NULL:
 				  global state, bottles added/removed) */
-	BOTTLE_EV_STEP,        /* b started a step (msg: its description) */
-	BOTTLE_EV_DONE,        /* b's operation finished (msg NULL = ok) */
-	BOTTLE_EV_LOG,         /* a line was added to one of b's logs */
+	BOTTLE_EV_STEP,	       /* b started a step (msg: its description) */
+	BOTTLE_EV_DONE,	       /* b's operation finished (msg NULL = ok) */
+	BOTTLE_EV_LOG,	       /* a line was added to one of b's logs */
 	BOTTLE_EV_MESSAGE,     /* a message for the user (msg) */
 };
 
 struct bottle_core;
 
 struct bottle {
-	char *name;                      /* owned */
+	char *name;			 /* owned */
 	const struct config_bottle *cfg; /* borrowed from the core's config;
 					    NULL when only discovered */
 	/* Allocation (state.json) */
-	char *subnet;    /* owned or NULL */
+	char *subnet;	 /* owned or NULL */
 	char *bundle_ip; /* owned or NULL */
 	/* Observed by the last refresh */
-	int net_present;     /* docker network bottle-NAME exists */
-	char *bundle_state;  /* owned: docker state ("running", "exited") or
-				NULL when there is no container */
-	char *vm_state;      /* owned: smolvm state or NULL when no machine */
+	int net_present;    /* docker network bottle-NAME exists */
+	char *bundle_state; /* owned: docker state ("running", "exited") or
+			       NULL when there is no container */
+	char *vm_state;	    /* owned: smolvm state or NULL when no machine */
 	int vm_pid;
-	char *drift;         /* owned: what is inconsistent, or NULL */
+	char *drift;	      /* owned: what is inconsistent, or NULL */
 	uint64_t up_since_ms; /* wall clock when the VM was started, or 0 */
 	/* Lifecycle */
 	enum bottle_op op;
 	enum bottle_step step;
 	uint64_t step_started_ms; /* monotonic */
-	char *error;              /* owned: last failure, or NULL */
-	char *busy_other;         /* owned: "PID OP" when another bottle
+	char *error;		  /* owned: last failure, or NULL */
+	char *busy_other;	  /* owned: "PID OP" when another bottle
 				     process runs an operation on it */
-	char *last_command;       /* owned: display form of the last command */
+	char *last_command;	  /* owned: display form of the last command */
 	int last_command_status;  /* its exit status, or -1 */
 	/* Proof */
 	struct probe_result probes[PROBE_COUNT];
 	uint64_t probes_at_ms; /* wall clock of the last completed run */
-	int probing;           /* a probe run is in flight */
+	int probing;	       /* a probe run is in flight */
 	struct health_service_result *health; /* owned array */
 	size_t n_health;
 	uint64_t health_at_ms;
-	int health_ok;   /* -1 unknown, 0 problem, 1 ok */
+	int health_ok;	 /* -1 unknown, 0 problem, 1 ok */
 	int kill_switch; /* pipelock kill switch on */
 	/* Logs (owned rings of sanitized lines) */
 	struct logbuf *log_events;   /* lifecycle steps, probe verdicts */
@@ -112,14 +112,14 @@ struct bottle {
 
 /* Environment findings, refreshed by bottle_core_detect(). */
 struct bottle_env {
-	int docker_ok;         /* -1 unknown, 0 unreachable, 1 ok */
-	char *docker_version;  /* owned or NULL */
-	char *docker_error;    /* owned or NULL: why unreachable */
-	int smolvm_ok;         /* -1 unknown, 0 unusable, 1 ok */
-	char *smolvm_path;     /* owned: the binary used */
-	char *smolvm_version;  /* owned or NULL */
-	char *smolvm_error;    /* owned or NULL */
-	int simulated;         /* the smolvm simulator is in use */
+	int docker_ok;	      /* -1 unknown, 0 unreachable, 1 ok */
+	char *docker_version; /* owned or NULL */
+	char *docker_error;   /* owned or NULL: why unreachable */
+	int smolvm_ok;	      /* -1 unknown, 0 unusable, 1 ok */
+	char *smolvm_path;    /* owned: the binary used */
+	char *smolvm_version; /* owned or NULL */
+	char *smolvm_error;   /* owned or NULL */
+	int simulated;	      /* the smolvm simulator is in use */
 };
 
 typedef void (*bottle_listener)(struct bottle_core *core, struct bottle *b,
@@ -130,8 +130,8 @@ typedef void (*bottle_done_cb)(struct bottle_core *core, struct bottle *b,
 			       const char *error, void *data);
 
 struct bottle_core_opts {
-	int no_timers;   /* CLI: no periodic refresh/health/probes */
-	int read_only;   /* refuse every mutating operation */
+	int no_timers; /* CLI: no periodic refresh/health/probes */
+	int read_only; /* refuse every mutating operation */
 };
 
 /* bottle_core_new: a core over cfg (borrowed; must outlive the core) and
@@ -167,8 +167,8 @@ const char *bottle_core_state_dir(const struct bottle_core *core);
  * with *cause (busy, read-only, not configured) and no callback. */
 int bottle_up(struct bottle_core *core, struct bottle *b, bottle_done_cb done,
 	      void *data, char **cause);
-int bottle_down(struct bottle_core *core, struct bottle *b,
-		bottle_done_cb done, void *data, char **cause);
+int bottle_down(struct bottle_core *core, struct bottle *b, bottle_done_cb done,
+		void *data, char **cause);
 int bottle_rm(struct bottle_core *core, struct bottle *b, bottle_done_cb done,
 	      void *data, char **cause);
 int bottle_probe(struct bottle_core *core, struct bottle *b,
@@ -188,7 +188,7 @@ int bottle_exec_capture(struct bottle_core *core, struct bottle *b,
 enum bottle_status bottle_status(const struct bottle *b);
 const char *bottle_status_name(enum bottle_status s); /* "healthy" */
 const char *bottle_step_name(enum bottle_step s);     /* "network" */
-const char *bottle_op_name(enum bottle_op op);        /* "up" */
+const char *bottle_op_name(enum bottle_op op);	      /* "up" */
 /* bottle_machine: "bottle-NAME" into out. */
 void bottle_machine(const struct bottle *b, char *out, size_t outsz);
 

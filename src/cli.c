@@ -34,8 +34,8 @@ struct cli_run {
 	struct bottle_core *core;
 	char *state_dir;
 	int json;
-	int pending;   /* operations not yet done */
-	int failures;  /* operations that failed */
+	int pending;  /* operations not yet done */
+	int failures; /* operations that failed */
 	int quiet;
 };
 
@@ -97,7 +97,8 @@ static void cli_on_event(struct bottle_core *core, struct bottle *b,
 	switch (ev) {
 	case BOTTLE_EV_STEP:
 		if (b != NULL)
-			cli_progress(b->name, "%s: %s", bottle_op_name(b->op), msg);
+			cli_progress(b->name, "%s: %s", bottle_op_name(b->op),
+				     msg);
 		break;
 	case BOTTLE_EV_MESSAGE:
 		cli_progress(b ? b->name : NULL, "%s", msg);
@@ -188,8 +189,9 @@ static int cli_env_ok(struct cli_run *r, int need_smolvm)
 
 	if (env->docker_ok != 1) {
 		fprintf(stderr, "bottle: %s\n",
-			env->docker_error ? env->docker_error
-					  : "docker: the engine does not answer");
+			env->docker_error
+			    ? env->docker_error
+			    : "docker: the engine does not answer");
 		return 0;
 	}
 	if (need_smolvm && env->smolvm_ok != 1) {
@@ -199,7 +201,8 @@ static int cli_env_ok(struct cli_run *r, int need_smolvm)
 		return 0;
 	}
 	if (need_smolvm && env->simulated)
-		cli_progress(NULL, "using the smolvm SIMULATOR (%s): it enforces "
+		cli_progress(NULL,
+			     "using the smolvm SIMULATOR (%s): it enforces "
 			     "the allowlist with netfilter but it is not a VM",
 			     env->smolvm_path);
 	return 1;
@@ -226,8 +229,8 @@ static cJSON *cli_json_probes(const struct bottle *b)
 		char ts[32] = "";
 		cJSON_AddStringToObject(e, "verdict",
 					p->verdict == PROBE_NONE
-						? "NONE"
-						: probe_verdict_name(p->verdict));
+					    ? "NONE"
+					    : probe_verdict_name(p->verdict));
 		cli_json_str(e, "detail", p->detail);
 		cli_json_str(e, "method", p->method);
 		cJSON_AddNumberToObject(e, "latency_ms", (double)p->latency_ms);
@@ -249,7 +252,8 @@ static cJSON *cli_json_health(const struct bottle *b)
 		cJSON *e = cJSON_CreateObject();
 		cli_json_str(e, "service", h->name);
 		cJSON_AddBoolToObject(e, "ok", h->ok);
-		cJSON_AddNumberToObject(e, "http_status", (double)h->http_status);
+		cJSON_AddNumberToObject(e, "http_status",
+					(double)h->http_status);
 		cli_json_str(e, "error", h->error);
 		cJSON_AddNumberToObject(e, "latency_ms", (double)h->latency_ms);
 		if (h->kill_switch_active >= 0)
@@ -269,7 +273,8 @@ static cJSON *cli_json_bottle(const struct bottle *b, int full)
 
 	cJSON_AddStringToObject(o, "name", b->name);
 	cJSON_AddBoolToObject(o, "configured", b->cfg != NULL);
-	cJSON_AddStringToObject(o, "status", bottle_status_name(bottle_status(b)));
+	cJSON_AddStringToObject(o, "status",
+				bottle_status_name(bottle_status(b)));
 	cli_json_str(o, "subnet", b->subnet);
 	cli_json_str(o, "bundle_ip", b->bundle_ip);
 	cJSON_AddBoolToObject(o, "network", b->net_present);
@@ -281,7 +286,8 @@ static cJSON *cli_json_bottle(const struct bottle *b, int full)
 		cJSON_AddBoolToObject(o, "kill_switch", 1);
 	cJSON_AddItemToObject(o, "probes", cli_json_probes(b));
 	if (full) {
-		char *allow = b->bundle_ip ? xasprintf("%s/32", b->bundle_ip) : NULL;
+		char *allow =
+		    b->bundle_ip ? xasprintf("%s/32", b->bundle_ip) : NULL;
 		cJSON *arr = cJSON_CreateArray();
 		if (allow != NULL)
 			cJSON_AddItemToArray(arr, cJSON_CreateString(allow));
@@ -349,8 +355,8 @@ static void cli_print_row(const struct bottle *b)
 		marks[i] = cli_probe_mark(b->probes[i].verdict);
 	marks[PROBE_COUNT] = '\0';
 	printf("%-20s %-9s %-18s %-15s %-10s %-10s %s\n", b->name,
-	       bottle_status_name(bottle_status(b)), b->subnet ? b->subnet : "-",
-	       b->bundle_ip ? b->bundle_ip : "-",
+	       bottle_status_name(bottle_status(b)),
+	       b->subnet ? b->subnet : "-", b->bundle_ip ? b->bundle_ip : "-",
 	       b->bundle_state ? b->bundle_state : "-",
 	       b->vm_state ? b->vm_state : "-", marks);
 }
@@ -366,7 +372,8 @@ static void cli_print_status(const struct bottle *b, const char *allow)
 	printf("bundle ip:  %s\n", b->bundle_ip ? b->bundle_ip : "-");
 	printf("allowlist:  %s\n", allow);
 	printf("network:    %s\n", b->net_present ? "present" : "absent");
-	printf("bundle:     %s\n", b->bundle_state ? b->bundle_state : "absent");
+	printf("bundle:     %s\n",
+	       b->bundle_state ? b->bundle_state : "absent");
 	printf("vm:         %s\n", b->vm_state ? b->vm_state : "absent");
 	if (b->drift)
 		printf("drift:      %s\n", b->drift);
@@ -374,7 +381,8 @@ static void cli_print_status(const struct bottle *b, const char *allow)
 		printf("error:      %s\n", b->error);
 	for (i = 0; i < b->n_health; i++) {
 		const struct health_service_result *h = &b->health[i];
-		printf("health:     %-10s %s", h->name, h->ok ? "ok" : "FAILED");
+		printf("health:     %-10s %s", h->name,
+		       h->ok ? "ok" : "FAILED");
 		if (h->error)
 			printf(" (%s)", h->error);
 		if (h->kill_switch_active == 1)
@@ -390,7 +398,9 @@ static void cli_print_status(const struct bottle *b, const char *allow)
 		if (p->at_ms)
 			util_iso8601(p->at_ms, ts, sizeof ts);
 		printf("  %-20s %-7s %s%s%s\n", probe_name((enum probe_id)i),
-		       p->verdict == PROBE_NONE ? "-" : probe_verdict_name(p->verdict),
+		       p->verdict == PROBE_NONE
+			   ? "-"
+			   : probe_verdict_name(p->verdict),
 		       p->detail ? p->detail : "", ts[0] ? "  at " : "", ts);
 	}
 }
@@ -449,21 +459,24 @@ static int cli_ls(const struct cli_global *g, int argc, char **argv)
 		cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
 		for (i = 0; i < bottle_core_count(r.core); i++)
 			cJSON_AddItemToArray(
-				arr, cli_json_bottle(bottle_core_at(r.core, i), 0));
+			    arr, cli_json_bottle(bottle_core_at(r.core, i), 0));
 		cJSON_AddItemToObject(root, "bottles", arr);
 		cli_json_env(root, bottle_core_env(r.core));
 		cli_print_json(root);
 	} else {
 		const struct bottle_env *env = bottle_core_env(r.core);
-		printf("%-20s %-9s %-18s %-15s %-10s %-10s %s\n", "NAME", "STATUS",
-		       "SUBNET", "BUNDLE IP", "BUNDLE", "VM", "PROBES");
+		printf("%-20s %-9s %-18s %-15s %-10s %-10s %s\n", "NAME",
+		       "STATUS", "SUBNET", "BUNDLE IP", "BUNDLE", "VM",
+		       "PROBES");
 		for (i = 0; i < bottle_core_count(r.core); i++)
 			cli_print_row(bottle_core_at(r.core, i));
 		if (env->docker_ok != 1)
-			fprintf(stderr, "bottle: %s\n", env->docker_error ?
-				env->docker_error : "docker is not reachable");
+			fprintf(stderr, "bottle: %s\n",
+				env->docker_error ? env->docker_error
+						  : "docker is not reachable");
 	}
-	rc = bottle_core_env(r.core)->docker_ok == 1 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+	rc = bottle_core_env(r.core)->docker_ok == 1 ? CLI_EXIT_OK
+						     : CLI_EXIT_FAIL;
 	cli_close(&r);
 	return rc;
 }
@@ -554,12 +567,14 @@ static int cli_lifecycle(const struct cli_global *g, int argc, char **argv,
 		char *cause = NULL;
 		int started;
 		if (op == CLI_UP)
-			started = bottle_up(r.core, sel[i], cli_on_op_done, &r, &cause);
+			started = bottle_up(r.core, sel[i], cli_on_op_done, &r,
+					    &cause);
 		else if (op == CLI_DOWN)
-			started = bottle_down(r.core, sel[i], cli_on_op_done, &r,
-					      &cause);
+			started = bottle_down(r.core, sel[i], cli_on_op_done,
+					      &r, &cause);
 		else
-			started = bottle_rm(r.core, sel[i], cli_on_op_done, &r, &cause);
+			started = bottle_rm(r.core, sel[i], cli_on_op_done, &r,
+					    &cause);
 		if (started != 0) {
 			fprintf(stderr, "bottle: %s\n", cause);
 			free(cause);
@@ -632,7 +647,8 @@ static int cli_status(const struct cli_global *g, int argc, char **argv)
 	char *allow;
 	int json = cli_flag(&argc, argv, "--json"), rc, allow_ok = 0;
 
-	if ((rc = cli_reject_options(argc, argv, "status", "NAME [--json]")) != 0)
+	if ((rc = cli_reject_options(argc, argv, "status", "NAME [--json]")) !=
+	    0)
 		return rc;
 	if (argc != 2)
 		return cli_usage("status", "NAME [--json]");
@@ -664,16 +680,16 @@ static int cli_status(const struct cli_global *g, int argc, char **argv)
 	free(allow);
 	rc = CLI_EXIT_OK;
 	if (bottle_core_env(r.core)->docker_ok != 1) {
-		fprintf(stderr, "bottle: %s: what exists is unknown: %s\n", b->name,
+		fprintf(stderr, "bottle: %s: what exists is unknown: %s\n",
+			b->name,
 			bottle_core_env(r.core)->docker_error
-				? bottle_core_env(r.core)->docker_error
-				: "docker does not answer");
+			    ? bottle_core_env(r.core)->docker_error
+			    : "docker does not answer");
 		rc = CLI_EXIT_FAIL;
 	}
 	cli_close(&r);
 	return rc;
 }
-
 
 static int cli_probe(const struct cli_global *g, int argc, char **argv)
 {
@@ -683,7 +699,8 @@ static int cli_probe(const struct cli_global *g, int argc, char **argv)
 	int json = cli_flag(&argc, argv, "--json"), rc;
 	size_t i;
 
-	if ((rc = cli_reject_options(argc, argv, "probe", "NAME [--json]")) != 0)
+	if ((rc = cli_reject_options(argc, argv, "probe", "NAME [--json]")) !=
+	    0)
 		return rc;
 	if (argc != 2)
 		return cli_usage("probe", "NAME [--json]");
@@ -765,7 +782,8 @@ static int cli_prepare(const struct cli_global *g, int argc, char **argv)
 			fprintf(stderr, "bottle: %s\n",
 				bottle_core_env(r.core)->smolvm_error);
 		if (b != NULL && b->cfg == NULL)
-			fprintf(stderr, "bottle: %s is not configured\n", b->name);
+			fprintf(stderr, "bottle: %s is not configured\n",
+				b->name);
 		cli_close(&r);
 		return CLI_EXIT_FAIL;
 	}
@@ -783,8 +801,10 @@ static int cli_prepare(const struct cli_global *g, int argc, char **argv)
 	strv_push(&a, b->cfg->vm.image);
 	strv_push(&a, "-o");
 	strv_push(&a, out);
-	cli_progress(b->name, "prepare: smolvm pack create -I %s (a cache only: "
-		     "the VM is never created from it)", b->cfg->vm.image);
+	cli_progress(b->name,
+		     "prepare: smolvm pack create -I %s (a cache only: "
+		     "the VM is never created from it)",
+		     b->cfg->vm.image);
 	memset(&o, 0, sizeof o);
 	o.argv = (const char *const *)a.v;
 	o.timeout_ms = 30 * 60 * 1000;
@@ -795,8 +815,9 @@ static int cli_prepare(const struct cli_global *g, int argc, char **argv)
 	r.pending = 1;
 	proc_spawn(&r.loop, &o);
 	cli_wait(&r);
-	state_event(r.state_dir, b->name, "prepare: pack create -I %s -> exit %d",
-		    b->cfg->vm.image, c.status);
+	state_event(r.state_dir, b->name,
+		    "prepare: pack create -I %s -> exit %d", b->cfg->vm.image,
+		    c.status);
 	if (c.status == 0) {
 		printf("%s: prepared %s.smolmachine\n", b->name, out);
 		rc = CLI_EXIT_OK;
@@ -833,7 +854,8 @@ static int cli_doctor(const struct cli_global *g, int argc, char **argv)
 		problems++;
 	}
 	if (env->smolvm_ok == 1) {
-		printf("ok       %s (%s)%s\n", env->smolvm_version, env->smolvm_path,
+		printf("ok       %s (%s)%s\n", env->smolvm_version,
+		       env->smolvm_path,
 		       env->simulated ? " - the SIMULATOR, not a VM" : "");
 	} else {
 		printf("PROBLEM  %s\n", env->smolvm_error);
@@ -841,41 +863,50 @@ static int cli_doctor(const struct cli_global *g, int argc, char **argv)
 	}
 	if (env->simulated) {
 		if (geteuid() == 0) {
-			printf("ok       running as root (the simulator enforces the "
+			printf("ok       running as root (the simulator "
+			       "enforces the "
 			       "allowlist with netfilter)\n");
 		} else {
-			printf("PROBLEM  the simulator needs root: run bottle as "
-			       "root, or install smolvm 0.8.x\n");
+			printf(
+			    "PROBLEM  the simulator needs root: run bottle as "
+			    "root, or install smolvm 0.8.x\n");
 			problems++;
 		}
 	} else {
 		if (access("/dev/kvm", R_OK | W_OK) == 0) {
 			printf("ok       /dev/kvm is readable and writable\n");
 		} else {
-			printf("PROBLEM  /dev/kvm: %s; fix: add yourself to the "
-			       "kvm group (sudo usermod -aG kvm $USER) and log in "
-			       "again\n", strerror(errno));
+			printf(
+			    "PROBLEM  /dev/kvm: %s; fix: add yourself to the "
+			    "kvm group (sudo usermod -aG kvm $USER) and log in "
+			    "again\n",
+			    strerror(errno));
 			problems++;
 		}
 		if (env->smolvm_version != NULL &&
 		    strstr(env->smolvm_version, "0.8.0") != NULL) {
-			if (access("/usr/lib/x86_64-linux-gnu/libvirglrenderer.so.1",
+			if (access("/usr/lib/x86_64-linux-gnu/"
+				   "libvirglrenderer.so.1",
 				   R_OK) == 0 ||
-			    access("/usr/lib/aarch64-linux-gnu/libvirglrenderer.so.1",
+			    access("/usr/lib/aarch64-linux-gnu/"
+				   "libvirglrenderer.so.1",
 				   R_OK) == 0 ||
-			    access("/usr/lib/libvirglrenderer.so.1", R_OK) == 0) {
+			    access("/usr/lib/libvirglrenderer.so.1", R_OK) ==
+				0) {
 				printf("ok       libvirglrenderer.so.1 present "
 				       "(smolvm 0.8.0 needs it)\n");
 			} else {
-				printf("PROBLEM  smolvm 0.8.0 needs "
-				       "libvirglrenderer.so.1 even without a GPU; "
-				       "fix: apt-get install libvirglrenderer1 "
-				       "(or upgrade to smolvm 0.8.1)\n");
+				printf(
+				    "PROBLEM  smolvm 0.8.0 needs "
+				    "libvirglrenderer.so.1 even without a GPU; "
+				    "fix: apt-get install libvirglrenderer1 "
+				    "(or upgrade to smolvm 0.8.1)\n");
 				problems++;
 			}
 		}
 	}
-	printf("%s\n", problems ? "doctor: problems found" : "doctor: all good");
+	printf("%s\n",
+	       problems ? "doctor: problems found" : "doctor: all good");
 	cli_close(&r);
 	return problems ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

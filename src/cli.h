@@ -13,8 +13,8 @@
 /* Global options, parsed by main. */
 struct cli_global {
 	const char *config_path; /* -c FILE, or NULL for the default */
-	int read_only;           /* --read-only */
-	const char *argv0;       /* how bottle was invoked */
+	int read_only;		 /* --read-only */
+	const char *argv0;	 /* how bottle was invoked */
 };
 
 /* cli_load_config: the configuration named by g (or the default path);

@@ -7,7 +7,8 @@
 #include "util.h"
 
 enum config_vmm {
-	CONFIG_VMM_AUTO = 0, /* smolvm when found, else the simulator (warned) */
+	CONFIG_VMM_AUTO =
+	    0, /* smolvm when found, else the simulator (warned) */
 	CONFIG_VMM_SMOLVM,
 	CONFIG_VMM_SIM,
 };
@@ -19,32 +20,32 @@ enum config_on_unsafe {
 
 /* One bundle service (bundle.services.NAME). */
 struct config_service {
-	char *name;          /* owned; [a-z0-9][a-z0-9-]* e.g. "pipelock" */
-	char *bind;          /* owned; an IPv4 literal, e.g. "0.0.0.0" */
-	int port;            /* 1..65535 */
+	char *name;	     /* owned; [a-z0-9][a-z0-9-]* e.g. "pipelock" */
+	char *bind;	     /* owned; an IPv4 literal, e.g. "0.0.0.0" */
+	int port;	     /* 1..65535 */
 	int agent_reachable; /* 1: the VM may reach it on the bundle IP */
-	char *health;        /* owned; HTTP path ("/health") or NULL: TCP only */
+	char *health; /* owned; HTTP path ("/health") or NULL: TCP only */
 };
 
 struct config_vm {
-	char *image;          /* owned; required */
+	char *image;		/* owned; required */
 	struct strv entrypoint; /* owned */
-	struct strv cmd;      /* owned */
-	struct strv env;      /* owned; "K=V" strings, sorted by K */
-	char *workdir;        /* owned or NULL */
-	int cpus;             /* >= 1, default 2 */
-	int memory_mib;       /* >= 64, default 2048 (config key "memory") */
-	struct strv volumes;  /* owned; "/abs/host:/abs/guest[:ro]" */
+	struct strv cmd;	/* owned */
+	struct strv env;	/* owned; "K=V" strings, sorted by K */
+	char *workdir;		/* owned or NULL */
+	int cpus;		/* >= 1, default 2 */
+	int memory_mib;		/* >= 64, default 2048 (config key "memory") */
+	struct strv volumes;	/* owned; "/abs/host:/abs/guest[:ro]" */
 };
 
 struct config_bundle {
-	char *image;                     /* owned; required */
-	struct strv env;                 /* owned; "K=V" sorted by K, passed
+	char *image;			 /* owned; required */
+	struct strv env;		 /* owned; "K=V" sorted by K, passed
 					    to the container (bundle.env) */
 	struct config_service *services; /* owned array, sorted by name */
 	size_t n_services;
-	char *proxy;                     /* owned; the forward-proxy service
-					    name, default "pipelock" */
+	char *proxy; /* owned; the forward-proxy service
+			name, default "pipelock" */
 };
 
 /* A fully resolved bottle: defaults merged with its overrides. */
@@ -52,22 +53,22 @@ struct config_bottle {
 	char *name; /* owned; ^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$, no "--" */
 	struct config_vm vm;
 	struct config_bundle bundle;
-	char *subnet_pool;        /* owned; CIDR, default "10.213.0.0/16" */
-	int subnet_prefix;        /* default 28; 16..29 and >= pool prefix */
-	int probe_interval_s;     /* default 60; >= 5 */
-	int health_interval_s;    /* default 10; >= 1 */
-	int probe_timeout_s;      /* default 5 (probes.timeout_s) */
-	char *resolver;           /* owned; probes.resolver, NULL = dns-hole off */
-	enum config_vmm vmm;      /* default auto */
+	char *subnet_pool;     /* owned; CIDR, default "10.213.0.0/16" */
+	int subnet_prefix;     /* default 28; 16..29 and >= pool prefix */
+	int probe_interval_s;  /* default 60; >= 5 */
+	int health_interval_s; /* default 10; >= 1 */
+	int probe_timeout_s;   /* default 5 (probes.timeout_s) */
+	char *resolver;	       /* owned; probes.resolver, NULL = dns-hole off */
+	enum config_vmm vmm;   /* default auto */
 	enum config_on_unsafe on_unsafe; /* default report */
-	int log_lines;            /* ring size per log source, default 10000 */
+	int log_lines; /* ring size per log source, default 10000 */
 };
 
 struct config {
-	char *path;                   /* owned; file it came from */
+	char *path;		       /* owned; file it came from */
 	struct config_bottle *bottles; /* owned array, in file order */
 	size_t n_bottles;
-	struct strv warnings;         /* owned; non-fatal findings to print */
+	struct strv warnings; /* owned; non-fatal findings to print */
 };
 
 /* config_default_path: $XDG_CONFIG_HOME/bottle/bottles.json (or
@@ -88,8 +89,8 @@ const struct config_bottle *config_find(const struct config *c,
 					const char *name);
 
 /* config_service_find: a bottle's service by name, or NULL (borrowed). */
-const struct config_service *
-config_service_find(const struct config_bottle *b, const char *name);
+const struct config_service *config_service_find(const struct config_bottle *b,
+						 const char *name);
 
 /* config_name_valid: 1 when name is a valid bottle name. */
 int config_name_valid(const char *name);

@@ -14,28 +14,28 @@ struct health_service_target {
 	const char *name; /* borrowed */
 	int port;
 	const char *path; /* HTTP path or NULL: TCP connect check */
-	int pipelock;     /* parse pipelock's /health JSON */
+	int pipelock;	  /* parse pipelock's /health JSON */
 };
 
 struct health_service_result {
-	char *name;         /* owned */
-	int ok;             /* reachable and answered 2xx (or TCP connected);
-			       pipelock: and its JSON parsed, status healthy
-			       (its kill switch is reported, not judged here) */
-	long http_status;   /* 0 for TCP checks or transport errors */
-	char *error;        /* owned or NULL: "connection refused", "timeout" */
+	char *name;	  /* owned */
+	int ok;		  /* reachable and answered 2xx (or TCP connected);
+			     pipelock: and its JSON parsed, status healthy
+			     (its kill switch is reported, not judged here) */
+	long http_status; /* 0 for TCP checks or transport errors */
+	char *error;	  /* owned or NULL: "connection refused", "timeout" */
 	uint64_t latency_ms;
 	/* pipelock only; -1 = unknown (field missing or not pipelock) */
 	int kill_switch_active;
 	int forward_proxy_enabled;
 	char *pipelock_version; /* owned or NULL */
-	char *pipelock_mode;    /* owned or NULL */
+	char *pipelock_mode;	/* owned or NULL */
 };
 
 struct health_report {
 	struct health_service_result *services; /* borrowed during callback */
 	size_t n;
-	int all_ok;      /* every service ok and no kill switch on */
+	int all_ok;	 /* every service ok and no kill switch on */
 	int kill_switch; /* pipelock kill switch active */
 	uint64_t at_ms;
 };

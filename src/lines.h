@@ -19,7 +19,10 @@ struct lines {
 	size_t max_line;    /* 0 = LINES_DEFAULT_MAX */
 };
 #define LINES_DEFAULT_MAX 16384
-#define LINES_INIT {BUF_INIT, 0}
+#define LINES_INIT                                                             \
+	{                                                                      \
+		BUF_INIT, 0                                                    \
+	}
 
 /* lines_feed: split buf, calling cb for each complete line. */
 void lines_feed(struct lines *l, const char *buf, size_t len, lines_cb cb,

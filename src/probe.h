@@ -30,48 +30,48 @@ enum probe_verdict {
 	PROBE_PASS,
 	PROBE_FAIL,
 	PROBE_UNKNOWN,
-	PROBE_WARN,     /* informational (dns-hole reachable) */
-	PROBE_SKIP,     /* not applicable (no other bottle, no resolver) */
+	PROBE_WARN, /* informational (dns-hole reachable) */
+	PROBE_SKIP, /* not applicable (no other bottle, no resolver) */
 };
 
 /* What one exec inside the VM came to: the raw material of a verdict. */
 enum probe_outcome {
-	PROBE_OUT_NONE = 0,   /* not attempted */
-	PROBE_OUT_CONNECTED,  /* the TCP connect succeeded */
-	PROBE_OUT_REFUSED,    /* ECONNREFUSED */
-	PROBE_OUT_DENIED,     /* EACCES/EPERM: the allowlist said no */
-	PROBE_OUT_TIMEOUT,    /* no answer within the connect timeout */
-	PROBE_OUT_ERROR,      /* another connect error (ENETUNREACH...) */
-	PROBE_OUT_EXITED,     /* exec-fidelity: the command ran, see status */
-	PROBE_OUT_BROKEN,     /* no evidence: smolvm failed, exec timed out,
-				 no usable tool or output in the guest */
+	PROBE_OUT_NONE = 0,  /* not attempted */
+	PROBE_OUT_CONNECTED, /* the TCP connect succeeded */
+	PROBE_OUT_REFUSED,   /* ECONNREFUSED */
+	PROBE_OUT_DENIED,    /* EACCES/EPERM: the allowlist said no */
+	PROBE_OUT_TIMEOUT,   /* no answer within the connect timeout */
+	PROBE_OUT_ERROR,     /* another connect error (ENETUNREACH...) */
+	PROBE_OUT_EXITED,    /* exec-fidelity: the command ran, see status */
+	PROBE_OUT_BROKEN,    /* no evidence: smolvm failed, exec timed out,
+				no usable tool or output in the guest */
 };
 
 /* One attempt of a probe (a probe may aim at several targets). */
 struct probe_attempt {
-	char *target;      /* owned; "10.213.0.2:9099 (egress)" */
+	char *target; /* owned; "10.213.0.2:9099 (egress)" */
 	enum probe_outcome out;
-	char *info;        /* owned or NULL; errno name or smolvm's message */
-	int exit_status;   /* exec-fidelity: the status smolvm returned */
-	uint64_t ms;       /* connect time, else the exec's duration */
+	char *info;	 /* owned or NULL; errno name or smolvm's message */
+	int exit_status; /* exec-fidelity: the status smolvm returned */
+	uint64_t ms;	 /* connect time, else the exec's duration */
 };
 
 /* The raw outcome of one probe: what probe_judge decides from. */
 struct probe_raw {
-	int applicable;          /* 0: SKIP (nothing to aim at) */
-	const char *skip_reason; /* borrowed; when !applicable */
+	int applicable;		   /* 0: SKIP (nothing to aim at) */
+	const char *skip_reason;   /* borrowed; when !applicable */
 	struct probe_attempt *att; /* owned array of n_att */
 	size_t n_att;
-	uint64_t canary_hits;    /* localhost-reach: connections the canary
-				    saw while the probe ran */
+	uint64_t canary_hits; /* localhost-reach: connections the canary
+				 saw while the probe ran */
 };
 
 struct probe_result {
 	enum probe_verdict verdict;
-	char *detail;        /* owned; "connected in 3 ms", "denied (EACCES)" */
+	char *detail;	     /* owned; "connected in 3 ms", "denied (EACCES)" */
 	uint64_t latency_ms; /* of the probe's exec */
-	uint64_t at_ms;      /* wall clock when it finished */
-	char *method;        /* owned; "bottle-probe", "nc" or "sh" */
+	uint64_t at_ms;	     /* wall clock when it finished */
+	char *method;	     /* owned; "bottle-probe", "nc" or "sh" */
 };
 
 /* One port the VM must not reach on the bundle IP (agent_reachable false). */
@@ -81,21 +81,21 @@ struct probe_port {
 };
 
 struct probe_target {
-	const char *smolvm;          /* smolvm binary (or the simulator) */
-	const char *machine;         /* "bottle-NAME" */
-	const char *bundle_ip;       /* B */
-	int proxy_port;              /* pipelock port on B: the control */
+	const char *smolvm;		 /* smolvm binary (or the simulator) */
+	const char *machine;		 /* "bottle-NAME" */
+	const char *bundle_ip;		 /* B */
+	int proxy_port;			 /* pipelock port on B: the control */
 	const struct probe_port *closed; /* ports that must be refused on B */
 	size_t n_closed;
-	const char *const *others;   /* other running bottles' bundle IPs */
+	const char *const *others; /* other running bottles' bundle IPs */
 	size_t n_others;
-	const char *resolver;        /* dns-hole target or NULL (SKIP) */
-	int timeout_s;               /* per exec */
-	const char *helper;          /* guest path of bottle-probe, e.g.
-					"/opt/bottle/bottle-probe", or NULL */
-	struct canary *canary;       /* borrowed; the host-loopback listener,
-					used until done or probe_run_cancel;
-					NULL makes localhost-reach UNKNOWN */
+	const char *resolver;  /* dns-hole target or NULL (SKIP) */
+	int timeout_s;	       /* per exec */
+	const char *helper;    /* guest path of bottle-probe, e.g.
+				  "/opt/bottle/bottle-probe", or NULL */
+	struct canary *canary; /* borrowed; the host-loopback listener,
+				  used until done or probe_run_cancel;
+				  NULL makes localhost-reach UNKNOWN */
 };
 
 struct probe_report {
@@ -114,16 +114,16 @@ typedef void (*probe_done_cb)(struct probe_run *run,
 
 /* probe_run_start: start a run; target strings are copied. done is
  * called exactly once from the loop; the run frees itself after. */
-struct probe_run *probe_run_start(uv_loop_t *loop,
-				  const struct probe_target *t,
+struct probe_run *probe_run_start(uv_loop_t *loop, const struct probe_target *t,
 				  probe_command_cb on_command,
 				  probe_done_cb done, void *data);
 /* probe_run_cancel: kill its children; done still fires (UNKNOWN). */
 void probe_run_cancel(struct probe_run *run);
 
-const char *probe_name(enum probe_id id);           /* "bundle-reach" */
+const char *probe_name(enum probe_id id);	      /* "bundle-reach" */
 const char *probe_verdict_name(enum probe_verdict v); /* "PASS" */
-void probe_result_copy(struct probe_result *dst, const struct probe_result *src);
+void probe_result_copy(struct probe_result *dst,
+		       const struct probe_result *src);
 void probe_result_release(struct probe_result *r);
 
 /* probe_parse_helper_line: parse bottle-probe's output line into

@@ -24,14 +24,14 @@
 struct proc;
 
 struct proc_result {
-	int exited;           /* 1 when the child exited normally */
+	int exited;	      /* 1 when the child exited normally */
 	int exit_status;      /* its status when exited */
 	int term_signal;      /* signal number when killed by one, else 0 */
 	int spawn_error;      /* negative UV_E* when uv_spawn failed, else 0 */
-	int timed_out;        /* 1 when proc killed it for its timeout */
+	int timed_out;	      /* 1 when proc killed it for its timeout */
 	uint64_t duration_ms; /* spawn to completion */
-	struct buf out;       /* captured stdout (opts.capture), borrowed */
-	struct buf err;       /* captured stderr (opts.capture), borrowed */
+	struct buf out;	      /* captured stdout (opts.capture), borrowed */
+	struct buf err;	      /* captured stderr (opts.capture), borrowed */
 	int out_truncated;    /* capture hit max_capture */
 	int err_truncated;
 };
@@ -47,22 +47,22 @@ typedef void (*proc_exit_cb)(struct proc *p, const struct proc_result *r,
 			     void *data);
 
 struct proc_opts {
-	const char *const *argv;  /* required; argv[0] looked up in PATH */
-	const char *const *env;   /* NULL = inherit the environment */
-	const char *cwd;          /* NULL = inherit */
-	uint64_t timeout_ms;      /* 0 = no timeout */
-	uint64_t kill_grace_ms;   /* TERM → KILL delay; 0 = 2000 */
-	int capture;              /* collect stdout/stderr into the result */
-	size_t max_capture;       /* per stream; 0 = 16 MiB */
-	proc_line_cb on_line;     /* optional: each output line, as it comes */
-	proc_data_cb on_data;     /* optional: each output chunk, unsplit (for
-				     callers that split lines themselves) */
-	proc_exit_cb on_exit;     /* required */
-	void *data;               /* passed to every callback */
-	int new_pgrp;             /* child leads a new process group; kills
-				     go to the whole group */
-	const char *stdin_data;   /* written to stdin, then closed; NULL:
-				     stdin is /dev/null */
+	const char *const *argv; /* required; argv[0] looked up in PATH */
+	const char *const *env;	 /* NULL = inherit the environment */
+	const char *cwd;	 /* NULL = inherit */
+	uint64_t timeout_ms;	 /* 0 = no timeout */
+	uint64_t kill_grace_ms;	 /* TERM → KILL delay; 0 = 2000 */
+	int capture;		 /* collect stdout/stderr into the result */
+	size_t max_capture;	 /* per stream; 0 = 16 MiB */
+	proc_line_cb on_line;	 /* optional: each output line, as it comes */
+	proc_data_cb on_data;	 /* optional: each output chunk, unsplit (for
+				    callers that split lines themselves) */
+	proc_exit_cb on_exit;	 /* required */
+	void *data;		 /* passed to every callback */
+	int new_pgrp;		 /* child leads a new process group; kills
+				    go to the whole group */
+	const char *stdin_data;	 /* written to stdin, then closed; NULL:
+				    stdin is /dev/null */
 	size_t stdin_len;
 };
 

@@ -603,7 +603,7 @@ static int tail_file_rotated(struct tail *t)
 		return tail_file_open(t, &st) == 0;
 	if (st.st_dev != t->f.dev || st.st_ino != t->f.ino) {
 		uint64_t all = UINT64_MAX;
-		(void)all;
+		tail_file_drain(t, UINT64_MAX, &all); /* what came last */
 		tail_flush(t, 0);
 		return tail_file_open(t, &st) == 0;
 	}

@@ -279,10 +279,10 @@ static int util_needs_quote(const char *s)
 		return 1;
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (!(c == '-' || c == '_' || c == '.' || c == '/' || c == ':' ||
-		      c == '=' || c == ',' || c == '+' || c == '@' || c == '%' ||
-		      (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		      (c >= 'A' && c <= 'Z')))
+		if (!(c == '-' || c == '_' || c == '.' || c == '/' ||
+		      c == ':' || c == '=' || c == ',' || c == '+' ||
+		      c == '@' || c == '%' || (c >= '0' && c <= '9') ||
+		      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
 			return 1;
 	}
 	return 0;

@@ -40,14 +40,17 @@ struct buf {
 	size_t len;
 	size_t cap;
 };
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_INIT                                                               \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 void buf_add(struct buf *b, const void *p, size_t n);
 void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
 void buf_addf(struct buf *b, const char *fmt, ...) UTIL_PRINTF(2, 3);
 /* buf_detach: return the owned string ("" if empty) and reset b. */
 char *buf_detach(struct buf *b);
-void buf_reset(struct buf *b);  /* len = 0, keep memory */
+void buf_reset(struct buf *b);	 /* len = 0, keep memory */
 void buf_release(struct buf *b); /* free memory, reset */
 
 /* A NULL-terminated, owned array of owned strings (argv, env lists). */
@@ -55,7 +58,10 @@ struct strv {
 	char **v; /* v[n] == NULL once anything was pushed */
 	size_t n;
 };
-#define STRV_INIT {NULL, 0}
+#define STRV_INIT                                                              \
+	{                                                                      \
+		NULL, 0                                                        \
+	}
 void strv_push(struct strv *s, const char *str);
 void strv_pushf(struct strv *s, const char *fmt, ...) UTIL_PRINTF(2, 3);
 void strv_pushv(struct strv *s, const char *const *v, size_t n);

@@ -301,6 +301,14 @@ static void view_detail_wrapped(struct view_detail_out *o, enum theme_role r,
 		n = sanitize_fit(safe.data + off, safe.len - off, width, NULL);
 		if (n == 0) /* a character wider than the pane */
 			n = 1;
+		/* break after a blank in the second half, if there is one */
+		if (off + n < safe.len) {
+			size_t k = n;
+			while (k > n / 2 && safe.data[off + k - 1] != ' ')
+				k--;
+			if (k > n / 2)
+				n = k;
+		}
 		if (off > 0) {
 			view_detail_nl(o);
 			o->x = VIEW_DETAIL_VALUE_X;

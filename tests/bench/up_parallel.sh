@@ -25,7 +25,9 @@ up_timed() {
 	t1=$(bench_now_ms)
 	UP_MS=$((t1 - t0))
 	healthy=$(grep -c ': healthy$' "$BW/up.out")
-	[ "$healthy" = "$count" ] || bench_die "up $*: $healthy of $count bottles healthy"
+	[ "$healthy" = "$count" ] ||
+		bench_die "up $*: $healthy of $count bottles healthy, yet exit 0:" \
+			"$(grep -v ': healthy$' "$BW/up.out" | head -5)"
 }
 
 rm_all() {

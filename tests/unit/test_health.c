@@ -68,13 +68,34 @@ static int listen_local(int *port)
 	return fd;
 }
 
-/* closed_port: a port on 127.0.0.1 that nothing listens on. */
+/* closed_port: a port on 127.0.0.1 that refuses connections: bound (so
+ * nothing else gets it) but not listening. Held until the group ends. */
+static int closed_fds[64];
+static size_t n_closed_fds;
+
 static int closed_port(void)
 {
-	int port, fd = listen_local(&port);
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	close(fd);
-	return port;
+	assert_true(fd >= 0);
+	assert_true(n_closed_fds < UTIL_NELEM(closed_fds));
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	closed_fds[n_closed_fds++] = fd;
+	return ntohs(a.sin_port);
+}
+
+static int closed_ports_release(void **state)
+{
+	(void)state;
+	while (n_closed_fds > 0)
+		close(closed_fds[--n_closed_fds]);
+	return 0;
 }
 
 static void srv_write_all(int fd, const char *p, size_t n)
@@ -682,5 +703,5 @@ int main(void)
 	    cmocka_unit_test(test_done_may_start_a_check_or_free),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, closed_ports_release);
 }

@@ -46,12 +46,34 @@ static int listen_local(int *port)
 	return fd;
 }
 
+/* closed_port: a port on 127.0.0.1 that refuses connections: bound (so
+ * nothing else gets it) but not listening. Held until the group ends. */
+static int closed_fds[64];
+static size_t n_closed_fds;
+
 static int closed_port(void)
 {
-	int port, fd = listen_local(&port);
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	close(fd);
-	return port;
+	assert_true(fd >= 0);
+	assert_true(n_closed_fds < UTIL_NELEM(closed_fds));
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	closed_fds[n_closed_fds++] = fd;
+	return ntohs(a.sin_port);
+}
+
+static int closed_ports_release(void **state)
+{
+	(void)state;
+	while (n_closed_fds > 0)
+		close(closed_fds[--n_closed_fds]);
+	return 0;
 }
 
 /* connect_local: a blocking connect to 127.0.0.1:port; the fd or -1. */
@@ -839,9 +861,8 @@ static void test_run_without_the_control_runs_no_negative_probe(void **state)
 		skip();
 	prun_init(&p, "bottle-t", NULL);
 	close(p.bundle_fd); /* the bundle is gone */
-	p.bundle_fd = listen_local(&p.bundle_port);
-	close(p.bundle_fd);
 	p.bundle_fd = -1;
+	p.bundle_port = closed_port();
 	p.t.proxy_port = p.bundle_port;
 	p.others[0] = "127.0.0.1";
 	p.t.n_others = 1;
@@ -1007,5 +1028,5 @@ int main(void)
 	    cmocka_unit_test(test_run_without_canary_is_unknown_not_pass),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, closed_ports_release);
 }
