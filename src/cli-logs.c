@@ -125,10 +125,11 @@ static void cli_logs_on_check(uv_check_t *h)
 static void cli_logs_print_backlog(struct cli_logs *l)
 {
 	size_t next[TAIL_SOURCE_COUNT] = {0};
+	size_t i;
 
 	for (;;) {
 		const struct logbuf_entry *best = NULL;
-		size_t i, bi = 0;
+		size_t bi = 0;
 		for (i = 0; i < l->n; i++) {
 			const struct logbuf_entry *e =
 			    logbuf_get(l->src[i].pending, next[i]);
@@ -143,7 +144,7 @@ static void cli_logs_print_backlog(struct cli_logs *l)
 			       best->len);
 		next[bi]++;
 	}
-	for (size_t i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++)
 		logbuf_clear(l->src[i].pending);
 }
 
