@@ -17,6 +17,7 @@
 #include "smolfile.h"
 #include "smolvm.h"
 #include "state.h"
+#include "tail.h"
 
 #define BOTTLE_DOCKER_TIMEOUT_MS 60000
 #define BOTTLE_SMOLVM_TIMEOUT_MS 60000
@@ -27,6 +28,7 @@
 #define BOTTLE_REFRESH_FAST_MS 2000
 #define BOTTLE_EXEC_TIMEOUT_MS 600000
 #define BOTTLE_HEALTH_TIMEOUT_MS 3000
+#define BOTTLE_BUNDLE_POLL_TIMEOUT_MS 1000
 #define BOTTLE_COMMANDS_LINES 2000
 
 struct bottle_waiter {
@@ -50,6 +52,7 @@ struct bottle_priv {
 	int health_inflight;
 	int configured;
 	int allocated_here;   /* this up allocated the subnet */
+	int rollback_failed;  /* a rollback step failed: keep the allocation */
 	int created_net;      /* this up created the network */
 	int created_bundle;   /* ... the bundle container */
 	int created_vm;	      /* ... the machine */
@@ -63,8 +66,9 @@ struct bottle_priv {
 	unsigned wait_polls;
 	uint64_t next_health; /* monotonic ms, 0 = not scheduled */
 	uint64_t next_probe;
-	unsigned backoff;	/* consecutive failures of docker/smolvm */
-	struct ipam_net *taken; /* allocation: nets in use */
+	unsigned backoff; /* consecutive failures of docker/smolvm */
+	struct tail *tails[TAIL_SOURCE_COUNT]; /* while logs are open */
+	struct ipam_net *taken;		       /* allocation: nets in use */
 	size_t n_taken;
 };
 
@@ -97,8 +101,18 @@ struct bottle_core {
 	struct canary *canary;
 	int canary_port;
 	int closing;
-	int parts_known; /* the last refresh heard from docker and smolvm */
-	unsigned refs;	 /* the timer, live procs and probe runs */
+	int parts_known;    /* the last refresh heard from docker and smolvm */
+	struct proc **live; /* every child not yet finished, killed on close */
+	/* docker networks' subnets for allocation (bottle_ipam_want) */
+	struct ipam_net *ipam;
+	size_t n_ipam;
+	uint64_t ipam_at; /* monotonic ms of the fetch, 0 = never */
+	int ipam_fetching;
+	unsigned ipam_tries;
+	struct bottle **ipam_waiters;
+	size_t n_ipam_waiters;
+	size_t n_live;
+	unsigned refs; /* the timer, live procs and probe runs */
 	enum config_vmm vmm;
 };
 
@@ -169,9 +183,12 @@ static void bottle_log(struct bottle *b, const char *fmt, ...)
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	state_event(core->state_dir, b->name, "%s", msg);
-	sanitize_line(msg, strlen(msg), &clean, NULL);
-	logbuf_push(b->log_events, util_wall_ms(), 0,
-		    clean.data ? clean.data : "", clean.len);
+	if (b->priv->tails[TAIL_EVENTS] == NULL) {
+		/* while the events.log tail runs, the line comes from it */
+		sanitize_line(msg, strlen(msg), &clean, NULL);
+		logbuf_push(b->log_events, util_wall_ms(), 0,
+			    clean.data ? clean.data : "", clean.len);
+	}
 	buf_release(&clean);
 	free(msg);
 	bottle_emit(core, b, BOTTLE_EV_LOG, NULL);
@@ -209,6 +226,29 @@ static uint64_t bottle_timeout(uint64_t ms, int smolvm)
 
 /* ---- running commands for a bottle ------------------------------------ */
 
+static void bottle_live_add(struct bottle_core *core, struct proc *p)
+{
+	core->live =
+	    xreallocarray(core->live, core->n_live + 1, sizeof *core->live);
+	core->live[core->n_live++] = p;
+}
+
+static void bottle_live_remove(struct bottle_core *core, struct proc *p)
+{
+	size_t i;
+
+	for (i = 0; i < core->n_live; i++) {
+		if (core->live[i] == p) {
+			core->live[i] = core->live[--core->n_live];
+			return;
+		}
+	}
+}
+
+/* The timeout of the command whose completion is being handled (set around
+ * the next() callback), so that messages name the limit, not the time. */
+static uint64_t bottle_cur_timeout_ms;
+
 struct bottle_run {
 	struct bottle *b; /* NULL for core-level commands */
 	struct bottle_core *core;
@@ -218,6 +258,7 @@ struct bottle_run {
 	void *data;
 	struct strv argv;
 	int quiet; /* not shown in the commands log (periodic refresh) */
+	uint64_t timeout_ms;
 };
 
 static void bottle_record(struct bottle *b, const struct strv *argv,
@@ -253,7 +294,8 @@ static void bottle_on_exit(struct proc *p, const struct proc_result *r,
 	struct bottle_run *run = data;
 	struct bottle_core *core = run->core;
 
-	(void)p;
+	bottle_live_remove(core, p);
+	bottle_cur_timeout_ms = run->timeout_ms;
 	if (run->b != NULL) {
 		if (run->b->priv->proc == p)
 			run->b->priv->proc = NULL;
@@ -264,6 +306,7 @@ static void bottle_on_exit(struct proc *p, const struct proc_result *r,
 	} else if (run->core_next != NULL && !core->closing) {
 		run->core_next(core, r, run->data);
 	}
+	bottle_cur_timeout_ms = 0;
 	strv_release(&run->argv);
 	free(run);
 	bottle_core_unref(core);
@@ -273,16 +316,22 @@ static struct proc *bottle_spawn(struct bottle_core *core,
 				 struct bottle_run *run, uint64_t timeout_ms)
 {
 	struct proc_opts o;
+	struct proc *p;
 
 	memset(&o, 0, sizeof o);
 	o.argv = (const char *const *)run->argv.v;
 	o.timeout_ms = timeout_ms;
+	run->timeout_ms = timeout_ms;
 	o.capture = 1;
 	o.max_capture = 4 * 1024 * 1024;
 	o.on_exit = bottle_on_exit;
 	o.data = run;
+	o.new_pgrp = 1; /* a timeout kills the command's children too */
+
 	core->refs++;
-	return proc_spawn(core->loop, &o);
+	p = proc_spawn(core->loop, &o);
+	bottle_live_add(core, p);
+	return p;
 }
 
 /* bottle_run: run argv (consumed) for b; next(b, r) when it finished. */
@@ -331,6 +380,11 @@ static char *bottle_cmd_error(const char *what, const struct proc_result *r)
 	if (r->spawn_error != 0)
 		return xasprintf("%s: could not run the command: %s", what,
 				 uv_strerror(r->spawn_error));
+	if (r->timed_out && bottle_cur_timeout_ms != 0)
+		return xasprintf("%s: did not finish within %llu ms; killed "
+				 "(SIGTERM, then SIGKILL)",
+				 what,
+				 (unsigned long long)bottle_cur_timeout_ms);
 	if (r->timed_out)
 		return xasprintf("%s: timed out after %llu ms and was killed",
 				 what, (unsigned long long)r->duration_ms);
@@ -367,6 +421,8 @@ static struct bottle *bottle_new(struct bottle_core *core, const char *name,
 	b->log_events = logbuf_new(lines, 0);
 	b->log_commands = logbuf_new(BOTTLE_COMMANDS_LINES, 0);
 	b->log_exec = logbuf_new(lines, 0);
+	b->log_bundle = logbuf_new(lines, 0);
+	b->log_vm = logbuf_new(lines, 0);
 	core->v = xreallocarray(core->v, core->n + 1, sizeof *core->v);
 	core->v[core->n++] = b;
 	return b;
@@ -411,6 +467,8 @@ static void bottle_free(struct bottle *b)
 	logbuf_free(b->log_events);
 	logbuf_free(b->log_commands);
 	logbuf_free(b->log_exec);
+	logbuf_free(b->log_bundle);
+	logbuf_free(b->log_vm);
 	state_bottle_unlock(b->priv->lock);
 	free(b->priv->fail);
 	free(b->priv->taken);
@@ -952,6 +1010,7 @@ static void bottle_op_fail(struct bottle *b, const char *fmt, ...)
 	}
 	if (b->priv->fail != NULL) {
 		/* a rollback step failed: keep going, remember it */
+		b->priv->rollback_failed = 1;
 		bottle_log(b, "rollback: %s", msg);
 		free(msg);
 		bottle_op_step(b);
@@ -1004,7 +1063,8 @@ static int bottle_rollback_needed(const struct bottle *b, enum bottle_step step)
 	case BOTTLE_STEP_NETWORK_RM:
 		return b->priv->created_net;
 	case BOTTLE_STEP_FORGET:
-		return b->priv->allocated_here;
+		/* a part left behind still holds the subnet */
+		return b->priv->allocated_here && !b->priv->rollback_failed;
 	default:
 		return 1;
 	}
@@ -1141,6 +1201,7 @@ static int bottle_op_begin(struct bottle_core *core, struct bottle *b,
 	b->priv->done = done;
 	b->priv->done_data = data;
 	b->priv->allocated_here = 0;
+	b->priv->rollback_failed = 0;
 	b->priv->created_net = 0;
 	b->priv->created_bundle = 0;
 	b->priv->created_vm = 0;
@@ -1244,6 +1305,8 @@ static void bottle_alloc_commit(struct bottle *b)
 			 &cause) != 0) {
 		bottle_op_fail(b, "allocate: %s", cause);
 		free(cause);
+		free(c.subnet);
+		free(c.bundle_ip);
 		return;
 	}
 	b->priv->allocated_here = c.fresh;
@@ -1256,34 +1319,85 @@ static void bottle_alloc_commit(struct bottle *b)
 	bottle_op_next(b);
 }
 
-static void bottle_on_ipam(struct bottle *b, const struct proc_result *r)
+/* The docker networks' subnets, fetched once for every bottle allocating
+ * at the same time (docker network ls -q, then inspect: two subprocesses
+ * whatever the number of bottles) and reused for a few seconds. A network
+ * removed between the two commands makes inspect fail: fetch again. */
+#define BOTTLE_IPAM_FRESH_MS 3000
+#define BOTTLE_IPAM_TRIES 3
+
+static void bottle_ipam_fetch(struct bottle_core *core);
+
+static void bottle_ipam_deliver(struct bottle_core *core, const char *error)
+{
+	struct bottle **w = core->ipam_waiters;
+	size_t n = core->n_ipam_waiters, i;
+
+	core->ipam_waiters = NULL;
+	core->n_ipam_waiters = 0;
+	core->ipam_fetching = 0;
+	for (i = 0; i < n; i++) {
+		struct bottle *b = w[i];
+		if (b->op != BOTTLE_OP_UP || b->step != BOTTLE_STEP_ALLOCATE)
+			continue;
+		if (error != NULL) {
+			bottle_op_fail(b, "allocate: %s", error);
+			continue;
+		}
+		b->priv->taken = xreallocarray(
+		    b->priv->taken, b->priv->n_taken + core->n_ipam + 1,
+		    sizeof *b->priv->taken);
+		if (core->n_ipam > 0)
+			memcpy(b->priv->taken + b->priv->n_taken, core->ipam,
+			       core->n_ipam * sizeof *core->ipam);
+		b->priv->n_taken += core->n_ipam;
+		bottle_alloc_commit(b);
+	}
+	free(w);
+}
+
+static void bottle_on_ipam_inspect(struct bottle_core *core,
+				   const struct proc_result *r, void *data)
 {
 	char *cause = NULL;
 
+	(void)data;
 	if (!bottle_ok(r)) {
-		char *e = bottle_cmd_error("docker network inspect", r);
-		bottle_op_fail(b, "allocate: %s", e);
-		free(e);
-		return;
-	}
-	if (ipam_parse_docker_ipam(r->out.data ? r->out.data : "", r->out.len,
-				   &b->priv->taken, &b->priv->n_taken,
-				   &cause) != 0) {
-		bottle_op_fail(b, "allocate: %s", cause);
+		if (docker_classify(bottle_err_text(r)) ==
+			DOCKER_ERR_NOT_FOUND &&
+		    ++core->ipam_tries < BOTTLE_IPAM_TRIES) {
+			bottle_ipam_fetch(
+			    core); /* a network went away: again */
+			return;
+		}
+		cause = bottle_cmd_error("docker network inspect", r);
+		bottle_ipam_deliver(core, cause);
 		free(cause);
 		return;
 	}
-	bottle_alloc_commit(b);
+	free(core->ipam);
+	core->ipam = NULL;
+	core->n_ipam = 0;
+	if (ipam_parse_docker_ipam(r->out.data ? r->out.data : "", r->out.len,
+				   &core->ipam, &core->n_ipam, &cause) != 0) {
+		bottle_ipam_deliver(core, cause);
+		free(cause);
+		return;
+	}
+	core->ipam_at = util_mono_ms();
+	bottle_ipam_deliver(core, NULL);
 }
 
-static void bottle_on_net_ids(struct bottle *b, const struct proc_result *r)
+static void bottle_on_ipam_ids(struct bottle_core *core,
+			       const struct proc_result *r, void *data)
 {
 	struct strv ids = STRV_INIT, a;
 	const char *p, *e;
 
+	(void)data;
 	if (!bottle_ok(r)) {
 		char *err = bottle_cmd_error("docker network ls", r);
-		bottle_op_fail(b, "allocate: %s", err);
+		bottle_ipam_deliver(core, err);
 		free(err);
 		return;
 	}
@@ -1298,18 +1412,51 @@ static void bottle_on_net_ids(struct bottle *b, const struct proc_result *r)
 	}
 	if (ids.n == 0) {
 		strv_release(&ids);
-		bottle_alloc_commit(b);
+		free(core->ipam);
+		core->ipam = NULL;
+		core->n_ipam = 0;
+		core->ipam_at = util_mono_ms();
+		bottle_ipam_deliver(core, NULL);
 		return;
 	}
 	a = docker_argv_network_inspect_ipam(&ids);
 	strv_release(&ids);
-	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
-		   bottle_on_ipam);
+	bottle_core_run(core, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+			bottle_on_ipam_inspect, NULL);
+}
+
+static void bottle_ipam_fetch(struct bottle_core *core)
+{
+	struct strv a = docker_argv_network_ids();
+
+	core->ipam_fetching = 1;
+	bottle_core_run(core, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+			bottle_on_ipam_ids, NULL);
+}
+
+/* bottle_ipam_want: b gets the docker subnets, from the cache when fresh,
+ * else with the next fetch (joined when one is in flight). */
+static void bottle_ipam_want(struct bottle *b)
+{
+	struct bottle_core *core = b->priv->core;
+
+	core->ipam_waiters =
+	    xreallocarray(core->ipam_waiters, core->n_ipam_waiters + 1,
+			  sizeof *core->ipam_waiters);
+	core->ipam_waiters[core->n_ipam_waiters++] = b;
+	if (core->ipam_fetching)
+		return;
+	if (core->ipam_at != 0 &&
+	    util_mono_ms() - core->ipam_at < BOTTLE_IPAM_FRESH_MS) {
+		bottle_ipam_deliver(core, NULL);
+		return;
+	}
+	core->ipam_tries = 0;
+	bottle_ipam_fetch(core);
 }
 
 static void bottle_step_allocate(struct bottle *b)
 {
-	struct strv a;
 	struct state *s = NULL;
 	struct state_bottle *sb;
 	char *cause = NULL;
@@ -1331,24 +1478,92 @@ static void bottle_step_allocate(struct bottle *b)
 		return;
 	}
 	state_free(s);
-	a = docker_argv_network_ids();
-	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
-		   bottle_on_net_ids);
+	bottle_ipam_want(b);
 }
 
 /* ---- up: network, bundle ---------------------------------------------- */
 
+/* The network existed already: make the allocation match its subnet (a
+ * crash or a lost state.json can leave them apart), so the bundle's
+ * pinned address is inside it. */
+static void bottle_on_network_inspect(struct bottle *b,
+				      const struct proc_result *r)
+{
+	struct bottle_persist_ctx c;
+	struct ipam_net *nets = NULL;
+	size_t n = 0;
+	char *subnet = NULL, *ip = NULL, *cause = NULL;
+
+	if (!bottle_ok(r) ||
+	    ipam_parse_docker_ipam(r->out.data ? r->out.data : "", r->out.len,
+				   &nets, &n, &cause) != 0 ||
+	    n == 0) {
+		char *e = cause ? cause
+				: bottle_cmd_error("docker network inspect", r);
+		bottle_op_fail(b,
+			       "network bottle-%s exists but its subnet is "
+			       "unknown: %s",
+			       b->name, e);
+		free(e);
+		free(nets);
+		return;
+	}
+	subnet = ipam_format_cidr(&nets[0]);
+	if (!util_streq(subnet, b->subnet)) {
+		ip = ipam_bundle_ip(&nets[0]);
+		bottle_log(b,
+			   "network: bottle-%s exists with subnet %s (state "
+			   "said %s); adopting it",
+			   b->name, subnet, b->subnet ? b->subnet : "nothing");
+		memset(&c, 0, sizeof c);
+		c.name = b->name;
+		c.step = "network";
+		c.subnet = subnet;
+		c.bundle_ip = ip;
+		if (state_update(b->priv->core->state_dir, bottle_persist_fn,
+				 &c, &cause) != 0) {
+			bottle_op_fail(b, "%s", cause);
+			free(cause);
+			free(subnet);
+			free(ip);
+			free(nets);
+			return;
+		}
+		free(b->subnet);
+		free(b->bundle_ip);
+		b->subnet = subnet;
+		b->bundle_ip = ip;
+		subnet = NULL;
+	}
+	free(subnet);
+	free(nets);
+	b->net_present = 1;
+	bottle_op_next(b);
+}
+
 static void bottle_on_network(struct bottle *b, const struct proc_result *r)
 {
 	if (!bottle_ok(r) &&
-	    docker_classify(bottle_err_text(r)) != DOCKER_ERR_EXISTS) {
+	    docker_classify(bottle_err_text(r)) == DOCKER_ERR_EXISTS) {
+		struct strv a = STRV_INIT;
+		strv_push(&a, paths_docker());
+		strv_pushv(&a,
+			   (const char *const[]){"network", "inspect",
+						 "--format",
+						 "{{json .IPAM.Config}}"},
+			   4);
+		strv_pushf(&a, "bottle-%s", b->name);
+		bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+			   bottle_on_network_inspect);
+		return;
+	}
+	if (!bottle_ok(r)) {
 		char *e = bottle_cmd_error("docker network create", r);
 		bottle_op_fail(b, "%s", e);
 		free(e);
 		return;
 	}
-	if (bottle_ok(r))
-		b->priv->created_net = 1;
+	b->priv->created_net = 1;
 	b->net_present = 1;
 	bottle_op_next(b);
 }
@@ -1503,6 +1718,18 @@ static char *bottle_health_problems(const struct health_report *rep)
 
 static void bottle_wait_bundle(struct bottle *b);
 
+/* bottle_bundle_poll_ms: 25 ms, doubling up to BOTTLE_BUNDLE_POLL_MS: a
+ * bundle answers within a few tens of ms of docker run returning. */
+static uint64_t bottle_bundle_poll_ms(const struct bottle *b)
+{
+	uint64_t ms = 25;
+	unsigned i;
+
+	for (i = 0; i < b->priv->wait_polls && ms < BOTTLE_BUNDLE_POLL_MS; i++)
+		ms *= 2;
+	return ms < BOTTLE_BUNDLE_POLL_MS ? ms : BOTTLE_BUNDLE_POLL_MS;
+}
+
 static void bottle_on_bundle_state(struct bottle *b,
 				   const struct proc_result *r)
 {
@@ -1517,7 +1744,7 @@ static void bottle_on_bundle_state(struct bottle *b,
 			       first, b->name);
 		return;
 	}
-	b->priv->wake_at = util_mono_ms() + BOTTLE_BUNDLE_POLL_MS;
+	b->priv->wake_at = util_mono_ms() + bottle_bundle_poll_ms(b);
 	b->priv->wake_fn = bottle_wait_bundle;
 	bottle_rearm(b->priv->core);
 }
@@ -1550,7 +1777,7 @@ static void bottle_on_bundle_health(const struct health_report *rep, void *data)
 		free(p);
 		return;
 	}
-	if (++b->priv->wait_polls % 8 == 0) {
+	if (++b->priv->wait_polls == 2 || b->priv->wait_polls % 6 == 0) {
 		/* a bundle that died won't answer: say so without waiting */
 		struct strv a = STRV_INIT;
 		strv_push(&a, paths_docker());
@@ -1564,7 +1791,7 @@ static void bottle_on_bundle_health(const struct health_report *rep, void *data)
 			   bottle_on_bundle_state);
 		return;
 	}
-	b->priv->wake_at = util_mono_ms() + BOTTLE_BUNDLE_POLL_MS;
+	b->priv->wake_at = util_mono_ms() + bottle_bundle_poll_ms(b);
 	b->priv->wake_fn = bottle_wait_bundle;
 	bottle_rearm(b->priv->core);
 }
@@ -1580,7 +1807,7 @@ static void bottle_wait_bundle(struct bottle *b)
 	}
 	b->priv->health_inflight = 1;
 	if (health_check(b->priv->core->health, b->bundle_ip, t, n,
-			 BOTTLE_HEALTH_TIMEOUT_MS, bottle_on_bundle_health,
+			 BOTTLE_BUNDLE_POLL_TIMEOUT_MS, bottle_on_bundle_health,
 			 b) != 0) {
 		b->priv->health_inflight = 0;
 		bottle_op_fail(b,
@@ -2349,6 +2576,94 @@ static void bottle_rearm(struct bottle_core *core)
 		       0);
 }
 
+/* ---- log tails ---------------------------------------------------------- */
+
+static void bottle_on_tail_line(struct tail *t, const struct tail_line *l,
+				void *data)
+{
+	struct bottle *b = data;
+
+	(void)t;
+	(void)l;
+	bottle_emit(b->priv->core, b, BOTTLE_EV_LOG, NULL);
+}
+
+static struct logbuf *bottle_tail_ring(struct bottle *b, enum tail_source src)
+{
+	switch (src) {
+	case TAIL_BUNDLE:
+		return b->log_bundle;
+	case TAIL_VM:
+		return b->log_vm;
+	case TAIL_EVENTS:
+		break;
+	}
+	return b->log_events;
+}
+
+static void bottle_on_tail_status(struct tail *t, int error, const char *msg,
+				  void *data)
+{
+	struct bottle *b = data;
+	struct logbuf *lb = b->log_events;
+	size_t i;
+
+	for (i = 0; i < TAIL_SOURCE_COUNT; i++)
+		if (b->priv->tails[i] == t)
+			lb = bottle_tail_ring(b, (enum tail_source)i);
+	logbuf_push(lb, util_wall_ms(), error ? LOGBUF_HIGHLIGHT : 0, msg,
+		    strlen(msg));
+	bottle_emit(b->priv->core, b, BOTTLE_EV_LOG, NULL);
+}
+
+void bottle_logs_open(struct bottle_core *core, struct bottle *b)
+{
+	size_t i;
+
+	if (core->closing || b->logs_open)
+		return;
+	b->logs_open = 1;
+	for (i = 0; i < TAIL_SOURCE_COUNT; i++) {
+		enum tail_source src = (enum tail_source)i;
+		struct tail_opts o;
+		char *cause = NULL;
+
+		memset(&o, 0, sizeof o);
+		o.source = src;
+		o.name = b->name;
+		o.state_dir = core->state_dir;
+		o.smolvm = bottle_smolvm(core);
+		o.backlog = 200;
+		o.mode = TAIL_FOLLOW;
+		o.lb = bottle_tail_ring(b, src);
+		o.on_line = bottle_on_tail_line;
+		o.on_status = bottle_on_tail_status;
+		o.data = b;
+		if (src == TAIL_EVENTS)
+			logbuf_clear(b->log_events); /* the file has it all */
+		if (tail_start(core->loop, &o, &b->priv->tails[i], &cause) !=
+		    0) {
+			logbuf_push(o.lb, util_wall_ms(), LOGBUF_HIGHLIGHT,
+				    cause, strlen(cause));
+			free(cause);
+			b->priv->tails[i] = NULL;
+		}
+	}
+}
+
+void bottle_logs_close(struct bottle_core *core, struct bottle *b)
+{
+	size_t i;
+
+	(void)core;
+	for (i = 0; i < TAIL_SOURCE_COUNT; i++) {
+		if (b->priv->tails[i] != NULL)
+			tail_close(b->priv->tails[i]);
+		b->priv->tails[i] = NULL;
+	}
+	b->logs_open = 0;
+}
+
 /* ---- exec for the dashboard ------------------------------------------- */
 
 struct bottle_exec {
@@ -2379,7 +2694,7 @@ static void bottle_on_exec_exit(struct proc *p, const struct proc_result *r,
 	struct bottle_core *core = b->priv->core;
 	char *err = NULL, *line;
 
-	(void)p;
+	bottle_live_remove(core, p);
 	if (!core->closing) {
 		bottle_record(b, &x->argv, r);
 		if (r->exited && r->exit_status == 1 &&
@@ -2444,7 +2759,7 @@ int bottle_exec_capture(struct bottle_core *core, struct bottle *b,
 	o.on_exit = bottle_on_exec_exit;
 	o.data = x;
 	core->refs++;
-	proc_spawn(core->loop, &o);
+	bottle_live_add(core, proc_spawn(core->loop, &o));
 	return 0;
 }
 
@@ -2567,31 +2882,22 @@ static void bottle_detect_done(struct bottle_core *core)
 {
 	if (--core->detect_left > 0)
 		return;
+	/* both version checks and the first refresh are in */
 	bottle_emit(core, NULL, BOTTLE_EV_CHANGED, NULL);
-	bottle_core_refresh(core, NULL, NULL);
-	/* the start waiters fire after that first refresh */
-	{
-		struct bottle_waiter *w = core->start_waiters;
-		core->start_waiters = NULL;
-		for (; w != NULL;) {
-			struct bottle_waiter *next = w->next;
-			bottle_waiters_add(core->refreshing
-					       ? &core->refresh_next_waiters
-					       : &core->refresh_waiters,
-					   w->fn, w->data);
-			free(w);
-			w = next;
-		}
-		if (core->refreshing && core->refresh_next_waiters != NULL &&
-		    core->refresh_waiters == NULL) {
-			core->refresh_waiters = core->refresh_next_waiters;
-			core->refresh_next_waiters = NULL;
-		}
-	}
+	bottle_waiters_fire(core, &core->start_waiters, NULL, NULL);
 	if (!core->opts.no_timers) {
 		core->next_refresh = util_mono_ms() + BOTTLE_REFRESH_MS;
 		bottle_rearm(core);
 	}
+}
+
+static void bottle_on_first_refresh(struct bottle_core *core, struct bottle *b,
+				    const char *error, void *data)
+{
+	(void)b;
+	(void)error;
+	(void)data;
+	bottle_detect_done(core);
 }
 
 /* ---- core lifetime ---------------------------------------------------- */
@@ -2669,7 +2975,9 @@ void bottle_core_start(struct bottle_core *core, bottle_done_cb done,
 	    canary_open(core->loop, &core->canary, &core->canary_port) != 0)
 		core->canary = NULL;
 	bottle_waiters_add(&core->start_waiters, done, data);
-	core->detect_left = 2;
+	/* the version checks and the first refresh run side by side */
+	core->detect_left = 3;
+	bottle_core_refresh(core, bottle_on_first_refresh, NULL);
 	a = docker_argv_version();
 	bottle_core_run(core, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
 			bottle_on_docker_version, NULL);
@@ -2685,6 +2993,9 @@ static void bottle_core_free(struct bottle_core *core)
 	for (i = 0; i < core->n; i++)
 		bottle_free(core->v[i]);
 	free(core->v);
+	free(core->live);
+	free(core->ipam);
+	free(core->ipam_waiters);
 	free(core->state_dir);
 	buf_release(&core->ps_out);
 	buf_release(&core->net_out);
@@ -2726,14 +3037,15 @@ void bottle_core_close(struct bottle_core *core)
 	if (core->closing)
 		return;
 	core->closing = 1;
+	for (i = 0; i < core->n_live; i++)
+		proc_kill(core->live[i]);
 	for (i = 0; i < core->n; i++) {
 		struct bottle *b = core->v[i];
 		if (b->priv->probe_run != NULL)
 			probe_run_cancel(b->priv->probe_run);
-		if (b->priv->proc != NULL)
-			proc_kill(b->priv->proc);
 		bottle_waiters_drop(&b->priv->probe_waiters);
 		bottle_waiters_drop(&b->priv->health_waiters);
+		bottle_logs_close(core, b);
 		state_bottle_unlock(b->priv->lock);
 		b->priv->lock = NULL;
 	}

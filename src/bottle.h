@@ -106,6 +106,9 @@ struct bottle {
 	struct logbuf *log_events;   /* lifecycle steps, probe verdicts */
 	struct logbuf *log_commands; /* every docker/smolvm command run */
 	struct logbuf *log_exec;     /* output of dashboard exec */
+	struct logbuf *log_bundle;   /* the bundle's docker logs (when open) */
+	struct logbuf *log_vm;	     /* the guest console log (when open) */
+	int logs_open;		     /* bottle_logs_open is in effect */
 	/* private to bottle.c */
 	struct bottle_priv *priv;
 };
@@ -178,6 +181,12 @@ int bottle_probe(struct bottle_core *core, struct bottle *b,
  * bundle to check. */
 int bottle_health_now(struct bottle_core *core, struct bottle *b,
 		      bottle_done_cb done, void *data, char **cause);
+/* bottle_logs_open: follow b's logs into its rings: events.log (all
+ * processes' records) into log_events, the bundle's docker logs into
+ * log_bundle, the guest console into log_vm; each tail restarts by
+ * itself. Idempotent. bottle_logs_close stops them (the rings stay). */
+void bottle_logs_open(struct bottle_core *core, struct bottle *b);
+void bottle_logs_close(struct bottle_core *core, struct bottle *b);
 /* bottle_exec_capture: run argv in the VM (smolvm exec, non-interactive),
  * lines go to b->log_exec; done's error is NULL when it ran; the guest's
  * exit status is in b->last_command_status. */

@@ -14,7 +14,8 @@
  * stdout (and with -i/-t stdin) is the terminal's own file, inherited by
  * smolvm: byte-exact, live, interactive. Without -t, stderr is piped
  * through bottle and forwarded byte for byte as it arrives, while bottle
- * watches for a line starting "Error: " (smolvm's own failure). With -t
+ * watches whether it starts with "Error: " (smolvm's own failure; a guest
+ * whose stderr starts so and that exits 1 cannot be told from it). With -t
  * all three are inherited (smolvm puts the terminal in raw mode) and the
  * terminal's modes are restored afterwards whatever smolvm left. Before
  * running anything, bottle checks that the VM is running. */
@@ -73,9 +74,9 @@ struct cli_exec_run {
 	int err_eof;
 	int64_t status;
 	int term_signal;
-	int err_match;	      /* "Error: " bytes matched on this line; -1:
-				 this line cannot match */
-	int own_error;	      /* smolvm printed a line "Error: ..." */
+	int err_match;	      /* "Error: " bytes matched at the start of
+				 stderr; -1: it cannot match any more */
+	int own_error;	      /* stderr started with "Error: " */
 	struct buf err_first; /* that line, bounded, for events.log */
 	int in_err_line;      /* still copying it */
 	uint64_t t0;	      /* monotonic */
@@ -111,7 +112,8 @@ int cli_exec_target_open(struct cli_exec_target *t, const struct cli_global *g,
 	memset(t, 0, sizeof *t);
 	t->cfg = cli_load_config(g);
 	if (t->cfg == NULL)
-		return fail_rc == CLI_EXEC_CANNOT_RUN ? fail_rc : CLI_EXIT_CONFIG;
+		return fail_rc == CLI_EXEC_CANNOT_RUN ? fail_rc
+						      : CLI_EXIT_CONFIG;
 	t->state_dir = paths_state_dir();
 	t->name = xstrdup(name);
 	uv_loop_init(&t->loop);
@@ -129,8 +131,9 @@ int cli_exec_target_open(struct cli_exec_target *t, const struct cli_global *g,
 	t->smolvm = cli_exec_dup(env->smolvm_path);
 	t->smolvm_version = cli_exec_dup(env->smolvm_version);
 	if (env->smolvm_ok != 1)
-		t->smolvm_error = xstrdup(env->smolvm_error ? env->smolvm_error
-							    : "smolvm is not usable");
+		t->smolvm_error =
+		    xstrdup(env->smolvm_error ? env->smolvm_error
+					      : "smolvm is not usable");
 	t->simulated = env->simulated;
 	b = config_name_valid(name) ? bottle_core_find(core, name) : NULL;
 	if (b != NULL) {
@@ -167,8 +170,7 @@ void cli_exec_target_close(struct cli_exec_target *t)
 
 /* ---- argument parsing ------------------------------------------------- */
 
-static int cli_exec_usage(const struct cli_exec_req *r, const char *fmt, ...)
-	UTIL_PRINTF(2, 3);
+UTIL_PRINTF(2, 3)
 static int cli_exec_usage(const struct cli_exec_req *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -258,10 +260,11 @@ static int cli_exec_option(struct cli_exec_req *r, int argc, char **argv,
 			return cli_exec_usage(r, "%s needs a duration", a);
 		if (util_parse_duration(v, &r->timeout_ms) != 0 ||
 		    r->timeout_ms == 0)
-			return cli_exec_usage(r,
-					      "--timeout %s: expected a positive "
-					      "duration such as 30s, 500ms, 2m",
-					      v);
+			return cli_exec_usage(
+			    r,
+			    "--timeout %s: expected a positive "
+			    "duration such as 30s, 500ms, 2m",
+			    v);
 		r->timeout = v;
 		return 0;
 	}
@@ -407,7 +410,10 @@ static void cli_exec_write_all(int fd, const char *buf, size_t len)
 	}
 }
 
-/* cli_exec_scan: watch the bytes for a line starting "Error: ". */
+/* cli_exec_scan: watch for stderr starting with "Error: ". smolvm prints
+ * its own failure before any output of the guest (which it streams
+ * through the same stderr), so only the first line is looked at: a
+ * guest's "Error: ..." after other output stays the guest's. */
 static void cli_exec_scan(struct cli_exec_run *x, const char *buf, size_t len)
 {
 	size_t i;
@@ -421,7 +427,7 @@ static void cli_exec_scan(struct cli_exec_run *x, const char *buf, size_t len)
 				buf_addc(&x->err_first, c);
 		}
 		if (c == '\n') {
-			x->err_match = 0;
+			x->err_match = -1; /* only the first line counts */
 			continue;
 		}
 		if (x->err_match < 0 || x->err_match >= CLI_EXEC_ERR_MARK_LEN)
@@ -505,7 +511,8 @@ static void cli_exec_on_exit(uv_process_t *p, int64_t status, int sig)
 
 /* cli_exec_on_signal: pass termination signals on to smolvm. A SIGINT or
  * SIGQUIT typed at the terminal already reached smolvm (same foreground
- * process group): it is not sent twice. bottle itself waits for smolvm to end. */
+ * process group): it is not sent twice. bottle itself waits for smolvm
+ * to end. */
 static void cli_exec_on_signal(uv_signal_t *h, int signum)
 {
 	struct cli_exec_run *x = h->data;
@@ -611,8 +618,9 @@ static int cli_exec_outcome(const struct cli_exec_run *x, uint64_t ms,
 
 	if (x->term_signal != 0) {
 		if (x->term_signal != SIGINT && x->term_signal != SIGPIPE)
-			fprintf(stderr, "bottle: %s: smolvm was killed by signal "
-					"%d\n",
+			fprintf(stderr,
+				"bottle: %s: smolvm was killed by signal "
+				"%d\n",
 				t->name, x->term_signal);
 		*what = xasprintf("smolvm killed by signal %d", x->term_signal);
 		return 128 + x->term_signal;
@@ -625,7 +633,8 @@ static int cli_exec_outcome(const struct cli_exec_run *x, uint64_t ms,
 		*what = xasprintf("smolvm failed: %s", x->err_first.data);
 		return CLI_EXEC_CANNOT_RUN;
 	}
-	if (st == CLI_EXEC_TIMEOUT && r->timeout_ms != 0 && ms >= r->timeout_ms) {
+	if (st == CLI_EXEC_TIMEOUT && r->timeout_ms != 0 &&
+	    ms >= r->timeout_ms) {
 		fprintf(stderr, "bottle: %s: the command timed out after %s\n",
 			t->name, r->timeout);
 		*what = xasprintf("timed out after %s (exit 124)", r->timeout);
@@ -651,8 +660,8 @@ static int cli_exec_outcome(const struct cli_exec_run *x, uint64_t ms,
 static void cli_exec_terminal(int save, struct termios *tio, int *saved)
 {
 	if (save) {
-		*saved = isatty(STDIN_FILENO) &&
-			 tcgetattr(STDIN_FILENO, tio) == 0;
+		*saved =
+		    isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, tio) == 0;
 		return;
 	}
 	if (*saved)
@@ -685,8 +694,8 @@ static int cli_exec_run(struct cli_exec_target *t, const struct cli_exec_req *r)
 	rc = cli_exec_spawn(x, &t->loop, &argv);
 	if (rc != 0) {
 		uv_run(&t->loop, UV_RUN_DEFAULT);
-		fprintf(stderr, "bottle: %s: %s could not be run: %s\n", t->name,
-			argv.v[0], uv_strerror(rc));
+		fprintf(stderr, "bottle: %s: %s could not be run: %s\n",
+			t->name, argv.v[0], uv_strerror(rc));
 		what = xasprintf("not started: %s", uv_strerror(rc));
 		rc = CLI_EXEC_CANNOT_RUN;
 	} else {
@@ -697,8 +706,9 @@ static int cli_exec_run(struct cli_exec_target *t, const struct cli_exec_req *r)
 	}
 	ms = util_mono_ms() - x->t0;
 	display = util_argv_display(r->cmd);
-	state_event(t->state_dir, t->name, "%s: %s%s%s \xe2\x86\x92 %s in %llu ms",
-		    r->verb, r->tty ? "(tty) " : "", display,
+	state_event(t->state_dir, t->name,
+		    "%s: %s%s%s \xe2\x86\x92 %s in %llu ms", r->verb,
+		    r->tty ? "(tty) " : "", display,
 		    r->interactive && !r->tty ? " (stdin)" : "", what,
 		    (unsigned long long)ms);
 	free(display);
@@ -716,7 +726,8 @@ static int cli_exec_go(const struct cli_global *g, struct cli_exec_req *r)
 	int rc;
 
 	if (g->read_only) {
-		fprintf(stderr, "bottle: read-only mode: %s refused\n", r->verb);
+		fprintf(stderr, "bottle: read-only mode: %s refused\n",
+			r->verb);
 		return CLI_EXEC_CANNOT_RUN;
 	}
 	rc = cli_exec_target_open(&t, g, r->name, CLI_EXEC_CANNOT_RUN);

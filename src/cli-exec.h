@@ -22,11 +22,11 @@ struct cli_exec_target {
 	struct config *cfg;
 	char *name;
 	char *state_dir;
-	char *smolvm;         /* the smolvm binary (or the simulator) */
+	char *smolvm;	      /* the smolvm binary (or the simulator) */
 	char *smolvm_version; /* "smolvm 0.8.0", or NULL */
 	char *smolvm_error;   /* why smolvm is unusable, or NULL */
 	int simulated;
-	char *vm_state;     /* smolvm's state of bottle-NAME, or NULL */
+	char *vm_state;	    /* smolvm's state of bottle-NAME, or NULL */
 	char *bundle_state; /* docker's state of the bundle, or NULL */
 };
 

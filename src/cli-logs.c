@@ -42,8 +42,8 @@ struct cli_logs;
 struct cli_logs_src {
 	struct cli_logs *l;
 	enum tail_source source;
-	struct tail *t;		 /* owned until tail_close */
-	struct logbuf *pending;	 /* owned: its backlog, until printed */
+	struct tail *t;		/* owned until tail_close */
+	struct logbuf *pending; /* owned: its backlog, until printed */
 	int caught_up;
 	int failed; /* its last status was an error */
 };
@@ -133,7 +133,8 @@ static void cli_logs_print_backlog(struct cli_logs *l)
 		for (i = 0; i < l->n; i++) {
 			const struct logbuf_entry *e =
 			    logbuf_get(l->src[i].pending, next[i]);
-			if (e != NULL && (best == NULL || e->wall_ms < best->wall_ms)) {
+			if (e != NULL &&
+			    (best == NULL || e->wall_ms < best->wall_ms)) {
 				best = e;
 				bi = i;
 			}
@@ -287,8 +288,8 @@ static int cli_logs_run(struct cli_logs *l)
 	unsigned s;
 
 	l->san = (struct sanitize_opts)SANITIZE_OPTS_INIT;
-	l->san.ascii = cs == NULL || (strcmp(cs, "UTF-8") != 0 &&
-				      strcmp(cs, "utf8") != 0);
+	l->san.ascii =
+	    cs == NULL || (strcmp(cs, "UTF-8") != 0 && strcmp(cs, "utf8") != 0);
 	for (s = 0; s < TAIL_SOURCE_COUNT; s++) {
 		struct cli_logs_src *src;
 		if (!cli_logs_wanted(l, (enum tail_source)s))
@@ -381,22 +382,26 @@ static int cli_logs_parse(struct cli_logs *l, int argc, char **argv)
 		} else if (strcmp(a, "--raw") == 0) {
 			l->raw = 1;
 		} else if (cli_logs_is(a, "--source")) {
-			if ((v = cli_logs_value(argc, argv, &i, "--source")) == NULL)
-				return cli_logs_usage("--source needs a value", NULL);
+			if ((v = cli_logs_value(argc, argv, &i, "--source")) ==
+			    NULL)
+				return cli_logs_usage("--source needs a value",
+						      NULL);
 			l->all = strcmp(v, "all") == 0;
 			if (!l->all && tail_source_parse(v, &l->only) != 0)
 				return cli_logs_usage("unknown source ", v);
 		} else if (cli_logs_is(a, "-n") || cli_logs_is(a, "--lines") ||
 			   cli_logs_is(a, "--tail")) {
-			const char *opt = a[1] == 'n' ? "-n"
+			const char *opt = a[1] == 'n'	? "-n"
 					  : a[2] == 'l' ? "--lines"
 							: "--tail";
 			if ((v = cli_logs_value(argc, argv, &i, opt)) == NULL)
-				return cli_logs_usage("-n needs a number", NULL);
+				return cli_logs_usage("-n needs a number",
+						      NULL);
 			if (cli_logs_parse_n(v, &l->backlog) != 0)
-				return cli_logs_usage("-n: expected a number of "
-						      "lines, got ",
-						      v);
+				return cli_logs_usage(
+				    "-n: expected a number of "
+				    "lines, got ",
+				    v);
 		} else if (a[0] == '-') {
 			return cli_logs_usage("unknown option ", a);
 		} else if (l->name == NULL) {

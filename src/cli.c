@@ -23,6 +23,7 @@
 #include "cli-logs.h"
 #include "paths.h"
 #include "proc.h"
+#include "sanitize.h"
 #include "smolfile.h"
 #include "smolvm.h"
 #include "state.h"
@@ -40,6 +41,22 @@ struct cli_run {
 };
 
 static int cli_quiet;
+
+/* cli_quote_arg: an argument the user typed, made safe to print (escape
+ * sequences and control characters visible, bounded); static buffer. */
+const char *cli_quote_arg(const char *arg)
+{
+	static struct buf b;
+	struct sanitize_opts o = SANITIZE_OPTS_INIT;
+
+	o.esc = SANITIZE_ESC_SHOW;
+	o.max_cols = 80;
+	buf_reset(&b);
+	buf_addc(&b, '"');
+	sanitize_line(arg, strlen(arg), &b, &o);
+	buf_addc(&b, '"');
+	return b.data;
+}
 
 void cli_progress(const char *name, const char *fmt, ...)
 {
@@ -437,7 +454,7 @@ static int cli_reject_options(int argc, char **argv, const char *verb,
 	for (i = 1; i < argc; i++)
 		if (argv[i][0] == '-') {
 			fprintf(stderr, "bottle %s: unknown option %s\n", verb,
-				argv[i]);
+				cli_quote_arg(argv[i]));
 			return cli_usage(verb, usage);
 		}
 	return 0;
@@ -512,6 +529,10 @@ static int cli_select(struct cli_run *r, int argc, char **argv, int all,
 			struct bottle *b = bottle_core_at(r->core, i);
 			if (configured_only && b->cfg == NULL)
 				continue;
+			/* --all never reaches bottles of other configurations
+			 * or state directories that docker happens to list */
+			if (b->cfg == NULL && b->subnet == NULL)
+				continue;
 			(*out)[k++] = b;
 		}
 	}
@@ -524,7 +545,7 @@ static int cli_select(struct cli_run *r, int argc, char **argv, int all,
 				"bottle: %s: no such bottle (not in the "
 				"configuration, nothing of it in docker or "
 				"smolvm)\n",
-				argv[j]);
+				cli_quote_arg(argv[j]));
 			free(*out);
 			*out = NULL;
 			return -1;
@@ -594,7 +615,8 @@ static int cli_one(struct cli_run *r, const char *name, struct bottle **out)
 {
 	*out = config_name_valid(name) ? bottle_core_find(r->core, name) : NULL;
 	if (*out == NULL) {
-		fprintf(stderr, "bottle: %s: no such bottle\n", name);
+		fprintf(stderr, "bottle: %s: no such bottle\n",
+			cli_quote_arg(name));
 		return -1;
 	}
 	return 0;
@@ -938,7 +960,7 @@ int cli_main(const struct cli_global *g, int argc, char **argv)
 		return cli_exec_shell(g, argc, argv);
 	if (strcmp(verb, "logs") == 0)
 		return cli_logs_main(g, argc, argv);
-	fprintf(stderr, "bottle: unknown command \"%s\" (see bottle --help)\n",
-		verb);
+	fprintf(stderr, "bottle: unknown command %s (see bottle --help)\n",
+		cli_quote_arg(verb));
 	return CLI_EXIT_USAGE;
 }

@@ -29,4 +29,8 @@ int cli_main(const struct cli_global *g, int argc, char **argv);
  * quiet. */
 void cli_progress(const char *name, const char *fmt, ...) UTIL_PRINTF(2, 3);
 
+/* cli_quote_arg: what the user typed, quoted and made safe to print
+ * (escapes visible, bounded); a static buffer valid until the next call. */
+const char *cli_quote_arg(const char *arg);
+
 #endif

@@ -454,6 +454,10 @@ static char *config_check_bundle_env_name(const char *s)
 
 static char *config_check_image(const char *s)
 {
+	if (s[0] == '-')
+		return xstrdup(
+		    "an image name cannot start with \"-\" (it would "
+		    "be read as an option)");
 	if (*s != '\0' && !config_has_space_or_control(s))
 		return NULL;
 	return config_expected_got(

@@ -103,7 +103,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (a[0] == '-') {
-			fprintf(stderr, "bottle: unknown option %s\n", a);
+			fprintf(stderr, "bottle: unknown option %s\n",
+				cli_quote_arg(a));
 			return main_usage();
 		}
 		break;

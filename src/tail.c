@@ -31,11 +31,16 @@
 #define TAIL_BUDGET ((uint64_t)1 << 20) /* bytes read per wake-up */
 #define TAIL_DEFAULT_POLL_MS 1000
 #define TAIL_DEFAULT_RETRY_MS 250
-#define TAIL_RETRY_FACTOR 32   /* the backoff stops at retry_ms * this */
+#define TAIL_RETRY_FACTOR 32	/* the backoff stops at retry_ms * this */
 #define TAIL_STABLE_RUN_MS 5000 /* a run this long resets the backoff */
 #define TAIL_ROTATIONS 2	/* PATH.1 and PATH.2 are older copies */
 #define TAIL_TS_MAX 48
 #define TAIL_DOCKER_TIMEOUT_MS 30000
+/* A follow run asks for the lines since the last one seen, among the
+ * last TAIL_FOLLOW_TAIL: docker reads those from the end of its log file,
+ * whereas --since alone makes it scan the whole file (slow under a
+ * flood). More lines than that between two runs are lost. */
+#define TAIL_FOLLOW_TAIL "10000"
 
 enum tail_phase {
 	TAIL_PHASE_START = 0, /* the timer will start the source */
@@ -56,10 +61,10 @@ struct tail_split {
 
 /* The followed file (events, vm). */
 struct tail_file {
-	char *path;	      /* owned; NULL until known (vm: data-dir) */
-	char *dir;	      /* owned */
-	char *base;	      /* owned */
-	int fd;		      /* -1 when not open */
+	char *path; /* owned; NULL until known (vm: data-dir) */
+	char *dir;  /* owned */
+	char *base; /* owned */
+	int fd;	    /* -1 when not open */
 	dev_t dev;
 	ino_t ino;
 	uint64_t off;	      /* next byte to read */
@@ -104,9 +109,9 @@ struct tail {
 	char since[TAIL_TS_MAX];   /* --since for the next follow run */
 	char last_ts[TAIL_TS_MAX]; /* docker's timestamp of the last line */
 	uint64_t last_wall_ms;
-	int dedupe;		   /* drop lines at or before last_ts */
-	struct buf docker_err;	   /* docker's own last stderr line */
-	char *error;		   /* last reported problem, or NULL */
+	int dedupe;	       /* drop lines at or before last_ts */
+	struct buf docker_err; /* docker's own last stderr line */
+	char *error;	       /* last reported problem, or NULL */
 };
 
 static void tail_unref(struct tail *t);
@@ -118,7 +123,7 @@ static void tail_arm(struct tail *t, uint64_t ms);
 /* ---- names ------------------------------------------------------------ */
 
 static const char *const tail_names[TAIL_SOURCE_COUNT] = {"events", "bundle",
-							 "vm"};
+							  "vm"};
 
 const char *tail_source_name(enum tail_source s)
 {
@@ -288,7 +293,8 @@ static void tail_emit(struct tail *t, int fd, const char *line, size_t len,
 	memset(&l, 0, sizeof l);
 	l.backlog = !t->caught_up;
 	if (t->o.source == TAIL_BUNDLE) {
-		if (fd == 2 && audit_strip_docker_timestamp(line, len, NULL) == 0) {
+		if (fd == 2 &&
+		    audit_strip_docker_timestamp(line, len, NULL) == 0) {
 			/* docker's own message, not the container's */
 			buf_reset(&t->docker_err);
 			buf_add(&t->docker_err, line, len < 1024 ? len : 1024);
@@ -392,7 +398,8 @@ static int tail_scan_back(struct tail *t, int fd, uint64_t size, uint64_t want,
 		end = size - 1; /* it ends the last line, starts none */
 	pos = end;
 	while (pos > 0) {
-		size_t chunk = pos < sizeof t->rbuf ? (size_t)pos : sizeof t->rbuf;
+		size_t chunk =
+		    pos < sizeof t->rbuf ? (size_t)pos : sizeof t->rbuf;
 		size_t i;
 		pos -= chunk;
 		if (tail_pread(fd, t->rbuf, chunk, pos) != (ssize_t)chunk)
@@ -442,8 +449,8 @@ static void tail_backlog_rotated(struct tail *t, uint64_t need)
 		free(p);
 		fds[n] = fd;
 		if (fd < 0 || fstat(fd, &st) != 0 ||
-		    tail_scan_back(t, fd, (uint64_t)st.st_size, need, &starts[n],
-				   &found) != 0) {
+		    tail_scan_back(t, fd, (uint64_t)st.st_size, need,
+				   &starts[n], &found) != 0) {
 			starts[n] = sizes[n] = 0;
 			n++;
 			break;
@@ -492,8 +499,8 @@ static int tail_file_open(struct tail *t, struct stat *st)
 	return 0;
 }
 
-static void tail_on_fs_event(uv_fs_event_t *h, const char *filename,
-			     int events, int status)
+static void tail_on_fs_event(uv_fs_event_t *h, const char *filename, int events,
+			     int status)
 {
 	struct tail *t = h->data;
 	size_t n = strlen(t->f.base);
@@ -550,10 +557,10 @@ static void tail_file_begin(struct tail *t, int late)
 		if (late) {
 			/* found after catch-up: new if written since */
 			t->f.off = tail_mtime_ms(&st) >= t->start_wall_ms
-					   ? 0
-					   : (uint64_t)st.st_size;
-		} else if (tail_scan_back(t, t->f.fd, (uint64_t)st.st_size, want,
-					  &start, &found) == 0) {
+				       ? 0
+				       : (uint64_t)st.st_size;
+		} else if (tail_scan_back(t, t->f.fd, (uint64_t)st.st_size,
+					  want, &start, &found) == 0) {
 			t->f.off = start;
 			t->f.backlog_end = (uint64_t)st.st_size;
 		} else {
@@ -574,8 +581,8 @@ static int tail_file_drain(struct tail *t, uint64_t limit, uint64_t *budget)
 {
 	while (t->f.fd >= 0 && t->f.off < limit && !t->closing) {
 		uint64_t left = limit - t->f.off;
-		size_t want = left < sizeof t->rbuf ? (size_t)left
-						    : sizeof t->rbuf;
+		size_t want =
+		    left < sizeof t->rbuf ? (size_t)left : sizeof t->rbuf;
 		ssize_t n;
 
 		if (*budget == 0)
@@ -657,8 +664,8 @@ static void tail_since_now(struct tail *t)
 		 (unsigned long long)(now / 1000), (unsigned)(now % 1000));
 }
 
-/* tail_bundle_argv: docker logs [-f] --timestamps [--since S] --tail N
- * bottle-NAME-bundle. */
+/* tail_bundle_argv: docker logs --timestamps --tail N bottle-NAME-bundle,
+ * or docker logs -f --timestamps --since S --tail 10000 ... */
 static void tail_bundle_argv(struct tail *t, int follow)
 {
 	char *container = docker_container_name(t->name);
@@ -672,7 +679,7 @@ static void tail_bundle_argv(struct tail *t, int follow)
 		strv_push(&t->argv, "--since");
 		strv_push(&t->argv, t->last_ts[0] ? t->last_ts : t->since);
 		strv_push(&t->argv, "--tail");
-		strv_push(&t->argv, "all");
+		strv_push(&t->argv, TAIL_FOLLOW_TAIL);
 	} else {
 		strv_push(&t->argv, "--timestamps");
 		strv_push(&t->argv, "--tail");
@@ -705,7 +712,8 @@ static void tail_schedule_retry(struct tail *t)
 	if (ran >= TAIL_STABLE_RUN_MS || t->run_lines > 0)
 		t->backoff_ms = t->o.retry_ms;
 	else if (t->backoff_ms < max)
-		t->backoff_ms = t->backoff_ms * 2 < max ? t->backoff_ms * 2 : max;
+		t->backoff_ms =
+		    t->backoff_ms * 2 < max ? t->backoff_ms * 2 : max;
 	t->phase = TAIL_PHASE_RETRY;
 	tail_arm(t, t->backoff_ms);
 }
@@ -806,7 +814,8 @@ static void tail_on_data_dir(struct proc *p, const struct proc_result *r,
 		const char *e = r->err.data ? r->err.data : "";
 		size_t m = strcspn(e, "\r\n");
 		char *msg;
-		snprintf(first, sizeof first, "%.*s", (int)(m < 500 ? m : 500), e);
+		snprintf(first, sizeof first, "%.*s", (int)(m < 500 ? m : 500),
+			 e);
 		if (first[0] != '\0')
 			msg = xasprintf("smolvm machine data-dir: %s", first);
 		else
@@ -932,7 +941,8 @@ int tail_start(uv_loop_t *loop, const struct tail_opts *o, struct tail **out,
 	if (o->name == NULL)
 		return util_fail(cause, "tail: no bottle name");
 	if (o->source == TAIL_EVENTS && o->path == NULL && o->state_dir == NULL)
-		return util_fail(cause, "tail: events needs the state directory");
+		return util_fail(cause,
+				 "tail: events needs the state directory");
 	if (o->source == TAIL_VM && o->path == NULL && o->smolvm == NULL)
 		return util_fail(cause, "tail: vm needs the smolvm binary");
 	t = xcalloc(1, sizeof *t);

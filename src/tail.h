@@ -54,14 +54,14 @@ struct tail;
 struct tail_line {
 	enum tail_source source;
 	uint64_t wall_ms; /* the line's time (Unix ms) */
-	int flags;	  /* LOGBUF_STDERR, LOGBUF_HIGHLIGHT, LOGBUF_TRUNCATED */
-	int backlog;	  /* 1 for history delivered before on_caught_up */
+	int flags;   /* LOGBUF_STDERR, LOGBUF_HIGHLIGHT, LOGBUF_TRUNCATED */
+	int backlog; /* 1 for history delivered before on_caught_up */
 	const char *text; /* display form: sanitized, or an audit summary;
 			     NUL-terminated, safe for a terminal */
 	size_t len;
-	const char *raw;  /* the line as the source wrote it (without
-			     docker's timestamp), NOT sanitized, not
-			     NUL-terminated */
+	const char *raw; /* the line as the source wrote it (without
+			    docker's timestamp), NOT sanitized, not
+			    NUL-terminated */
 	size_t raw_len;
 };
 
@@ -84,18 +84,18 @@ struct tail_opts {
 				  rotated copies are PATH.1, PATH.2) */
 	int backlog;	       /* the last N lines first; 0: none */
 	enum tail_mode mode;
-	struct logbuf *lb;     /* optional, borrowed: every line is pushed,
-				  its display text (raw text when raw) */
-	int raw;	       /* push raw lines into lb */
+	struct logbuf *lb; /* optional, borrowed: every line is pushed,
+			      its display text (raw text when raw) */
+	int raw;	   /* push raw lines into lb */
 	const struct sanitize_opts *san; /* borrowed; NULL: defaults */
-	size_t max_line;       /* bytes kept of a line; 0: LINES_DEFAULT_MAX */
-	uint64_t poll_ms;      /* files' backstop poll; 0: 1000 */
-	uint64_t retry_ms;     /* first restart delay; 0: 250 (doubles, up
-				  to 32 times it) */
-	tail_line_cb on_line;  /* optional */
+	size_t max_line;      /* bytes kept of a line; 0: LINES_DEFAULT_MAX */
+	uint64_t poll_ms;     /* files' backstop poll; 0: 1000 */
+	uint64_t retry_ms;    /* first restart delay; 0: 250 (doubles, up
+				 to 32 times it) */
+	tail_line_cb on_line; /* optional */
 	tail_caught_up_cb on_caught_up; /* optional */
-	tail_status_cb on_status;       /* optional */
-	void *data;	       /* passed to every callback */
+	tail_status_cb on_status;	/* optional */
+	void *data;			/* passed to every callback */
 };
 
 /* tail_start: start a tail on loop; *out is owned by the caller until

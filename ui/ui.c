@@ -96,6 +96,7 @@ struct ui {
 	char *message;	    /* owned or NULL */
 	enum frame_level message_level;
 	struct ui_bottle *bottles; /* owned list */
+	char *logs_name; /* owned: the bottle whose log tails are open */
 	unsigned spin;
 
 	/* Drawing. */
@@ -361,6 +362,8 @@ static void ui_check_detail(struct ui *ui)
 	if (ui->help_back == UI_DETAIL)
 		ui->help_back = UI_LIST;
 	view_detail_release(&ui->detail);
+	free(ui->logs_name); /* its tails went with it */
+	ui->logs_name = NULL;
 }
 
 static void ui_draw(struct ui *ui)
@@ -676,14 +679,35 @@ static struct bottle *ui_target(struct ui *ui, const char *name)
 	return b;
 }
 
+/* Tail the logs of the bottle called name (NULL: none) and no other:
+ * tails run only while a detail view shows them. */
+static void ui_logs_follow(struct ui *ui, const char *name)
+{
+	struct bottle *b;
+
+	if (util_streq(ui->logs_name, name))
+		return;
+	if (ui->logs_name != NULL) {
+		b = bottle_core_find(ui->core, ui->logs_name);
+		if (b != NULL)
+			bottle_logs_close(ui->core, b);
+		free(ui->logs_name);
+		ui->logs_name = NULL;
+	}
+	b = name != NULL ? bottle_core_find(ui->core, name) : NULL;
+	if (b != NULL) {
+		bottle_logs_open(ui->core, b);
+		ui->logs_name = xstrdup(name);
+	}
+}
+
 static void ui_open(struct ui *ui, struct bottle *b,
 		    enum view_detail_focus focus, enum view_detail_tab tab)
 {
 	view_detail_open(&ui->detail, b->name, focus, tab);
 	view_list_select(&ui->list, b->name);
 	ui->view = UI_DETAIL;
-	/* TODO: bottle_logs_open(core, b) / bottle_logs_close once the core
-	 * has them, so the bundle and vm tabs tail only while shown. */
+	ui_logs_follow(ui, b->name);
 }
 
 static void ui_back(struct ui *ui)
@@ -694,6 +718,7 @@ static void ui_back(struct ui *ui)
 	}
 	if (ui->view == UI_DETAIL) {
 		ui->view = UI_LIST;
+		ui_logs_follow(ui, NULL);
 		return;
 	}
 	if (ui->list.filter != NULL) {
@@ -1360,6 +1385,7 @@ static void ui_release(struct ui *ui)
 	prompt_close(&ui->prompt);
 	free(ui->filter_saved);
 	free(ui->message);
+	free(ui->logs_name);
 	for (r = ui->bottles; r != NULL; r = next) {
 		next = r->next;
 		free(r->name);
@@ -1398,6 +1424,7 @@ int ui_run(struct bottle_core *core, const struct ui_opts *o)
 	uv_run(ui->loop, UV_RUN_DEFAULT);
 
 	ui->active = 0;
+	ui_logs_follow(ui, NULL);
 	bottle_core_set_listener(core, NULL, NULL);
 	ui_handles_close(ui);
 	ui_term_close(ui);

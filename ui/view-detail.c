@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sanitize.h"
+#include "smolfile.h"
+#include "state.h"
 #include "text.h"
 
 #define VIEW_DETAIL_VALUE_X 11 /* where values start after a label */
@@ -31,9 +34,9 @@ struct logbuf *view_detail_ring(const struct bottle *b, enum view_detail_tab t)
 	case VIEW_DETAIL_EVENTS:
 		return b->log_events;
 	case VIEW_DETAIL_BUNDLE:
-		return NULL; /* TODO: b->log_bundle once bottle.h has it */
+		return b->log_bundle;
 	case VIEW_DETAIL_VM:
-		return NULL; /* TODO: b->log_vm once bottle.h has it */
+		return b->log_vm;
 	case VIEW_DETAIL_COMMANDS:
 		return b->log_commands;
 	case VIEW_DETAIL_EXEC:
@@ -65,7 +68,58 @@ void view_detail_release(struct view_detail *v)
 {
 	free(v->name);
 	free(v->search);
+	free(v->allow);
+	free(v->allow_key);
 	memset(v, 0, sizeof(*v));
+}
+
+void view_detail_allowlist(struct view_detail *v, const char *state_dir,
+			   const struct bottle *b)
+{
+	char *dir, *path, *key, *text = NULL, *cause = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	if (b->bundle_ip == NULL) {
+		free(v->allow_key);
+		v->allow_key = NULL;
+		free(v->allow);
+		v->allow = xstrdup("- (no allocation)");
+		v->allow_state = VIEW_DETAIL_ALLOW_NONE;
+		return;
+	}
+	dir = state_bottle_dir(state_dir, b->name);
+	path = xasprintf("%s/Smolfile", dir);
+	free(dir);
+	if (stat(path, &st) != 0)
+		key = xasprintf("%s none", b->bundle_ip);
+	else
+		key = xasprintf("%s %llu %llu %lld.%09ld", b->bundle_ip,
+				(unsigned long long)st.st_ino,
+				(unsigned long long)st.st_size,
+				(long long)st.st_mtim.tv_sec,
+				(long)st.st_mtim.tv_nsec);
+	if (util_streq(key, v->allow_key)) {
+		free(key);
+		free(path);
+		return;
+	}
+	free(v->allow_key);
+	v->allow_key = key;
+	free(v->allow);
+	if (util_read_file(path, &text, &len, &cause) != 0) {
+		v->allow = xstrdup("- (no Smolfile yet)");
+		v->allow_state = VIEW_DETAIL_ALLOW_NONE;
+	} else if (smolfile_check(text, len, b->bundle_ip, NULL, &cause) != 0) {
+		v->allow = xasprintf("UNVERIFIED: %s", cause);
+		v->allow_state = VIEW_DETAIL_ALLOW_BAD;
+	} else {
+		v->allow = xasprintf("%s/32", b->bundle_ip);
+		v->allow_state = VIEW_DETAIL_ALLOW_OK;
+	}
+	free(cause);
+	free(text);
+	free(path);
 }
 
 void view_detail_set_tab(struct view_detail *v, enum view_detail_tab t)
@@ -220,6 +274,7 @@ int view_detail_search(struct view_detail *v, const struct bottle *b,
  * it only counts lines. */
 struct view_detail_out {
 	const struct view_ctx *c;
+	const struct view_detail *v; /* the allowlist cache, or NULL */
 	int y0, h, top;
 	int line; /* current line */
 	int x;	  /* next column in it */
@@ -428,12 +483,28 @@ static void view_detail_info_net(struct view_detail_out *o,
 	view_detail_segf(o, THEME_NORMAL, "subnet %s  bundle %s",
 			 b->subnet != NULL ? b->subnet : "-",
 			 b->bundle_ip != NULL ? b->bundle_ip : "-");
-	if (b->bundle_ip != NULL)
-		view_detail_segf(o, THEME_NORMAL, "  allowlist %s/32",
-				 b->bundle_ip);
 	if (!b->net_present && b->subnet != NULL)
 		view_detail_seg(o, THEME_DIM, "  (no docker network)");
 	view_detail_nl(o);
+	if (o->v != NULL && o->v->allow != NULL) {
+		view_detail_label(o, "allowlist", THEME_TITLE);
+		if (o->v->allow_state == VIEW_DETAIL_ALLOW_BAD) {
+			view_detail_wrapped(o, THEME_BAD, o->v->allow);
+		} else {
+			view_detail_seg(o,
+					o->v->allow_state ==
+						VIEW_DETAIL_ALLOW_OK
+					    ? THEME_GOOD
+					    : THEME_DIM,
+					o->v->allow);
+			if (o->v->allow_state == VIEW_DETAIL_ALLOW_OK)
+				view_detail_seg(o, THEME_DIM,
+						"  (read back from the "
+						"Smolfile: the only address "
+						"the VM may reach)");
+		}
+		view_detail_nl(o);
+	}
 
 	bottle_machine(b, m, sizeof(m));
 	view_detail_label(o, "vm", THEME_TITLE);
@@ -672,8 +743,10 @@ void view_detail_draw(struct view_detail *v, const struct view_ctx *c,
 	view_detail_title(c, b, y0);
 	rest = h - 1;
 	/* Count the info lines, then give the info pane up to half. */
+	view_detail_allowlist(v, bottle_core_state_dir(c->core), b);
 	memset(&o, 0, sizeof(o));
 	o.c = c;
+	o.v = v;
 	view_detail_info(&o, b);
 	v->info_lines = o.line;
 	max_info = (rest - 1) / 2;
@@ -688,6 +761,7 @@ void view_detail_draw(struct view_detail *v, const struct view_ctx *c,
 		v->info_top = 0;
 	memset(&o, 0, sizeof(o));
 	o.c = c;
+	o.v = v;
 	o.y0 = y0 + 1;
 	o.h = v->info_h;
 	o.top = v->info_top;

@@ -20,10 +20,23 @@
 #       10.214.0.0/16 (the tests use 10.213.0.0/16), so that leftovers of
 #       one never collide with another: up_overhead 10.214.0.0/24,
 #       up_parallel 10.214.16.0/22, ui_idle 10.214.30.0/24, ui_flood
-#       10.214.31.0/24, refresh_subprocs 10.214.32.0/22, probe_parallel
-#       10.214.48.0/22; new scripts take a free range and add it here.
+#       10.214.31.0/24, refresh_subprocs 10.214.32.0/22, log_flood
+#       10.214.36.0/24, probe_parallel 10.214.48.0/22; new scripts take a
+#       free range and add it here.
 #   bottle ARGS...               $BOTTLE -c $CFG ARGS...
+#   bench_raw_register NAME...   has the cleanup remove bench_raw_up's objects
+#   bench_raw_up NAME NET        the baseline: `up` of one bottle by a plain
+#       shell script (docker network NAME on NET/28, bundle NAME-bundle,
+#       simulator machine NAME); each step's ms in $BW/NAME/steps
+#   bench_raw_down NAME          its teardown
+#   bench_raw_err NAME           the last lines of its error output
 #   bench_now_ms                 wall clock in milliseconds
+#   bench_cpu                    sets CPU_MS: CPU ms (user + system) of
+#       this shell's waited-for children so far, the commands it ran and
+#       their children (not daemons: dockerd, the simulator's VM
+#       supervisors). Not in $(...): a subshell has children of its own.
+#   bench_errors FILE            bottle's stderr in FILE without its
+#       progress lines (the last 5 others)
 #   bench_up_steps EVENTS_LOG    each step's milliseconds in the last `up`
 #   bench_median N...            the median (the lower middle for even N)
 #   bench_ratio A B              A / B with two decimals
@@ -60,6 +73,18 @@ bench_target() { echo "BENCH_TARGET $1 $2 $3"; }
 bench_now_ms() {
 	local t=${EPOCHREALTIME/[.,]/}
 	echo $((t / 1000))
+}
+
+bench_cpu() {
+	times >"$BW/.times"
+	CPU_MS=$(awk 'NR == 2 {
+		split($1, u, /[ms]/); split($2, s, /[ms]/)
+		printf "%d\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000
+	}' "$BW/.times")
+}
+
+bench_errors() {
+	grep -Ev '^bottle: [a-z0-9-]+: (up|down|rm): [a-z-]+$' "$1" | tail -5
 }
 
 bench_median() {
@@ -169,7 +194,8 @@ bench_names() {
 
 # bench_up_steps EVENTS_LOG: "STEP MS" for each step of the last `up`
 # in a bottle's events.log, then "core MS" (from "up: start" to "up done"),
-# "at-start MS" and "at-done MS" (Unix milliseconds).
+# "at-start MS" and "at-done MS" (Unix milliseconds), "execs N" (the
+# smolvm execs it ran).
 bench_up_steps() {
 	python3 - "$1" <<'PY'
 import sys, datetime
@@ -178,9 +204,11 @@ def ms(line):
     return t.timestamp() * 1000
 lines = open(sys.argv[1], encoding="utf-8", errors="replace").read().splitlines()
 start = max(i for i, l in enumerate(lines) if l[25:].startswith("up: start"))
-steps, t0, prev = [], None, None
+steps, t0, prev, execs = [], None, None, 0
 for l in lines[start:]:
     msg = l[25:]
+    if msg.startswith("command: ") and " machine exec " in msg:
+        execs += 1
     if msg.startswith("up: start"):
         t0 = ms(l)
     elif msg.startswith("step up: ") or msg.startswith("up done"):
@@ -193,6 +221,93 @@ for l in lines[start:]:
             print("core", int(round(ms(l) - t0)))
             print("at-start", int(round(t0)))
             print("at-done", int(round(ms(l))))
+            print("execs", execs)
             break
 PY
+}
+
+bench_raw_register() {
+	local n
+	for n in "$@"; do
+		BENCH_CONTAINERS+=("$n-bundle")
+		BENCH_NETWORKS+=("$n")
+	done
+}
+
+# bench_raw_up NAME NET: what a careful shell script does to bring one
+# bottle up, with the same docker and simulator commands as `bottle up`:
+# network create, docker run with the bind knob and the pinned IP, curl in
+# a loop (every 0.1 s) until every service's /health answers, the
+# Smolfile, machine create and start, and the four probe execs (in
+# parallel, as bottle runs them). NET is the /28's first address; the
+# gateway is NET+1, the bundle NET+2 (in the last octet).
+bench_raw_up() {
+	local name=$1 net=$2 t s x
+	local ip=${net%.*}.$((${net##*.} + 2)) gw=${net%.*}.$((${net##*.} + 1))
+	local dir=$BW/$name
+	mkdir -p "$dir"
+	: >"$dir/steps"
+	t=$(bench_now_ms)
+	step() {
+		local now
+		now=$(bench_now_ms)
+		echo "$1 $((now - t))" >>"$dir/steps"
+		t=$now
+	}
+	docker network create --driver bridge --subnet "$net/28" --gateway "$gw" \
+		--label dev.bottle.bench=1 --label "dev.bottle.bench-name=$name" "$name" \
+		>/dev/null 2>>"$dir/err" || return 1
+	step network
+	docker run -d --name "$name-bundle" --network "$name" --ip "$ip" \
+		--label dev.bottle.bench=1 --label "dev.bottle.bench-name=$name" --restart no \
+		-e BOTTLE_EGRESS_LISTEN=127.0.0.1:9099 -e BOTTLE_GIT_GATE_LISTEN=0.0.0.0:9418 \
+		-e BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888 -e BOTTLE_SUPERVISE_LISTEN=0.0.0.0:7070 \
+		bottle-demo-bundle:latest >/dev/null 2>>"$dir/err" || return 1
+	step bundle
+	for ((s = 0; s < 300; s++)); do
+		curl -fsS -m 3 -o /dev/null "http://$ip:8888/health" 2>/dev/null &&
+			curl -fsS -m 3 -o /dev/null "http://$ip:9418/health" 2>/dev/null &&
+			curl -fsS -m 3 -o /dev/null "http://$ip:7070/health" 2>/dev/null && break
+		sleep 0.1
+	done
+	if [ "$s" -ge 300 ]; then
+		echo "bundle health: no answer in 30 s" >>"$dir/err"
+		return 1
+	fi
+	step bundle-health
+	cat >"$dir/Smolfile" <<EOF
+image = "bottle-demo-vm:latest"
+cmd = ["/bin/sh", "-c", "echo agent ready; while :; do sleep 3600; done"]
+env = ["HTTPS_PROXY=http://$ip:8888", "HTTP_PROXY=http://$ip:8888", "http_proxy=http://$ip:8888", "https_proxy=http://$ip:8888"]
+cpus = 1
+memory = 256
+volumes = ["$BENCH_ROOT/build/helper:/opt/bottle:ro"]
+
+[network]
+allow_cidrs = ["$ip/32"]
+EOF
+	step smolfile
+	"$SMOLVM_SIM" machine create "$name" -s "$dir/Smolfile" >/dev/null 2>>"$dir/err" || return 1
+	step vm-create
+	"$SMOLVM_SIM" machine start --name "$name" >/dev/null 2>>"$dir/err" || return 1
+	step vm-start
+	x="$SMOLVM_SIM machine exec --name $name --timeout 5s --"
+	$x sh -c 'exit 42' >/dev/null 2>&1 &
+	$x /opt/bottle/bottle-probe connect "$ip" 8888 3000 >/dev/null 2>&1 &
+	$x /opt/bottle/bottle-probe connect "$ip" 9099 3000 >/dev/null 2>&1 &
+	$x /opt/bottle/bottle-probe connect 127.0.0.1 9 3000 >/dev/null 2>&1 &
+	wait
+	step probe
+}
+
+bench_raw_down() {
+	"$SMOLVM_SIM" machine stop --name "$1" >/dev/null 2>&1
+	"$SMOLVM_SIM" machine delete "$1" -f >/dev/null 2>&1
+	docker rm -f "$1-bundle" >/dev/null 2>&1
+	docker network rm "$1" >/dev/null 2>&1
+	return 0
+}
+
+bench_raw_err() {
+	tail -3 "$BW/$1/err" 2>/dev/null
 }

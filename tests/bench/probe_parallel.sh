@@ -15,7 +15,7 @@ mapfile -t ALL < <(bench_names bq 10)
 bench_world probe "${ALL[@]}"
 
 fail_with() {
-	bench_die "$1: $(grep -v ': up: ' "$2" | tail -5)"
+	bench_die "$1: $(bench_errors "$2")"
 }
 
 # probe_step NAME: the probe step's ms in NAME's last `up`
@@ -36,6 +36,8 @@ echo "probe step inside up: 1 bottle $solo_step ms; 9 at once: median $(bench_me
 execs() { grep -c 'command: .* machine exec ' "$BOTTLE_STATE_DIR/bq01/events.log"; }
 
 one=()
+bench_cpu
+c0=$CPU_MS
 for ((i = 1; i <= N; i++)); do
 	before=$(execs)
 	t0=$(bench_now_ms)
@@ -44,11 +46,15 @@ for ((i = 1; i <= N; i++)); do
 	t1=$(bench_now_ms)
 	one+=($((t1 - t0)))
 done
+bench_cpu
+one_cpu=$(((CPU_MS - c0) / N))
 per_run=$(($(execs) - before))
 echo "probe of 1 bottle (9 others up): ${one[*]} ms; $per_run smolvm execs per run"
 sed 's/^/  /' "$BW/probe.out"
 
 ten=()
+bench_cpu
+c0=$CPU_MS
 for ((i = 1; i <= N; i++)); do
 	pids=()
 	t0=$(bench_now_ms)
@@ -64,7 +70,11 @@ for ((i = 1; i <= N; i++)); do
 	[ -z "$bad" ] || bench_die "probe run $i: failed for$bad: $(tail -3 "$BW/probe-${bad##* }.err")"
 	ten+=($((t1 - t0)))
 done
+bench_cpu
+ten_cpu=$(((CPU_MS - c0) / N))
 echo "10 probes at once: ${ten[*]} ms"
+echo "CPU per probe run (user + system of bottle, its smolvm execs, not of" \
+	"dockerd or the VM supervisors): 1 bottle $one_cpu ms, 10 at once $ten_cpu ms, on $(nproc) CPUs"
 
 one_ms=$(bench_median "${one[@]}")
 ten_ms=$(bench_median "${ten[@]}")
@@ -76,3 +86,5 @@ bench_figure probe_10_ms "$ten_ms" ms
 bench_figure probe_parallel_10_ratio "$(bench_ratio "$ten_ms" "$one_ms")" x
 bench_target probe_parallel_10_ratio "<=" 2
 bench_figure probe_execs_per_run "$per_run" execs
+bench_figure probe_1_cpu_ms "$one_cpu" ms
+bench_figure probe_10_cpu_ms "$ten_cpu" ms

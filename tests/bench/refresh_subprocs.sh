@@ -32,7 +32,7 @@ done
 
 echo "bringing $UP bottles up: ${ALL[*]:0:UP}"
 bottle up "${ALL[@]:0:UP}" >/dev/null 2>"$BW/up.err" </dev/null ||
-	bench_die "up: $(grep -v ': up: ' "$BW/up.err" | tail -5)"
+	bench_die "up: $(bench_errors "$BW/up.err")"
 
 # count_ls K: runs `bottle ls` with K configured bottles through the shims;
 # sets COUNT and LS_MS
@@ -68,7 +68,7 @@ if [ $equal = no ]; then
 fi
 
 bottle rm "${ALL[@]:0:UP}" >/dev/null 2>"$BW/rm.err" </dev/null ||
-	bench_die "rm: $(tail -5 "$BW/rm.err")"
+	bench_die "rm: $(bench_errors "$BW/rm.err")"
 
 for k in 1 20 100; do
 	bench_figure "refresh_subprocs_$k" "${counts[$k]}" procs

@@ -7,14 +7,23 @@
 # test removes and restores (nothing else on the machine notices).
 # Part B stops the real dockerd (SIGTERM) and starts it again exactly as it
 # was started (its argv, environment and working directory); it holds
-# /tmp/bottle-dockerd-fault.lock and its cleanup brings dockerd back
-# whatever happens. BOTTLE_TEST_NO_DOCKERD_RESTART=1 skips part B (it stops
-# every container on the machine, other people's included).
+# /tmp/bottle-dockerd-fault.lock (the whole script does) and its cleanup
+# brings dockerd back whatever happens. BOTTLE_TEST_NO_DOCKERD_RESTART=1
+# skips part B (it stops every container on the machine, other people's
+# included).
 #
 # Each time: bottle says docker is unreachable (exit 1, no sanitizer
 # report), state.json stays valid with the other allocations intact, and
 # once docker answers again one `bottle up` converges (its time printed as
 # "# converged in N ms"); `bottle rm` then leaves nothing behind.
+
+# One run at a time on this machine (part B stops dockerd; two copies of
+# this script would also share the bottle names below). flock -o: the
+# lock is held by flock itself, never inherited by bottle or dockerd.
+if [ -z "${BOTTLE_FAULT_DOCKERD_LOCKED:-}" ]; then
+	BOTTLE_FAULT_DOCKERD_LOCKED=1 exec flock -o -w 540 \
+		/tmp/bottle-dockerd-fault.lock bash "$0" "$@"
+fi
 . "$(dirname "$0")/../lib.sh"
 . "$T_ROOT/tests/lib-bottle.sh"
 t_world 210 dr1 dr2 dr3
@@ -47,6 +56,19 @@ state_subnet() {
 	python3 -c 'import json,sys
 try: print(json.load(open(sys.argv[1]))["bottles"][sys.argv[2]]["subnet"])
 except Exception: print("")' "$BOTTLE_STATE_DIR/state.json" "$1"
+}
+
+# consistent LABEL NAME: every docker object of NAME is accounted for in
+# state.json: a network left behind still has its allocation recorded.
+consistent() {
+	local sub
+	sub=$(net_subnet "$2")
+	if [ -z "$sub" ]; then
+		t_ok "$1: no network of $2 left, nothing to account for"
+	else
+		t_eq "$1: the network bottle-$2 left behind is still allocated in state.json" \
+			"$sub" "$(state_subnet "$2")"
+	fi
 }
 
 net_subnet() {
@@ -91,7 +113,11 @@ converge() {
 	t0=$(now_ms)
 	bcut up "$@"
 	t1=$(now_ms)
-	t_diag "converged in $((t1 - t0)) ms ($label)"
+	if [ "$RC" = 0 ]; then
+		t_diag "converged in $((t1 - t0)) ms ($label)"
+	else
+		t_diag "did not converge: up failed after $((t1 - t0)) ms ($label)"
+	fi
 	t_eq "$label: the first up after docker returns exits 0" 0 "$RC"
 	if [ "$RC" = 0 ] && [ $((t1 - t0)) -le 5000 ]; then
 		t_ok "$label: converged within 5 s of docker's return"
@@ -104,6 +130,12 @@ converge() {
 		# does it converge at all? (diagnostic only)
 		bcut up "$@"
 		t_diag "a second up exits $RC"
+		if [ "$RC" != 0 ]; then
+			# start the next part from a clean slate
+			bcut rm "$@"
+			bcut up "$@"
+			t_diag "after rm, up exits $RC"
+		fi
 	fi
 	local n
 	for n in "$@"; do
@@ -149,11 +181,12 @@ else
 fi
 t0=$(now_ms)
 bg_wait 120
-t_diag "bottle gave up $(($(now_ms) - t0)) ms after docker went away"
+t_diag "bottle gave up $(($(now_ms) - t0)) ms after docker went away: $(tail -1 <<<"$ERR")"
 t_eq "A: up interrupted by docker going away exits 1" 1 "$RC"
 t_match "A: it says docker is unreachable" "$UNREACH_RE" "$ERR"
 t_nomatch "A: no sanitizer report" "$SAN_RE" "$ERR"
 t_check "A: state.json stays valid and keeps dr1's allocation" state_ok dr1
+consistent A dr2
 t_eq "A: dr1's subnet unchanged" "$(net_subnet dr1)" "$(state_subnet dr1)"
 
 sock_restore
@@ -200,8 +233,6 @@ elif ! dockerd_capture; then
 	t_skip "B: real dockerd restart" "no dockerd process on this machine"
 else
 	t_diag "dockerd (pid $DOCKERD_PID) runs as: ${DOCKERD_ARGV[*]}"
-	exec 9>/tmp/bottle-dockerd-fault.lock
-	flock -w 900 9 || t_diag "could not take the lock; going on"
 	# from here on, whatever happens, dockerd comes back
 	t_defer "dockerd_start"
 
@@ -215,6 +246,7 @@ else
 	t_check "B: dockerd stops on SIGTERM" dockerd_stop
 	t_diag "dockerd took $(($(now_ms) - t0)) ms to stop"
 	bg_wait 120
+	t_diag "B: $(tail -1 <<<"$ERR")"
 	t_eq "B: up interrupted by dockerd stopping exits 1" 1 "$RC"
 	t_match "B: it says docker is unreachable" "$UNREACH_RE" "$ERR"
 	t_nomatch "B: no sanitizer report" "$SAN_RE" "$ERR"
@@ -226,8 +258,9 @@ else
 	brun status dr1 --json
 	t_nomatch "B: status without dockerd: no sanitizer report" "$SAN_RE" "$ERR"
 	t_check "B: state.json stays valid and keeps dr1 and dr2" state_ok dr1 dr2
-
 	t_check "B: dockerd starts again the same way" dockerd_start
+	consistent B dr3
+
 	converge B dr1 dr2 dr3
 	for n in dr1 dr2 dr3; do
 		brun status "$n" --json

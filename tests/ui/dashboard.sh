@@ -73,6 +73,7 @@ ui_expect 5 '^ NAME +STATE' "back in the list before the shell"
 before_shell=$(ui_screen)
 ui_keys s
 ui_gone 15 '^ NAME +STATE' "s hands the terminal over (the dashboard is gone)"
+ui_expect 30 '^/ [$#] *$' "the shell in the VM shows its prompt"
 ui_type 'echo inside-$((6*7))'
 ui_keys Enter
 ui_expect 20 '^inside-42' "the shell in the VM runs commands"

@@ -38,9 +38,10 @@ ui_type "frobnicate"
 ui_keys Enter
 ui_expect 5 'unknown command: frobnicate' ": rejects an unknown command and says so"
 
+ui_keys g
 ui_keys Down
 ui_keys Enter
-ui_expect 5 '^ uik2 +- stopped *$' "Down then Enter opens the second bottle"
+ui_expect 5 '^ uik2 +- stopped *$' "g, Down, Enter opens the second bottle"
 ui_expect 5 '^ probes +never run' "its probes never ran"
 ui_expect 5 'allowlist|subnet -' "its network line shows"
 ui_keys 3

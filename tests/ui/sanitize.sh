@@ -38,7 +38,7 @@ ui_expect 20 '^ uis1 +✓ healthy|^ uis1 +\? unknown' "the dashboard shows uis1 
 evil='evil-start\033]52;c;cHduZWQ=\007\033[2J\033[H\302\23331mred\rover evil-end\n'
 docker exec bottle-uis1-bundle sh -c "printf '$evil' >/proc/1/fd/1"
 ui_keys l
-ui_expect 30 'evil-start.*evil-end' "the hostile bundle line shows on one line"
+ui_expect 30 '^ evil-start.*evil-end' "the hostile bundle line shows on one line"
 t_match "the carriage return is made visible" 'red\^Mover' "$UI_SCREEN"
 t_nomatch "the OSC 52 payload is not shown as a sequence" '52;c;' "$UI_SCREEN"
 t_match "the screen was not cleared: the header is still there" \
@@ -50,7 +50,7 @@ ui_keys e
 ui_expect 5 'exec in uis1:' "e prompts for a command"
 ui_type "printf 'x-start\\033]52;c;cHduZWQ=\\007\\033[2J\\033[Hx\\rx-end\\n'"
 ui_keys Enter
-ui_expect 30 'x-start.*x-end' "the hostile exec output shows on one line"
+ui_expect 30 '^ x-start.*x-end' "the hostile exec output shows on one line"
 t_match "its carriage return is made visible" 'x\^Mx-end' "$UI_SCREEN"
 t_match "the screen was not cleared" '^ bottle [0-9.]+ ' "$UI_SCREEN"
 t_eq "tmux saw no clipboard write" 0 "$(buffers)"

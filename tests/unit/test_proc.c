@@ -356,7 +356,12 @@ static void test_children_do_not_inherit_ignored_sigpipe(void **state)
 	run_init(&run);
 	run_argv(&run, argv); /* proc ignores SIGPIPE in this process */
 	assert_int_equal(run.r.exit_status, 0);
-	assert_string_equal(run.r.out.data, "SigIgn:\t0000000000000000\n");
+	/* only SIGPIPE's bit matters: the caller of the test may ignore
+	 * other signals (glibc's internal ones, say) */
+	assert_non_null(run.r.out.data);
+	assert_int_equal(strtoull(run.r.out.data + strlen("SigIgn:\t"), NULL, 16) &
+			     (1ull << (SIGPIPE - 1)),
+			 0);
 	run_finish(&run);
 }
 

@@ -158,8 +158,8 @@ static void on_status(struct tail *t, int error, const char *msg, void *data)
 	c->errors += error;
 }
 
-static void opts_init(struct ctx *c, struct tail_opts *o,
-		      enum tail_source src, enum tail_mode mode, int backlog)
+static void opts_init(struct ctx *c, struct tail_opts *o, enum tail_source src,
+		      enum tail_mode mode, int backlog)
 {
 	memset(o, 0, sizeof *o);
 	o->source = src;
@@ -184,8 +184,7 @@ static void start(struct ctx *c, const struct tail_opts *o)
 }
 
 /* wait_until: run the loop until cond holds (or fail after WAIT_MS). */
-static void wait_until(struct ctx *c, int (*cond)(struct ctx *, long),
-		       long arg)
+static void wait_until(struct ctx *c, int (*cond)(struct ctx *, long), long arg)
 {
 	uint64_t end = util_mono_ms() + WAIT_MS;
 
@@ -193,7 +192,8 @@ static void wait_until(struct ctx *c, int (*cond)(struct ctx *, long),
 	while (!cond(c, arg)) {
 		if (util_mono_ms() > end)
 			fail_msg("timed out waiting (have %zu lines, caught up "
-				 "%d)", c->n, c->caught_up);
+				 "%d)",
+				 c->n, c->caught_up);
 		uv_run(&c->loop, UV_RUN_ONCE);
 	}
 	uv_timer_stop(&c->tick);
@@ -432,8 +432,8 @@ static void test_follow_picks_up_a_file_created_later(void **state)
 	finish(c);
 }
 
-static void test_many_lines_arrive_in_order_and_the_ring_stays_bounded(
-    void **state)
+static void
+test_many_lines_arrive_in_order_and_the_ring_stays_bounded(void **state)
 {
 	struct ctx *c = *state;
 	struct tail_opts o;
@@ -456,8 +456,8 @@ static void test_many_lines_arrive_in_order_and_the_ring_stays_bounded(
 	logbuf_free(lb);
 }
 
-static void test_long_line_is_cut_and_flagged_and_the_next_is_intact(
-    void **state)
+static void
+test_long_line_is_cut_and_flagged_and_the_next_is_intact(void **state)
 {
 	struct ctx *c = *state;
 	struct tail_opts o;
@@ -529,8 +529,7 @@ static void test_events_lines_take_their_time_from_the_line(void **state)
 	finish(c);
 }
 
-static void test_events_source_finds_events_log_in_the_state_dir(
-    void **state)
+static void test_events_source_finds_events_log_in_the_state_dir(void **state)
 {
 	struct ctx *c = *state;
 	struct tail_opts o;
@@ -557,8 +556,9 @@ static void test_hostile_text_is_inert_but_raw_keeps_it(void **state)
 	struct tail_opts o;
 	struct sanitize_opts san = SANITIZE_OPTS_INIT;
 	struct logbuf *lb = logbuf_new(10, 0);
-	const char *hostile =
-	    "a\x1b]52;c;aGk=\x07 b\x1b[2J c\xc2\x9b" "31m d\x9b" "2J e\xff\xfe f";
+	const char *hostile = "a\x1b]52;c;aGk=\x07 b\x1b[2J c\xc2\x9b"
+			      "31m d\x9b"
+			      "2J e\xff\xfe f";
 	size_t i;
 
 	append(c->path, hostile);
@@ -675,8 +675,8 @@ static int pid_gone(pid_t pid)
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	s = read_all(path);
 	paren = strrchr(s, ')');
-	gone = s[0] == '\0' || (paren != NULL && paren[1] == ' ' &&
-				paren[2] == 'Z');
+	gone = s[0] == '\0' ||
+	       (paren != NULL && paren[1] == ' ' && paren[2] == 'Z');
 	free(s);
 	return gone;
 }
@@ -699,8 +699,9 @@ static void test_bundle_backlog_then_follow_with_summaries(void **state)
 	assert_true(c->got[0].backlog);
 	assert_int_equal(c->got[0].wall_ms, 1767225600000ULL);
 	/* a plain JSON event stays as it is */
-	assert_string_equal(c->got[1].text,
-			    "{\"event\":\"listening\",\"service\":\"pipelock\"}");
+	assert_string_equal(
+	    c->got[1].text,
+	    "{\"event\":\"listening\",\"service\":\"pipelock\"}");
 	assert_false(c->got[1].flags & LOGBUF_HIGHLIGHT);
 	assert_string_equal(c->got[2].text, "live line");
 	assert_false(c->got[2].backlog);
@@ -772,8 +773,8 @@ static void test_bundle_restarts_after_exit_without_duplicates(void **state)
 	assert_texts(c, 0, 1, 3);
 	assert_int_equal(tail_restarts(c->t), 2);
 	args = read_all(args_path);
-	assert_non_null(
-	    strstr(args, "--since 2026-01-01T00:00:02.000000000Z --tail all"));
+	assert_non_null(strstr(
+	    args, "--since 2026-01-01T00:00:02.000000000Z --tail 10000"));
 	free(args);
 	free(args_path);
 	free(docker);
@@ -806,7 +807,8 @@ static void test_bundle_missing_container_is_reported_once(void **state)
 	finish(c);
 }
 
-/* ---- vm: smolvm machine data-dir ------------------------------------------ */
+/* ---- vm: smolvm machine data-dir ------------------------------------------
+ */
 
 static void test_vm_source_follows_the_console_log_of_data_dir(void **state)
 {
@@ -839,8 +841,8 @@ static void test_vm_data_dir_failure_is_reported(void **state)
 {
 	struct ctx *c = *state;
 	struct tail_opts o;
-	char *smolvm = fake(c, "smolvm",
-			    "echo 'Error: vm not found: bottle-t1' >&2\nexit 1\n");
+	char *smolvm = fake(
+	    c, "smolvm", "echo 'Error: vm not found: bottle-t1' >&2\nexit 1\n");
 
 	opts_init(c, &o, TAIL_VM, TAIL_BACKLOG_ONLY, 10);
 	o.path = NULL;
@@ -849,7 +851,7 @@ static void test_vm_data_dir_failure_is_reported(void **state)
 	wait_until(c, have_caught_up, 0);
 	assert_true(c->status_error);
 	assert_string_equal(c->status, "smolvm machine data-dir: Error: vm not "
-					"found: bottle-t1");
+				       "found: bottle-t1");
 	free(smolvm);
 	finish(c);
 }

@@ -21,6 +21,8 @@
 #include "frame.h"
 #include "keys.h"
 #include "logbuf.h"
+#include "smolfile.h"
+#include "state.h"
 #include "theme.h"
 #include "util.h"
 #include "view-detail.h"
@@ -156,6 +158,46 @@ static void set(char **field, const char *v)
 {
 	free(*field);
 	*field = xstrdup(v);
+}
+
+/* Write b's Smolfile as `up` would, with its text passed through edit
+ * (NULL: unchanged) to make a tampered one. */
+static void write_smolfile(struct fx *f, struct bottle *b, const char *from,
+			   const char *to)
+{
+	struct smolfile_in in = {&b->cfg->vm, b->bundle_ip, 8888, NULL};
+	char *text = NULL, *cause = NULL, *dir, *path;
+	FILE *out;
+
+	assert_int_equal(smolfile_render(&in, &text, &cause), 0);
+	if (from != NULL) {
+		char *at = strstr(text, from);
+		assert_non_null(at);
+		assert_int_equal(strlen(from), strlen(to));
+		memcpy(at, to, strlen(to));
+	}
+	dir = state_bottle_dir(f->state_dir, b->name);
+	assert_int_equal(util_mkdir_p(dir, 0700, &cause), 0);
+	path = xasprintf("%s/Smolfile", dir);
+	out = fopen(path, "w");
+	assert_non_null(out);
+	fputs(text, out);
+	fclose(out);
+	free(path);
+	free(dir);
+	free(text);
+}
+
+static void remove_state(struct fx *f, const char *name)
+{
+	char *dir = state_bottle_dir(f->state_dir, name);
+	char *path = xasprintf("%s/Smolfile", dir);
+
+	unlink(path);
+	rmdir(dir);
+	rmdir(f->state_dir);
+	free(path);
+	free(dir);
 }
 
 static void make_healthy(struct bottle *b)
@@ -304,7 +346,7 @@ static void detail_shows_probes_network_and_logs(void **state)
 	view_detail_draw(&v, &f->c, b, 2, 20);
 	assert_true(screen_has("X UNSAFE"));
 	assert_true(screen_has("1 FAILED"));
-	assert_true(screen_has("allowlist 10.213.0.2/32"));
+	assert_true(screen_has("allowlist - (no Smolfile yet)"));
 	assert_true(screen_has("connected to 10.213.0.18:8888"));
 	assert_true(screen_has("up done"));
 	/* clipped, not wrapped: the next line starts where it should */
@@ -346,6 +388,29 @@ static void a_long_error_is_wrapped_in_the_info_pane(void **state)
 	assert_true(screen_has("X FAILED"));
 	buf_release(&e);
 	view_detail_release(&v);
+}
+
+static void allowlist_is_read_back_from_the_smolfile(void **state)
+{
+	struct fx *f = *state;
+	struct bottle *b = bottle_core_find(f->core, "beta");
+	struct view_detail v = {0};
+
+	make_healthy(b);
+	write_smolfile(f, b, NULL, NULL);
+	view_detail_open(&v, "beta", VIEW_DETAIL_INFO, VIEW_DETAIL_EVENTS);
+	view_detail_draw(&v, &f->c, b, 2, 20);
+	assert_true(screen_has(" allowlist 10.213.0.2/32  (read back"));
+	assert_int_equal(v.allow_state, VIEW_DETAIL_ALLOW_OK);
+
+	/* a Smolfile that allows more than B/32 is shouted about */
+	write_smolfile(f, b, "10.213.0.2/32", "10.213.0.0/28");
+	werase(stdscr);
+	view_detail_draw(&v, &f->c, b, 2, 20);
+	assert_int_equal(v.allow_state, VIEW_DETAIL_ALLOW_BAD);
+	assert_true(screen_has(" allowlist UNVERIFIED: "));
+	view_detail_release(&v);
+	remove_state(f, "beta");
 }
 
 static void hostile_log_lines_reach_the_screen_inert(void **state)
@@ -470,6 +535,8 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		a_long_error_is_wrapped_in_the_info_pane, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		allowlist_is_read_back_from_the_smolfile, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
