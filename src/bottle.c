@@ -2740,7 +2740,13 @@ int bottle_exec_capture(struct bottle_core *core, struct bottle *b,
 	x->b = b;
 	x->done = done;
 	x->data = data;
-	x->argv = smolvm_argv_exec(bottle_smolvm(core), b->name, NULL, argv);
+	{
+		/* --stream: output reaches the exec pane as it is printed */
+		struct smolvm_exec_opts eo;
+		memset(&eo, 0, sizeof eo);
+		eo.stream = 1;
+		x->argv = smolvm_argv_exec(bottle_smolvm(core), b->name, &eo, argv);
+	}
 	shown = util_argv_display(argv);
 	{
 		char *head = xasprintf("$ %s", shown);
@@ -2946,6 +2952,10 @@ int bottle_core_new(uv_loop_t *loop, const struct config *cfg,
 		if (s->bottles[i].error != NULL &&
 		    util_streq(s->bottles[i].step, "failed"))
 			bottle_set_str(&b->error, s->bottles[i].error);
+		/* up in another process: its completion is the best start
+		 * time known (cleared by the refresh if the VM is not up) */
+		if (util_streq(s->bottles[i].step, "up"))
+			b->up_since_ms = s->bottles[i].updated_ms;
 	}
 	for (i = 0; i < core->n; i++)
 		bottle_load_probes(core->v[i]);

@@ -1,13 +1,18 @@
 /* probe.c: isolation probes through smolvm exec (see probe.h).
  *
- * A run is a fixed list of jobs, one exec each. bundle-reach (the positive
- * control) and exec-fidelity start first; once bundle-reach connected, the
- * negative probes' jobs are released, at most PROBE_PARALLEL execs at a
- * time; if it did not, they are never run. A connect job uses the in-VM
- * helper when there is one and falls back to busybox nc when the helper
- * cannot run. Each job's outcome lands in its probe's raw record; when the
- * last job is done, the pure probe_judge turns every raw record into a
- * verdict, done is called and the run frees itself. */
+ * A run is a fixed list of jobs, one exec each. With the in-VM helper, two
+ * run at once: the batch, one `bottle-probe connect` that makes every
+ * connect of the run concurrently (bundle-reach's first), and
+ * exec-fidelity. Each connect also has a spare busybox nc job, run only
+ * when the helper cannot run: then, as without a helper, bundle-reach
+ * (the positive control) and exec-fidelity start first and once
+ * bundle-reach connected the negative probes' jobs are released, at most
+ * PROBE_PARALLEL execs at a time; if it did not, they are never run.
+ * Within the batch the negative connects are made whatever the control
+ * says, and probe_judge still makes them UNKNOWN when it did not pass.
+ * Each job's outcome lands in its probe's raw record; when the last job is
+ * done, the pure probe_judge turns every raw record into a verdict, done
+ * is called and the run frees itself. */
 #include "probe.h"
 
 #include <stdio.h>
@@ -31,17 +36,26 @@ enum probe_method { PROBE_M_HELPER, PROBE_M_NC, PROBE_M_SH };
 
 static const char *const probe_method_names[] = {"bottle-probe", "nc", "sh"};
 
-enum probe_job_state { PROBE_JOB_WAITING, PROBE_JOB_RUNNING, PROBE_JOB_DONE };
+enum probe_job_state {
+	PROBE_JOB_WAITING,
+	PROBE_JOB_RUNNING,
+	PROBE_JOB_DONE,
+	PROBE_JOB_SPARE, /* an nc connect the batch stands in for */
+};
 
-/* One exec inside the VM. */
+/* One exec inside the VM: a connect (nc), the batch of every connect
+ * (method PROBE_M_HELPER, id PROBE_BUNDLE_REACH, no host) or
+ * exec-fidelity (sh). */
 struct probe_job {
 	struct probe_run *run;
 	enum probe_id id;
 	size_t idx; /* attempt index in run->raw[id] */
-	char *host; /* owned; NULL for exec-fidelity */
+	char *host; /* owned; NULL for exec-fidelity and the batch */
 	int port;
 	enum probe_method method;
 	enum probe_job_state state;
+	int batched;	   /* its connect is made by the batch */
+	int watch_canary;  /* count the canary's hits while it runs */
 	struct proc *proc; /* borrowed; while running */
 	struct strv argv;  /* while running */
 	uint64_t canary_before;
@@ -49,10 +63,12 @@ struct probe_job {
 
 /* When a probe's execs ran, and how. */
 struct probe_span {
-	uint64_t start_ms; /* monotonic; first exec started (0: none) */
-	uint64_t end_ms;   /* monotonic; last exec finished */
-	uint64_t wall_ms;  /* wall clock when the probe was settled */
-	unsigned methods;  /* bit per enum probe_method used */
+	uint64_t start_ms;   /* monotonic; first exec started (0: none) */
+	uint64_t end_ms;     /* monotonic; last exec finished */
+	uint64_t wall_ms;    /* wall clock when the probe was settled */
+	unsigned methods;    /* bit per enum probe_method used */
+	int measured;	     /* latency_ms is the batch's, not end - start */
+	uint64_t latency_ms; /* the slowest of its connects in the batch */
 };
 
 struct probe_run {
@@ -73,7 +89,6 @@ struct probe_run {
 	size_t running;
 	int control_decided;
 	enum probe_verdict control;
-	int helper_broken; /* the helper failed once: use nc from now on */
 	int cancelled;
 	int finished;
 };
@@ -255,8 +270,11 @@ static int probe_errno_word(const char *s, size_t len, const char **name,
 	return 0;
 }
 
-/* The line's words after "bottle-probe connect HOST PORT". */
+/* The words of one helper line. */
 struct probe_helper_fields {
+	const char *host; /* in the line; not terminated */
+	size_t host_len;
+	int port;
 	int have_result;
 	enum probe_outcome out;
 	const char *err;
@@ -289,34 +307,63 @@ static int probe_helper_field(const char *w, size_t n,
 	return 0; /* a newer helper's extra field */
 }
 
-int probe_parse_helper_result(const char *line, size_t len,
-			      enum probe_outcome *out, char **err_name,
-			      uint64_t *ms)
+/* probe_helper_word: the n bytes at w as word number i of the line. */
+static int probe_helper_word(const char *w, size_t n, size_t i,
+			     struct probe_helper_fields *f)
 {
-	struct probe_helper_fields f = {0, PROBE_OUT_NONE, NULL, 0, 0};
-	const char *p = line, *end, *sp;
 	uint64_t port;
+
+	switch (i) {
+	case 0:
+		return probe_word_is(w, n, "bottle-probe") ? 0 : -1;
+	case 1:
+		return probe_word_is(w, n, "connect") ? 0 : -1;
+	case 2:
+		f->host = w;
+		f->host_len = n;
+		return 0;
+	case 3:
+		if (probe_decimal(w, n, 65535, &port) != 0)
+			return -1;
+		f->port = (int)port;
+		return 0;
+	default:
+		return probe_helper_field(w, n, f);
+	}
+}
+
+/* probe_helper_parse: the fields of one helper line; -1 if it is not one. */
+static int probe_helper_parse(const char *line, size_t len,
+			      struct probe_helper_fields *f)
+{
+	const char *p = line, *end, *sp;
 	size_t n, word = 0;
 
+	memset(f, 0, sizeof *f);
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
 	end = line + len;
 	while (p < end) {
 		sp = memchr(p, ' ', (size_t)(end - p));
 		n = sp ? (size_t)(sp - p) : (size_t)(end - p);
-		if (n == 0 || memchr(p, '\0', n) != NULL)
-			return -1;
-		if ((word == 0 && !probe_word_is(p, n, "bottle-probe")) ||
-		    (word == 1 && !probe_word_is(p, n, "connect")) ||
-		    (word == 3 && probe_decimal(p, n, 65535, &port) != 0) ||
-		    (word >= 4 && probe_helper_field(p, n, &f) != 0))
+		if (n == 0 || memchr(p, '\0', n) != NULL ||
+		    probe_helper_word(p, n, word, f) != 0)
 			return -1;
 		word++;
 		p += n + (sp != NULL);
 		if (sp != NULL && p == end)
 			return -1; /* trailing space */
 	}
-	if (word < 5 || !f.have_result)
+	return word >= 5 && f->have_result ? 0 : -1;
+}
+
+int probe_parse_helper_result(const char *line, size_t len,
+			      enum probe_outcome *out, char **err_name,
+			      uint64_t *ms)
+{
+	struct probe_helper_fields f;
+
+	if (probe_helper_parse(line, len, &f) != 0)
 		return -1;
 	if (out != NULL)
 		*out = f.out;
@@ -337,6 +384,39 @@ int probe_parse_helper_line(const char *line, size_t len, int *connected,
 	if (connected != NULL)
 		*connected = o == PROBE_OUT_CONNECTED;
 	return 0;
+}
+
+static int probe_helper_answers(const struct probe_batch_item *it,
+				const struct probe_helper_fields *f)
+{
+	return it->host != NULL && f->port == it->port &&
+	       probe_word_is(f->host, f->host_len, it->host);
+}
+
+size_t probe_parse_helper_output(const char *out, size_t len,
+				 struct probe_batch_item *items, size_t n)
+{
+	const char *p = out, *end, *nl;
+	struct probe_helper_fields f;
+	size_t lines = 0;
+
+	if (out == NULL)
+		return 0;
+	for (end = out + len; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (probe_helper_parse(p, (size_t)(nl - p), &f) != 0)
+			continue;
+		if (lines < n && probe_helper_answers(&items[lines], &f)) {
+			items[lines].out = f.out;
+			items[lines].ms = f.ms;
+			items[lines].err_name =
+			    f.err_len ? xstrndup(f.err, f.err_len) : NULL;
+		}
+		lines++;
+	}
+	return lines;
 }
 
 /* ---- verdicts (pure) ---------------------------------------------------- */
@@ -557,35 +637,6 @@ static int probe_smolvm_failed(const struct probe_run *run,
 	return 0;
 }
 
-/* probe_read_helper: fill a from bottle-probe's line; 1 when there is no
- * such line (the helper could not run): the caller falls back to nc. */
-static int probe_read_helper(struct probe_attempt *a,
-			     const struct proc_result *r)
-{
-	const char *p = r->out.data, *end, *nl;
-	enum probe_outcome o;
-	uint64_t ms;
-	char *err;
-
-	if (r->exit_status == PROBE_EXIT_CANNOT_EXEC ||
-	    r->exit_status == PROBE_EXIT_NOT_FOUND || p == NULL)
-		return 1;
-	end = p + r->out.len;
-	for (; p < end; p = nl + 1) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
-			nl = end;
-		if (probe_parse_helper_result(p, (size_t)(nl - p), &o, &err,
-					      &ms) == 0) {
-			a->out = o;
-			a->info = err;
-			a->ms = ms;
-			return 0;
-		}
-	}
-	return 1;
-}
-
 /* busybox nc's complaints, e.g. "nc: can't connect to remote host
  * (10.0.0.2): Connection refused", or "nc: timed out". */
 static void probe_read_nc_error(struct probe_attempt *a, const char *msg)
@@ -649,11 +700,15 @@ static void probe_read_nc(struct probe_attempt *a, const struct proc_result *r,
 	free(msg);
 }
 
-/* probe_job_record: store the exec's outcome in the job's attempt.
- * Returns 1 when the helper could not run and nc should be tried. */
-static int probe_job_record(struct probe_job *j, const struct proc_result *r)
+static struct probe_attempt *probe_job_attempt(const struct probe_job *j)
 {
-	struct probe_attempt *a = &j->run->raw[j->id].att[j->idx];
+	return &j->run->raw[j->id].att[j->idx];
+}
+
+/* probe_job_record: store an nc or sh exec's outcome in its attempt. */
+static void probe_job_record(struct probe_job *j, const struct proc_result *r)
+{
+	struct probe_attempt *a = probe_job_attempt(j);
 	char *why = NULL;
 
 	free(a->info);
@@ -662,23 +717,88 @@ static int probe_job_record(struct probe_job *j, const struct proc_result *r)
 	if (probe_smolvm_failed(j->run, r, &why)) {
 		a->out = PROBE_OUT_BROKEN;
 		a->info = why;
-		return 0;
+		return;
 	}
-	switch (j->method) {
-	case PROBE_M_SH:
+	if (j->method == PROBE_M_SH) {
 		a->out = PROBE_OUT_EXITED;
 		a->exit_status = r->exit_status;
 		if (r->exit_status == PROBE_EXIT_SIGNALLED)
 			a->info = xstrdup("smolvm's status for a guest killed "
 					  "by a signal");
-		return 0;
-	case PROBE_M_HELPER:
-		return probe_read_helper(a, r);
-	case PROBE_M_NC:
-		probe_read_nc(a, r, j->run->helper != NULL);
+		return;
+	}
+	probe_read_nc(a, r, j->run->helper != NULL);
+}
+
+/* probe_batch_answer: a batched attempt from the helper's line for it,
+ * or no answer (exec_ms: the batch exec's duration). */
+static void probe_batch_answer(struct probe_attempt *a,
+			       struct probe_batch_item *it, uint64_t exec_ms)
+{
+	free(a->info);
+	if (it->out == PROBE_OUT_NONE) {
+		a->out = PROBE_OUT_BROKEN;
+		a->info = xstrdup("no line from bottle-probe for it");
+		a->ms = exec_ms;
+		return;
+	}
+	a->out = it->out;
+	a->info = it->err_name; /* moved */
+	it->err_name = NULL;
+	a->ms = it->ms;
+}
+
+/* probe_batch_read: answer every batched attempt from the helper's lines;
+ * 1 when there is no such line (the helper could not run). */
+static int probe_batch_read(struct probe_run *run, const struct proc_result *r)
+{
+	struct probe_batch_item *items = xcalloc(run->n_jobs, sizeof *items);
+	size_t i, k, n = 0, lines;
+
+	for (i = 0; i < run->n_jobs; i++) {
+		if (run->jobs[i].batched) {
+			items[n].host = run->jobs[i].host;
+			items[n++].port = run->jobs[i].port;
+		}
+	}
+	lines = probe_parse_helper_output(r->out.data, r->out.len, items, n);
+	for (i = 0, k = 0; i < run->n_jobs && lines > 0; i++)
+		if (run->jobs[i].batched)
+			probe_batch_answer(probe_job_attempt(&run->jobs[i]),
+					   &items[k++], r->duration_ms);
+	for (i = 0; i < n; i++)
+		free(items[i].err_name);
+	free(items);
+	return lines == 0;
+}
+
+/* probe_batch_record: store the batch exec's outcome in every batched
+ * attempt. Returns 1 when the helper could not run and nc should be
+ * tried. */
+static int probe_batch_record(struct probe_run *run,
+			      const struct proc_result *r)
+{
+	char *why = NULL;
+	size_t i;
+
+	if (probe_smolvm_failed(run, r, &why)) {
+		for (i = 0; i < run->n_jobs; i++) {
+			struct probe_attempt *a;
+			if (!run->jobs[i].batched)
+				continue;
+			a = probe_job_attempt(&run->jobs[i]);
+			free(a->info);
+			a->out = PROBE_OUT_BROKEN;
+			a->info = xstrdup(why);
+			a->ms = r->duration_ms;
+		}
+		free(why);
 		return 0;
 	}
-	return 0;
+	if (r->exit_status == PROBE_EXIT_CANNOT_EXEC ||
+	    r->exit_status == PROBE_EXIT_NOT_FOUND)
+		return 1;
+	return probe_batch_read(run, r);
 }
 
 /* ---- running ------------------------------------------------------------ */
@@ -689,6 +809,24 @@ static uint64_t probe_connect_ms(const struct probe_run *run)
 	uint64_t ms = (uint64_t)run->timeout_s * 1000;
 
 	return ms > 3000 ? ms - 2000 : ms > 1000 ? ms / 2 : 500;
+}
+
+/* probe_batch_argv: HOST PORT TIMEOUT_MS [HOST PORT]... of every batched
+ * connect, in plan order (bundle-reach first). */
+static void probe_batch_argv(const struct probe_run *run, struct strv *argv,
+			     uint64_t ms)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < run->n_jobs; i++) {
+		const struct probe_job *b = &run->jobs[i];
+		if (!b->batched)
+			continue;
+		strv_push(argv, b->host);
+		strv_pushf(argv, "%d", b->port);
+		if (k++ == 0)
+			strv_pushf(argv, "%llu", (unsigned long long)ms);
+	}
 }
 
 static void probe_job_argv(const struct probe_job *j, struct strv *argv)
@@ -706,9 +844,7 @@ static void probe_job_argv(const struct probe_job *j, struct strv *argv)
 	case PROBE_M_HELPER:
 		strv_push(argv, run->helper);
 		strv_push(argv, "connect");
-		strv_push(argv, j->host);
-		strv_pushf(argv, "%d", j->port);
-		strv_pushf(argv, "%llu", (unsigned long long)ms);
+		probe_batch_argv(run, argv, ms);
 		break;
 	case PROBE_M_NC:
 		/* busybox nc has no -z: "-e true" closes right after the
@@ -729,13 +865,49 @@ static void probe_job_argv(const struct probe_job *j, struct strv *argv)
 
 static void probe_advance(struct probe_run *run);
 
+/* probe_batch_settle: the batch answered: each batched probe's span is
+ * the batch's, its latency the slowest of its connects. */
+static void probe_batch_settle(struct probe_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_jobs; i++) {
+		struct probe_job *b = &run->jobs[i];
+		struct probe_span *s = &run->span[b->id];
+		uint64_t ms;
+		if (!b->batched)
+			continue;
+		ms = probe_job_attempt(b)->ms;
+		b->state = PROBE_JOB_DONE;
+		s->methods |= 1u << PROBE_M_HELPER;
+		s->measured = 1;
+		s->latency_ms = ms > s->latency_ms ? ms : s->latency_ms;
+		s->wall_ms = util_wall_ms();
+	}
+}
+
+/* probe_batch_done: record the batch; when the helper could not run, its
+ * connects go to their spare nc jobs. */
+static void probe_batch_done(struct probe_run *run, const struct proc_result *r)
+{
+	size_t i;
+
+	if (!probe_batch_record(run, r)) {
+		probe_batch_settle(run);
+		return;
+	}
+	for (i = 0; i < run->n_jobs; i++)
+		if (run->jobs[i].batched)
+			run->jobs[i].state = run->cancelled ? PROBE_JOB_DONE
+							    : PROBE_JOB_WAITING;
+}
+
 static void probe_on_exit(struct proc *p, const struct proc_result *r,
 			  void *data)
 {
 	struct probe_job *j = data;
 	struct probe_run *run = j->run;
 	struct probe_span *s = &run->span[j->id];
-	int again;
 
 	(void)p;
 	j->proc = NULL;
@@ -743,19 +915,16 @@ static void probe_on_exit(struct proc *p, const struct proc_result *r,
 	if (run->on_command != NULL)
 		run->on_command((const char *const *)j->argv.v, r, run->data);
 	strv_release(&j->argv);
-	again = probe_job_record(j, r);
-	if (j->id == PROBE_LOCALHOST_REACH && run->canary != NULL)
-		run->raw[j->id].canary_hits +=
+	if (j->method == PROBE_M_HELPER)
+		probe_batch_done(run, r);
+	else
+		probe_job_record(j, r);
+	if (j->watch_canary && run->canary != NULL)
+		run->raw[PROBE_LOCALHOST_REACH].canary_hits +=
 		    canary_drain(run->canary) - j->canary_before;
 	s->end_ms = util_mono_ms();
-	if (again && !run->cancelled) {
-		run->helper_broken = 1;
-		j->method = PROBE_M_NC;
-		j->state = PROBE_JOB_WAITING;
-	} else {
-		j->state = PROBE_JOB_DONE;
-		s->wall_ms = util_wall_ms();
-	}
+	s->wall_ms = util_wall_ms();
+	j->state = PROBE_JOB_DONE;
 	probe_advance(run);
 }
 
@@ -765,10 +934,8 @@ static void probe_job_spawn(struct probe_job *j)
 	struct probe_span *s = &run->span[j->id];
 	struct proc_opts o;
 
-	if (j->method == PROBE_M_HELPER && run->helper_broken)
-		j->method = PROBE_M_NC;
 	probe_job_argv(j, &j->argv);
-	if (j->id == PROBE_LOCALHOST_REACH)
+	if (j->watch_canary)
 		j->canary_before = canary_drain(run->canary);
 	if (s->start_ms == 0)
 		s->start_ms = util_mono_ms();
@@ -882,7 +1049,9 @@ static void probe_finish(struct probe_run *run)
 				    res);
 		}
 		res->method = probe_methods(s->methods);
-		res->latency_ms = s->start_ms ? s->end_ms - s->start_ms : 0;
+		res->latency_ms = s->measured	 ? s->latency_ms
+				  : s->start_ms ? s->end_ms - s->start_ms
+						 : 0;
 		res->at_ms = s->wall_ms ? s->wall_ms : util_wall_ms();
 	}
 	probe_report_tally(&rep);
@@ -934,9 +1103,23 @@ static void probe_plan_job(struct probe_run *run, enum probe_id id,
 	j->idx = raw->n_att++;
 	j->host = host ? xstrdup(host) : NULL;
 	j->port = port;
-	j->method = host == NULL	  ? PROBE_M_SH
-		    : run->helper != NULL ? PROBE_M_HELPER
-					  : PROBE_M_NC;
+	j->method = host == NULL ? PROBE_M_SH : PROBE_M_NC;
+	j->batched = host != NULL && run->helper != NULL;
+	j->state = j->batched ? PROBE_JOB_SPARE : PROBE_JOB_WAITING;
+	j->watch_canary = id == PROBE_LOCALHOST_REACH;
+}
+
+/* probe_plan_batch: the one exec that makes every connect, when there is
+ * a helper; bundle-reach's, so that the control waits for it. */
+static void probe_plan_batch(struct probe_run *run)
+{
+	struct probe_job *j = &run->jobs[run->n_jobs++];
+
+	j->run = run;
+	j->id = PROBE_BUNDLE_REACH;
+	j->method = PROBE_M_HELPER;
+	j->state = PROBE_JOB_WAITING;
+	j->watch_canary = run->canary != NULL;
 }
 
 static void probe_skip(struct probe_run *run, enum probe_id id, const char *why)
@@ -947,7 +1130,7 @@ static void probe_skip(struct probe_run *run, enum probe_id id, const char *why)
 
 static void probe_plan(struct probe_run *run, const struct probe_target *t)
 {
-	size_t i, max = 3 + t->n_closed + t->n_others + 1;
+	size_t i, max = 3 + t->n_closed + t->n_others + 1 + 1;
 
 	run->jobs = xcalloc(max, sizeof *run->jobs);
 	probe_plan_attempts(run, PROBE_BUNDLE_REACH, 1);
@@ -998,6 +1181,8 @@ static void probe_plan(struct probe_run *run, const struct probe_target *t)
 		probe_plan_job(run, PROBE_DNS_HOLE, t->resolver, PROBE_DNS_PORT,
 			       "resolver");
 	}
+	if (run->helper != NULL)
+		probe_plan_batch(run);
 }
 
 struct probe_run *probe_run_start(uv_loop_t *loop, const struct probe_target *t,

@@ -4,7 +4,9 @@
  * parallel where they are independent, and reports one verdict each.
  * bundle-reach is the positive control: when it does not PASS, the
  * negative probes (localhost-reach, egress-port-bypass, cross-bottle,
- * dns-hole) are UNKNOWN, never PASS. */
+ * dns-hole) are UNKNOWN, never PASS. With the in-VM helper a run costs
+ * two execs whatever the number of targets: one `bottle-probe connect`
+ * for every connect probe, and exec-fidelity. */
 #ifndef BOTTLE_PROBE_H
 #define BOTTLE_PROBE_H
 
@@ -137,6 +139,22 @@ int probe_parse_helper_line(const char *line, size_t len, int *connected,
 int probe_parse_helper_result(const char *line, size_t len,
 			      enum probe_outcome *out, char **err_name,
 			      uint64_t *ms);
+
+/* One target of a batched `bottle-probe connect`, and its line's answer. */
+struct probe_batch_item {
+	const char *host; /* borrowed; the HOST given to the helper */
+	int port;
+	enum probe_outcome out; /* PROBE_OUT_NONE: no line answered it */
+	char *err_name;		/* owned (caller frees) or NULL for "none" */
+	uint64_t ms;		/* the helper's time for this connect */
+};
+
+/* probe_parse_helper_output: answer items[0..n) (unanswered on entry)
+ * from bottle-probe's output out[0..len): its k-th line answers items[k]
+ * when it names the same HOST and PORT, else items[k] stays unanswered;
+ * other text is ignored. Returns the number of helper lines seen. */
+size_t probe_parse_helper_output(const char *out, size_t len,
+				 struct probe_batch_item *items, size_t n);
 
 /* probe_judge: the verdict and detail of probe id from its raw outcome
  * and the positive control's verdict (pure; res->detail is replaced,

@@ -14,6 +14,12 @@ static void (*util_fatal_hook)(void);
 
 static void util_oom(size_t n)
 {
+	void (*hook)(void) = util_fatal_hook;
+
+	/* restore the terminal first, as fatal() does */
+	util_fatal_hook = NULL;
+	if (hook != NULL)
+		hook();
 	fprintf(stderr, "bottle: out of memory (%zu bytes)\n", n);
 	abort();
 }

@@ -41,6 +41,9 @@ if [ "$level" = test ] || [ "$level" = run ]; then
 	need_pkg procps have ps
 fi
 if [ "$level" = test ]; then
+	need_pkg htop have htop # the idle-CPU benchmark's baseline
+fi
+if [ "$level" = test ]; then
 	if have pkg-config >/dev/null 2>&1; then
 		need_pkg libcmocka-dev pc cmocka
 	else

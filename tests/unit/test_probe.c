@@ -531,15 +531,42 @@ static void test_canary_counts_and_closes_connections(void **state)
 
 /* The fake implements `machine exec --name M --timeout T -- ARGV...` by
  * running ARGV on the host under timeout(1), with nc being busybox's.
- * Machine "stopped" answers like smolvm for a stopped VM, "slow" hangs.
- * With ALLOW set it plays TSI: a helper or nc connect to anything but
- * ALLOW is denied the way the tool would report EACCES (or, with HANG
- * set, hangs instead). */
+ * Machine "stopped" answers like smolvm for a stopped VM, "slow" hangs,
+ * "expired" exits 124 like smolvm's --timeout. With ALLOW set it plays
+ * TSI: a helper or nc connect to anything but ALLOW is denied the way the
+ * tool would report EACCES (or, with HANG set, hangs instead; with LEAK
+ * set, the helper makes the connect anyway and still says denied: a VMM
+ * that lies). */
 static const char fake_smolvm[] =
     "#!/bin/sh\n"
     "# fake smolvm written by test_probe\n"
     "ALLOW='%s'\n"
     "HANG='%s'\n"
+    "LEAK='%s'\n"
+    "# tsi_probe HELPER connect H P MS [H P]...: one line per target\n"
+    "tsi_probe() {\n"
+    "	helper=$1 ms=$5 st=0 list=\"$3:$4\"\n"
+    "	[ -x \"$helper\" ] || exit 127\n"
+    "	shift 5\n"
+    "	while [ $# -ge 2 ]; do list=\"$list $1:$2\"; shift 2; done\n"
+    "	for hp in $list; do\n"
+    "		[ \"$hp\" = \"$ALLOW\" ] || [ -z \"$HANG\" ] || "
+    "exec sleep 30\n"
+    "	done\n"
+    "	for hp in $list; do\n"
+    "		h=${hp%%:*} p=${hp#*:}\n"
+    "		if [ \"$hp\" = \"$ALLOW\" ]; then\n"
+    "			\"$helper\" connect \"$h\" \"$p\" \"$ms\" || st=1\n"
+    "			continue\n"
+    "		fi\n"
+    "		[ -z \"$LEAK\" ] || \"$helper\" connect \"$h\" \"$p\" "
+    "\"$ms\" >/dev/null\n"
+    "		echo \"bottle-probe connect $h $p result=denied "
+    "errno=EACCES(13) ms=0\"\n"
+    "		st=1\n"
+    "	done\n"
+    "	exit $st\n"
+    "}\n"
     "if [ \"$1\" != machine ] || [ \"$2\" != exec ]; then\n"
     "	echo \"Error: fake smolvm: only machine exec\" >&2; exit 1\n"
     "fi\n"
@@ -560,38 +587,52 @@ static const char fake_smolvm[] =
     "stopped) echo \"Error: agent operation failed: connect: machine "
     "'$name' is not running. Start it first\" >&2; exit 1 ;;\n"
     "slow) exec sleep 30 ;;\n"
+    "expired) exit 124 ;;\n"
     "esac\n"
-    "host= port=\n"
-    "case $1 in\n"
-    "*bottle-probe) [ \"$2\" = connect ] && host=$3 port=$4 ;;\n"
-    "nc) host=$4 port=$5 ;;\n"
-    "esac\n"
-    "if [ -n \"$ALLOW\" ] && [ -n \"$host\" ] && "
-    "[ \"$host:$port\" != \"$ALLOW\" ]; then\n"
-    "	[ -n \"$HANG\" ] && exec sleep 30\n"
+    "if [ -n \"$ALLOW\" ]; then\n"
     "	case $1 in\n"
-    "	nc) echo \"nc: can't connect to remote host ($host): Permission "
-    "denied\" >&2 ;;\n"
-    "	*) echo \"bottle-probe connect $host $port result=denied "
-    "errno=EACCES(13) ms=0\" ;;\n"
+    "	*bottle-probe) [ \"$2\" = connect ] && tsi_probe \"$@\" ;;\n"
+    "	nc) if [ \"$4:$5\" != \"$ALLOW\" ]; then\n"
+    "		[ -n \"$HANG\" ] && exec sleep 30\n"
+    "		echo \"nc: can't connect to remote host ($4): Permission "
+    "denied\" >&2\n"
+    "		exit 1\n"
+    "	fi ;;\n"
     "	esac\n"
-    "	exit 1\n"
     "fi\n"
     "PATH=\"%s/bin:$PATH\" exec timeout \"$t\" \"$@\"\n";
+
+/* A helper that answers only its first target, then stops. */
+static const char partial_helper[] =
+    "#!/bin/sh\n"
+    "echo \"bottle-probe connect $2 $3 result=connected errno=none(0) "
+    "ms=1\"\n"
+    "exit 1\n";
 
 struct fake {
 	char dir[64];
 	char smolvm[128];
 	char nc[128];
 	char bin[96];
+	char partial[128]; /* partial_helper */
 };
+
+static void write_script(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, 0755), 0);
+}
 
 static int fake_have_busybox(void)
 {
 	return access("/usr/bin/busybox", X_OK) == 0;
 }
 
-static void fake_make(struct fake *f, const char *allow, int hang)
+static void fake_make(struct fake *f, const char *allow, int hang, int leak)
 {
 	FILE *fp;
 
@@ -600,9 +641,12 @@ static void fake_make(struct fake *f, const char *allow, int hang)
 	snprintf(f->smolvm, sizeof f->smolvm, "%s/smolvm", f->dir);
 	snprintf(f->bin, sizeof f->bin, "%s/bin", f->dir);
 	snprintf(f->nc, sizeof f->nc, "%s/bin/nc", f->dir);
+	snprintf(f->partial, sizeof f->partial, "%s/partial-probe", f->dir);
+	write_script(f->partial, partial_helper);
 	fp = fopen(f->smolvm, "w");
 	assert_non_null(fp);
-	fprintf(fp, fake_smolvm, allow ? allow : "", hang ? "1" : "", f->dir);
+	fprintf(fp, fake_smolvm, allow ? allow : "", hang ? "1" : "",
+		leak ? "1" : "", f->dir);
 	fclose(fp);
 	assert_int_equal(chmod(f->smolvm, 0755), 0);
 	assert_int_equal(mkdir(f->bin, 0755), 0);
@@ -613,6 +657,7 @@ static void fake_make(struct fake *f, const char *allow, int hang)
 static void fake_remove(struct fake *f)
 {
 	unlink(f->nc);
+	unlink(f->partial);
 	rmdir(f->bin);
 	unlink(f->smolvm);
 	rmdir(f->dir);
@@ -670,7 +715,7 @@ static void prun_init(struct prun *p, const char *machine, const char *allow)
 	assert_int_equal(uv_loop_init(&p->loop), 0);
 	assert_int_equal(canary_open(&p->loop, &p->canary, NULL), 0);
 	p->bundle_fd = listen_local(&p->bundle_port);
-	fake_make(&p->fake, allow, 0);
+	fake_make(&p->fake, allow, 0, 0);
 	p->closed[0] = (struct probe_port){"egress", closed_port()};
 	p->t.smolvm = p->fake.smolvm;
 	p->t.machine = machine;
@@ -681,6 +726,17 @@ static void prun_init(struct prun *p, const char *machine, const char *allow)
 	p->t.others = p->others;
 	p->t.timeout_s = 5;
 	p->t.canary = p->canary;
+}
+
+/* prun_tsi: the fake plays TSI with only the bundle allowed. */
+static void prun_tsi(struct prun *p, int hang, int leak)
+{
+	char allow[64];
+
+	snprintf(allow, sizeof allow, "127.0.0.1:%d", p->bundle_port);
+	fake_remove(&p->fake);
+	fake_make(&p->fake, allow, hang, leak);
+	p->t.smolvm = p->fake.smolvm;
 }
 
 static void prun_go(struct prun *p)
@@ -734,6 +790,7 @@ static void test_run_with_the_helper_sees_the_host_loopback(void **state)
 {
 	struct prun p;
 	uint64_t wall0 = util_wall_ms();
+	char want[160];
 
 	(void)state;
 	if (access(HELPER, X_OK) != 0)
@@ -759,13 +816,22 @@ static void test_run_with_the_helper_sees_the_host_loopback(void **state)
 	assert_int_equal(p.rep.any_fail, 1);
 	assert_true(p.rep.r[PROBE_BUNDLE_REACH].at_ms >= wall0);
 	assert_true(p.rep.r[PROBE_BUNDLE_REACH].latency_ms < 5000);
-	/* four execs, each with smolvm 0.8.0's exec syntax */
-	assert_int_equal(p.n_cmds, 4);
+	assert_string_equal(p.rep.r[PROBE_LOCALHOST_REACH].method,
+			    "bottle-probe");
+	assert_string_equal(p.rep.r[PROBE_EGRESS_PORT_BYPASS].method,
+			    "bottle-probe");
+	/* two execs, each with smolvm 0.8.0's exec syntax: every connect
+	 * in one helper call, the control first, and exec-fidelity */
+	assert_int_equal(p.n_cmds, 2);
 	assert_int_equal(prun_ran(&p, " machine exec --name bottle-t --timeout "
 				      "5s -- "),
-			 4);
+			 2);
 	assert_int_equal(prun_ran(&p, "sh -c 'exit 42'"), 1);
-	assert_int_equal(prun_ran(&p, "bottle-probe connect 127.0.0.1 "), 3);
+	snprintf(want, sizeof want,
+		 "bottle-probe connect 127.0.0.1 %d 3000 127.0.0.1 %d "
+		 "127.0.0.1 %d",
+		 p.bundle_port, canary_port(p.canary), p.closed[0].port);
+	assert_int_equal(prun_ran(&p, want), 1);
 	prun_finish(&p);
 }
 
@@ -791,13 +857,13 @@ static void test_run_falls_back_to_nc_when_the_helper_is_missing(void **state)
 	/* the helper is tried once, then nc for everything */
 	assert_int_equal(prun_ran(&p, "/nonexistent/bottle-probe connect"), 1);
 	assert_int_equal(prun_ran(&p, " -- nc -w 3 127.0.0.1 "), 3);
+	assert_int_equal(p.n_cmds, 5);
 	prun_finish(&p);
 }
 
 static void test_run_passes_when_only_the_bundle_is_reachable(void **state)
 {
 	struct prun p;
-	char allow[64];
 	int lport, lfd = listen_local(&lport);
 	size_t i;
 
@@ -807,10 +873,7 @@ static void test_run_passes_when_only_the_bundle_is_reachable(void **state)
 	/* the fake allows only the bundle, like TSI with ["B/32"] would
 	 * (ports aside) */
 	prun_init(&p, "bottle-t", NULL);
-	snprintf(allow, sizeof allow, "127.0.0.1:%d", p.bundle_port);
-	fake_remove(&p.fake);
-	fake_make(&p.fake, allow, 0);
-	p.t.smolvm = p.fake.smolvm;
+	prun_tsi(&p, 0, 0);
 	p.t.helper = HELPER;
 	for (i = 0; i < UTIL_NELEM(p.closed); i++)
 		p.closed[i] = (struct probe_port){"egress", lport};
@@ -827,7 +890,15 @@ static void test_run_passes_when_only_the_bundle_is_reachable(void **state)
 	assert_int_equal(canary_hits(p.canary), 0);
 	assert_non_null(strstr(p.rep.r[PROBE_DNS_HOLE].detail,
 			       "127.0.0.1:53 (resolver): denied (EACCES)"));
-	assert_int_equal(p.n_cmds, 2 + 1 + UTIL_NELEM(p.closed) + 1 + 1);
+	assert_non_null(strstr(p.rep.r[PROBE_CROSS_BOTTLE].detail,
+			       "127.0.0.2:"));
+	for (i = 0; i < PROBE_COUNT; i++)
+		assert_string_equal(p.rep.r[i].method,
+				    i == PROBE_EXEC_FIDELITY ? "sh"
+							     : "bottle-probe");
+	/* nine connects, one exec for all of them */
+	assert_int_equal(p.n_cmds, 2);
+	assert_int_equal(prun_ran(&p, "bottle-probe connect "), 1);
 	prun_finish(&p);
 	close(lfd);
 }
@@ -954,16 +1025,12 @@ static void prun_on_cancel_and_close(uv_timer_t *t)
 static void test_run_cancel_frees_the_canary_for_closing(void **state)
 {
 	struct prun p;
-	char allow[64];
 
 	(void)state;
 	if (access(HELPER, X_OK) != 0)
 		skip();
 	prun_init(&p, "bottle-t", NULL);
-	snprintf(allow, sizeof allow, "127.0.0.1:%d", p.bundle_port);
-	fake_remove(&p.fake);
-	fake_make(&p.fake, allow, 1); /* everything but the bundle hangs */
-	p.t.smolvm = p.fake.smolvm;
+	prun_tsi(&p, 1, 0); /* a connect to anything but the bundle hangs */
 	p.t.helper = HELPER;
 	uv_timer_init(&p.loop, &p.cancel_timer);
 	p.cancel_timer.data = &p;
@@ -972,14 +1039,15 @@ static void test_run_cancel_frees_the_canary_for_closing(void **state)
 	assert_true(p.t_done - p.t0 < 4000);
 	assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_UNKNOWN);
 	assert_string_equal(p.rep.r[PROBE_LOCALHOST_REACH].detail, "cancelled");
-	/* bundle-reach, exec-fidelity, then localhost-reach and egress */
-	assert_int_equal(p.n_cmds, 4);
+	/* the batch (killed) and exec-fidelity; no nc fallback */
+	assert_int_equal(p.n_cmds, 2);
 	prun_finish(&p);
 }
 
 static void test_run_without_canary_is_unknown_not_pass(void **state)
 {
 	struct prun p;
+	char want[128];
 
 	(void)state;
 	if (access(HELPER, X_OK) != 0)
@@ -992,7 +1060,11 @@ static void test_run_without_canary_is_unknown_not_pass(void **state)
 	assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_UNKNOWN);
 	assert_non_null(strstr(p.rep.r[PROBE_LOCALHOST_REACH].detail,
 			       "no canary listener"));
-	assert_int_equal(p.n_cmds, 3);
+	/* the batch aims at the bundle and egress only */
+	assert_int_equal(p.n_cmds, 2);
+	snprintf(want, sizeof want, "connect 127.0.0.1 %d 3000 127.0.0.1 %d (",
+		 p.bundle_port, p.closed[0].port);
+	assert_int_equal(prun_ran(&p, want), 1);
 	prun_finish(&p);
 }
 
