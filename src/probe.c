@@ -898,8 +898,8 @@ static void probe_batch_done(struct probe_run *run, const struct proc_result *r)
 	}
 	for (i = 0; i < run->n_jobs; i++)
 		if (run->jobs[i].batched)
-			run->jobs[i].state = run->cancelled ? PROBE_JOB_DONE
-							    : PROBE_JOB_WAITING;
+			run->jobs[i].state =
+			    run->cancelled ? PROBE_JOB_DONE : PROBE_JOB_WAITING;
 }
 
 static void probe_on_exit(struct proc *p, const struct proc_result *r,
@@ -1027,6 +1027,14 @@ static void probe_run_free(struct probe_run *run)
 	free(run);
 }
 
+/* probe_span_latency: the batch's time for the probe, or its execs'. */
+static uint64_t probe_span_latency(const struct probe_span *s)
+{
+	if (s->measured)
+		return s->latency_ms;
+	return s->start_ms ? s->end_ms - s->start_ms : 0;
+}
+
 static void probe_finish(struct probe_run *run)
 {
 	struct probe_report rep;
@@ -1049,9 +1057,7 @@ static void probe_finish(struct probe_run *run)
 				    res);
 		}
 		res->method = probe_methods(s->methods);
-		res->latency_ms = s->measured	 ? s->latency_ms
-				  : s->start_ms ? s->end_ms - s->start_ms
-						 : 0;
+		res->latency_ms = probe_span_latency(s);
 		res->at_ms = s->wall_ms ? s->wall_ms : util_wall_ms();
 	}
 	probe_report_tally(&rep);

@@ -151,8 +151,8 @@ static void probe_start(struct probe_conn *t, struct pollfd *pfd)
 {
 	t->t0 = probe_ms();
 	pfd->events = POLLOUT;
-	pfd->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			 0);
+	pfd->fd =
+	    socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (pfd->fd < 0) {
 		probe_settle(t, pfd, errno);
 		return;

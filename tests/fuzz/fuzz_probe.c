@@ -1,9 +1,11 @@
-/* fuzz_probe.c: bottle-probe's output line reader on arbitrary bytes.
+/* fuzz_probe.c: bottle-probe's output reader on arbitrary bytes.
  *
  * Output comes from inside the VM, so it is untrusted. A line that is
  * accepted must give a known result word and an errno name without
  * spaces; probe_parse_helper_line must agree with
- * probe_parse_helper_result. Any violation aborts. */
+ * probe_parse_helper_result. The whole input as a batch's output may
+ * answer at most as many targets as it has helper lines, each with a
+ * known result and a clean errno name. Any violation aborts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +15,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void fuzz_check_err(const char *err)
 {
-	const char *line = (const char *)data;
+	if (err != NULL &&
+	    (err[0] == '\0' || strchr(err, ' ') || strchr(err, '(')))
+		abort();
+}
+
+static void fuzz_one_line(const char *line, size_t size)
+{
 	enum probe_outcome out = PROBE_OUT_NONE;
 	char *err = NULL, *err2 = NULL;
 	uint64_t ms = 0, ms2 = 0;
@@ -30,10 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (connected != (out == PROBE_OUT_CONNECTED) || ms != ms2)
 			abort();
-		if (err != NULL && (err[0] == '\0' || strchr(err, ' ') ||
-				    strchr(err, '(') || strcmp(err, err2) != 0))
-			abort();
-		if ((err == NULL) != (err2 == NULL))
+		fuzz_check_err(err);
+		if ((err == NULL) != (err2 == NULL) ||
+		    (err != NULL && strcmp(err, err2) != 0))
 			abort();
 		if (size < strlen("bottle-probe connect h 1 result=error"))
 			abort();
@@ -42,5 +49,40 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(err);
 	free(err2);
+}
+
+static void fuzz_batch(const char *text, size_t size)
+{
+	struct probe_batch_item items[] = {
+	    {"10.213.0.2", 8888, PROBE_OUT_NONE, NULL, 0},
+	    {"127.0.0.1", 40123, PROBE_OUT_NONE, NULL, 0},
+	    {"10.213.0.2", 9099, PROBE_OUT_NONE, NULL, 0},
+	};
+	size_t i, lines, answered = 0;
+
+	lines = probe_parse_helper_output(text, size, items, 3);
+	for (i = 0; i < UTIL_NELEM(items); i++) {
+		if (items[i].out == PROBE_OUT_NONE) {
+			if (items[i].err_name != NULL || items[i].ms != 0)
+				abort();
+			continue;
+		}
+		if (items[i].out < PROBE_OUT_CONNECTED ||
+		    items[i].out > PROBE_OUT_ERROR || i >= lines)
+			abort();
+		fuzz_check_err(items[i].err_name);
+		answered++;
+		free(items[i].err_name);
+	}
+	/* every helper line is at least as long as the shortest one */
+	if (answered > lines ||
+	    lines * strlen("bottle-probe connect h 1 result=error") > size)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_one_line((const char *)data, size);
+	fuzz_batch((const char *)data, size);
 	return 0;
 }

@@ -195,6 +195,89 @@ static void test_helper_line_rejects_what_is_not_one(void **state)
 	assert_int_equal(connected, 1);
 }
 
+/* items_release: free what probe_parse_helper_output put in items. */
+static void items_release(struct probe_batch_item *items, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(items[i].err_name);
+		items[i].err_name = NULL;
+	}
+}
+
+static void test_helper_output_answers_each_target_in_order(void **state)
+{
+	static const char out[] =
+	    "bottle-probe connect 10.0.0.2 8888 result=connected "
+	    "errno=none(0) ms=3\n"
+	    "some noise from the guest\n"
+	    "\n"
+	    "bottle-probe connect 127.0.0.1 4000 result=denied "
+	    "errno=EACCES(13) ms=1\r\n"
+	    "bottle-probe connect 10.0.0.2 9099 result=refused "
+	    "errno=ECONNREFUSED(111) ms=0"; /* no final newline */
+	struct probe_batch_item items[] = {
+	    {"10.0.0.2", 8888, PROBE_OUT_NONE, NULL, 0},
+	    {"127.0.0.1", 4000, PROBE_OUT_NONE, NULL, 0},
+	    {"10.0.0.2", 9099, PROBE_OUT_NONE, NULL, 0},
+	};
+
+	(void)state;
+	assert_int_equal(probe_parse_helper_output(out, strlen(out), items, 3),
+			 3);
+	assert_int_equal(items[0].out, PROBE_OUT_CONNECTED);
+	assert_null(items[0].err_name);
+	assert_int_equal(items[0].ms, 3);
+	assert_int_equal(items[1].out, PROBE_OUT_DENIED);
+	assert_string_equal(items[1].err_name, "EACCES");
+	assert_int_equal(items[1].ms, 1);
+	assert_int_equal(items[2].out, PROBE_OUT_REFUSED);
+	assert_string_equal(items[2].err_name, "ECONNREFUSED");
+	items_release(items, 3);
+	assert_int_equal(probe_parse_helper_output(NULL, 0, items, 3), 0);
+	assert_int_equal(probe_parse_helper_output("", 0, items, 3), 0);
+}
+
+static void test_helper_output_leaves_unmatched_targets_unanswered(void **state)
+{
+	/* line 2 names the wrong port, line 3 is missing; an extra line
+	 * past the targets is counted but answers nothing */
+	static const char out[] =
+	    "bottle-probe connect 10.0.0.2 8888 result=refused "
+	    "errno=ECONNREFUSED(111) ms=0\n"
+	    "bottle-probe connect 10.0.0.3 9999 result=denied "
+	    "errno=EACCES(13) ms=0\n";
+	static const char extra[] =
+	    "bottle-probe connect 10.0.0.2 8888 result=refused ms=0\n"
+	    "bottle-probe connect 10.0.0.3 9099 result=connected ms=0\n"
+	    "bottle-probe connect 10.0.0.3 9099 result=connected ms=0\n";
+	struct probe_batch_item items[] = {
+	    {"10.0.0.2", 8888, PROBE_OUT_NONE, NULL, 0},
+	    {"10.0.0.3", 9099, PROBE_OUT_NONE, NULL, 0},
+	    {"10.0.0.4", 9099, PROBE_OUT_NONE, NULL, 0},
+	};
+	struct probe_batch_item two[] = {
+	    {"10.0.0.2", 8888, PROBE_OUT_NONE, NULL, 0},
+	    {"10.0.0.3", 9099, PROBE_OUT_NONE, NULL, 0},
+	};
+
+	(void)state;
+	assert_int_equal(probe_parse_helper_output(out, strlen(out), items, 3),
+			 2);
+	assert_int_equal(items[0].out, PROBE_OUT_REFUSED);
+	assert_int_equal(items[1].out, PROBE_OUT_NONE);
+	assert_null(items[1].err_name);
+	assert_int_equal(items[2].out, PROBE_OUT_NONE);
+	items_release(items, 3);
+
+	assert_int_equal(
+	    probe_parse_helper_output(extra, strlen(extra), two, 2), 3);
+	assert_int_equal(two[0].out, PROBE_OUT_REFUSED);
+	assert_int_equal(two[1].out, PROBE_OUT_CONNECTED);
+	items_release(two, 2);
+}
+
 /* ---- verdicts (pure)
  * ------------------------------------------------------------ */
 
@@ -890,12 +973,12 @@ static void test_run_passes_when_only_the_bundle_is_reachable(void **state)
 	assert_int_equal(canary_hits(p.canary), 0);
 	assert_non_null(strstr(p.rep.r[PROBE_DNS_HOLE].detail,
 			       "127.0.0.1:53 (resolver): denied (EACCES)"));
-	assert_non_null(strstr(p.rep.r[PROBE_CROSS_BOTTLE].detail,
-			       "127.0.0.2:"));
+	assert_non_null(
+	    strstr(p.rep.r[PROBE_CROSS_BOTTLE].detail, "127.0.0.2:"));
 	for (i = 0; i < PROBE_COUNT; i++)
-		assert_string_equal(p.rep.r[i].method,
-				    i == PROBE_EXEC_FIDELITY ? "sh"
-							     : "bottle-probe");
+		assert_string_equal(p.rep.r[i].method, i == PROBE_EXEC_FIDELITY
+							   ? "sh"
+							   : "bottle-probe");
 	/* nine connects, one exec for all of them */
 	assert_int_equal(p.n_cmds, 2);
 	assert_int_equal(prun_ran(&p, "bottle-probe connect "), 1);
@@ -1062,9 +1145,148 @@ static void test_run_without_canary_is_unknown_not_pass(void **state)
 			       "no canary listener"));
 	/* the batch aims at the bundle and egress only */
 	assert_int_equal(p.n_cmds, 2);
-	snprintf(want, sizeof want, "connect 127.0.0.1 %d 3000 127.0.0.1 %d (",
+	snprintf(want, sizeof want, "connect 127.0.0.1 %d 3000 127.0.0.1 %d →",
 		 p.bundle_port, p.closed[0].port);
 	assert_int_equal(prun_ran(&p, want), 1);
+	prun_finish(&p);
+}
+
+static void
+test_run_batch_without_the_control_leaves_negatives_unknown(void **state)
+{
+	struct prun p;
+	size_t i;
+
+	(void)state;
+	if (access(HELPER, X_OK) != 0)
+		skip();
+	prun_init(&p, "bottle-t", NULL);
+	close(p.bundle_fd); /* the bundle is gone */
+	p.bundle_fd = -1;
+	p.bundle_port = closed_port();
+	p.t.proxy_port = p.bundle_port;
+	prun_tsi(&p, 0, 0);
+	p.t.helper = HELPER;
+	p.others[0] = "127.0.0.2";
+	p.t.n_others = 1;
+	p.t.resolver = "127.0.0.1";
+	prun_go(&p);
+	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_FAIL);
+	assert_non_null(strstr(p.rep.r[PROBE_BUNDLE_REACH].detail, "refused"));
+	assert_verdict(&p, PROBE_EXEC_FIDELITY, PROBE_PASS);
+	/* their connects were made (and denied) in the batch: still not
+	 * PASS without the control */
+	for (i = 0; i < PROBE_COUNT; i++) {
+		if (i == PROBE_BUNDLE_REACH || i == PROBE_EXEC_FIDELITY)
+			continue;
+		assert_verdict(&p, (enum probe_id)i, PROBE_UNKNOWN);
+		assert_string_equal(p.rep.r[i].detail, CONTROL_FAILED);
+	}
+	assert_int_equal(p.n_cmds, 2);
+	assert_int_equal(p.rep.all_pass, 0);
+	assert_int_equal(p.rep.any_fail, 1);
+	prun_finish(&p);
+}
+
+static void test_run_batch_canary_hit_fails_localhost_reach(void **state)
+{
+	struct prun p;
+	int control;
+
+	(void)state;
+	if (access(HELPER, X_OK) != 0)
+		skip();
+	/* the VMM says denied but lets the connects through: only the
+	 * canary knows; with the control passing, then failing */
+	for (control = 1; control >= 0; control--) {
+		prun_init(&p, "bottle-t", NULL);
+		if (!control) {
+			close(p.bundle_fd);
+			p.bundle_fd = -1;
+			p.bundle_port = closed_port();
+			p.t.proxy_port = p.bundle_port;
+		}
+		prun_tsi(&p, 0, 1);
+		p.t.helper = HELPER;
+		prun_go(&p);
+		assert_verdict(&p, PROBE_BUNDLE_REACH,
+			       control ? PROBE_PASS : PROBE_FAIL);
+		assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_FAIL);
+		assert_non_null(strstr(p.rep.r[PROBE_LOCALHOST_REACH].detail,
+				       "the canary on the host's 127.0.0.1 "
+				       "saw 1 connection"));
+		assert_null(
+		    strstr(p.rep.r[PROBE_LOCALHOST_REACH].detail, "connected"));
+		assert_verdict(&p, PROBE_EGRESS_PORT_BYPASS,
+			       control ? PROBE_PASS : PROBE_UNKNOWN);
+		assert_int_equal(canary_hits(p.canary), 1);
+		assert_int_equal(p.n_cmds, 2);
+		assert_int_equal(p.rep.any_fail, 1);
+		prun_finish(&p);
+	}
+}
+
+static void test_run_batch_exec_timeout_is_unknown_for_all(void **state)
+{
+	struct prun p;
+	size_t i;
+
+	(void)state;
+	prun_init(&p, "expired", NULL);
+	p.t.helper = HELPER;
+	p.others[0] = "127.0.0.2";
+	p.t.n_others = 1;
+	prun_go(&p);
+	for (i = 0; i < PROBE_COUNT; i++)
+		if (i != PROBE_DNS_HOLE)
+			assert_verdict(&p, (enum probe_id)i, PROBE_UNKNOWN);
+	assert_string_equal(strstr(p.rep.r[PROBE_BUNDLE_REACH].detail, ": "),
+			    ": exec timed out after 5 s");
+	assert_string_equal(p.rep.r[PROBE_EXEC_FIDELITY].detail,
+			    "exec timed out after 5 s");
+	assert_string_equal(p.rep.r[PROBE_CROSS_BOTTLE].detail, CONTROL_FAILED);
+	/* a timeout is not a missing helper: no nc retry */
+	assert_int_equal(p.n_cmds, 2);
+	assert_int_equal(p.rep.any_fail, 0);
+	prun_finish(&p);
+}
+
+static void test_run_batch_target_without_a_line_is_unknown(void **state)
+{
+	struct prun p;
+
+	(void)state;
+	prun_init(&p, "bottle-t", NULL);
+	p.t.helper = p.fake.partial; /* answers the bundle only */
+	prun_go(&p);
+	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
+	assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_UNKNOWN);
+	assert_non_null(strstr(p.rep.r[PROBE_LOCALHOST_REACH].detail,
+			       "no line from bottle-probe for it"));
+	assert_verdict(&p, PROBE_EGRESS_PORT_BYPASS, PROBE_UNKNOWN);
+	assert_int_equal(p.n_cmds, 2); /* some lines came: no nc retry */
+	prun_finish(&p);
+}
+
+static void
+test_run_falls_back_to_nc_when_the_helper_prints_nothing(void **state)
+{
+	struct prun p;
+
+	(void)state;
+	if (!fake_have_busybox())
+		skip();
+	prun_init(&p, "bottle-t", NULL);
+	p.t.helper = "/bin/false"; /* runs, exits 1, says nothing */
+	prun_go(&p);
+	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
+	assert_string_equal(p.rep.r[PROBE_BUNDLE_REACH].method,
+			    "bottle-probe,nc");
+	assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_FAIL);
+	assert_string_equal(p.rep.r[PROBE_LOCALHOST_REACH].method, "nc");
+	assert_verdict(&p, PROBE_EGRESS_PORT_BYPASS, PROBE_PASS);
+	assert_int_equal(prun_ran(&p, " -- nc -w 3 127.0.0.1 "), 3);
+	assert_int_equal(p.n_cmds, 5);
 	prun_finish(&p);
 }
 
@@ -1074,6 +1296,9 @@ int main(void)
 	    cmocka_unit_test(test_helper_line_connected),
 	    cmocka_unit_test(test_helper_line_results_and_errno_names),
 	    cmocka_unit_test(test_helper_line_rejects_what_is_not_one),
+	    cmocka_unit_test(test_helper_output_answers_each_target_in_order),
+	    cmocka_unit_test(
+		test_helper_output_leaves_unmatched_targets_unanswered),
 	    cmocka_unit_test(test_bundle_reach_passes_only_when_connected),
 	    cmocka_unit_test(test_smolvm_failure_is_unknown_never_pass),
 	    cmocka_unit_test(
@@ -1098,6 +1323,13 @@ int main(void)
 		test_run_cancel_kills_the_execs_and_reports_unknown),
 	    cmocka_unit_test(test_run_cancel_frees_the_canary_for_closing),
 	    cmocka_unit_test(test_run_without_canary_is_unknown_not_pass),
+	    cmocka_unit_test(
+		test_run_batch_without_the_control_leaves_negatives_unknown),
+	    cmocka_unit_test(test_run_batch_canary_hit_fails_localhost_reach),
+	    cmocka_unit_test(test_run_batch_exec_timeout_is_unknown_for_all),
+	    cmocka_unit_test(test_run_batch_target_without_a_line_is_unknown),
+	    cmocka_unit_test(
+		test_run_falls_back_to_nc_when_the_helper_prints_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, closed_ports_release);
