@@ -5,8 +5,9 @@
  * source has delivered its last N lines, they are printed merged by time,
  * then (with -f) every tail is released and new lines are printed as
  * they come, until SIGINT or SIGTERM. Lines are sanitized (or, with
- * --raw, printed as the source wrote them) and flushed at most once per
- * loop iteration.
+ * --raw, printed as the source wrote them) and flushed CLI_LOGS_FLUSH_MS
+ * after the first unflushed line (a flood costs one write per 64 KiB or
+ * per CLI_LOGS_FLUSH_MS, not one per line).
  *
  * Output, one line per log line:
  *   TIME TEXT              one source
@@ -31,6 +32,7 @@
 
 #define CLI_LOGS_DEFAULT_N 100
 #define CLI_LOGS_MAX_N 10000000
+#define CLI_LOGS_FLUSH_MS 20
 
 static const char cli_logs_usage_text[] =
     "usage: bottle logs NAME [--source events|bundle|vm|all] [-f] [-n N] "
@@ -67,7 +69,7 @@ struct cli_logs {
 	int dirty;	/* stdout has unflushed lines */
 	struct sanitize_opts san;
 	uv_signal_t sig[2];
-	uv_check_t flush;
+	uv_timer_t flush; /* armed while stdout has unflushed lines */
 	int handles_on;
 };
 
@@ -78,6 +80,8 @@ static void cli_logs_prefix(struct cli_logs *l, enum tail_source s)
 	if (l->all)
 		printf("%-6s| ", tail_source_name(s));
 }
+
+static void cli_logs_on_flush(uv_timer_t *h);
 
 /* cli_logs_print: one line (display text or raw bytes) on stdout. */
 static void cli_logs_print(struct cli_logs *l, enum tail_source s,
@@ -95,6 +99,9 @@ static void cli_logs_print(struct cli_logs *l, enum tail_source s,
 	cli_logs_prefix(l, s);
 	fwrite(text, 1, len, stdout);
 	fputc('\n', stdout);
+	if (!l->dirty && l->handles_on && !l->stopping)
+		uv_timer_start(&l->flush, cli_logs_on_flush, CLI_LOGS_FLUSH_MS,
+			       0);
 	l->dirty = 1;
 }
 
@@ -115,7 +122,7 @@ static void cli_logs_flush(struct cli_logs *l)
 	cli_logs_stop(l);
 }
 
-static void cli_logs_on_check(uv_check_t *h)
+static void cli_logs_on_flush(uv_timer_t *h)
 {
 	cli_logs_flush(h->data);
 }
@@ -260,9 +267,8 @@ static void cli_logs_handles(struct cli_logs *l)
 		l->sig[i].data = l;
 		uv_signal_start(&l->sig[i], cli_logs_on_signal, sigs[i]);
 	}
-	uv_check_init(&l->target.loop, &l->flush);
+	uv_timer_init(&l->target.loop, &l->flush);
 	l->flush.data = l;
-	uv_check_start(&l->flush, cli_logs_on_check);
 	l->handles_on = 1;
 }
 
@@ -287,6 +293,8 @@ static int cli_logs_run(struct cli_logs *l)
 	size_t i, failed = 0;
 	unsigned s;
 
+	/* flushed by the flush timer, not per line */
+	setvbuf(stdout, NULL, _IOFBF, (size_t)1 << 16);
 	l->san = (struct sanitize_opts)SANITIZE_OPTS_INIT;
 	l->san.ascii =
 	    cs == NULL || (strcmp(cs, "UTF-8") != 0 && strcmp(cs, "utf8") != 0);

@@ -93,6 +93,16 @@ enum theme_role theme_status_role(enum bottle_status s)
 	return THEME_NORMAL;
 }
 
+enum theme_role theme_bottle_role(const struct bottle *b)
+{
+	enum bottle_status s = bottle_status(b);
+
+	/* pipelock's kill switch on is red, not a mere warning */
+	if (s == BOTTLE_DEGRADED && b->kill_switch)
+		return THEME_BAD;
+	return theme_status_role(s);
+}
+
 const char *theme_status_mark(enum bottle_status s, int ascii)
 {
 	switch (s) {

@@ -43,6 +43,9 @@ int theme_codeset_utf8(const char *codeset);
 
 /* theme_status_role: the colour meaning of a bottle status. */
 enum theme_role theme_status_role(enum bottle_status s);
+/* theme_bottle_role: the role of b's state cell: its status's, but red
+ * for a bottle degraded by pipelock's kill switch. */
+enum theme_role theme_bottle_role(const struct bottle *b);
 /* theme_status_mark: a one-column mark for a status ("✓", "X"...); busy
  * has none (the spinner shows instead). */
 const char *theme_status_mark(enum bottle_status s, int ascii);

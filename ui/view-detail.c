@@ -723,7 +723,7 @@ static void view_detail_title(const struct view_ctx *c, const struct bottle *b,
 		snprintf(buf, sizeof(buf), "%s %s",
 			 theme_status_mark(s, c->ascii), theme_status_word(s));
 	x += text_draw(c->win, y, x, width - x, buf,
-		       theme_attr(c->theme, theme_status_role(s)), c->ascii);
+		       theme_attr(c->theme, theme_bottle_role(b)), c->ascii);
 	if (b->up_since_ms != 0 && b->up_since_ms <= c->now_ms) {
 		text_duration(c->now_ms - b->up_since_ms, d, sizeof(d));
 		snprintf(buf, sizeof(buf), "  up %s", d);

@@ -145,7 +145,7 @@ static void view_list_state(const struct bottle *b, int ascii, unsigned spin,
 			      theme_spinner(spin, ascii), what);
 		return;
 	}
-	view_list_set(cell, theme_status_role(s), "%s %s",
+	view_list_set(cell, theme_bottle_role(b), "%s %s",
 		      theme_status_mark(s, ascii), theme_status_word(s));
 }
 

@@ -39,8 +39,9 @@ struct ctx {
 	char dir[256];
 	char path[300];
 	struct tail *t; /* owned until closed */
-	struct got *got;
+	struct got *got; /* owned array of cap */
 	size_t n;
+	size_t cap;
 	int caught_up;
 	int follow_in_caught_up;
 	int close_at_line; /* tail_close when this many lines arrived */
@@ -121,7 +122,10 @@ static void on_line(struct tail *t, const struct tail_line *l, void *data)
 	struct ctx *c = data;
 	struct got *g;
 
-	c->got = xreallocarray(c->got, c->n + 1, sizeof *c->got);
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->got = xreallocarray(c->got, c->cap, sizeof *c->got);
+	}
 	g = &c->got[c->n++];
 	assert_int_equal(l->text[l->len], '\0');
 	g->text = xstrndup(l->text, l->len);

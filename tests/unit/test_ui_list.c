@@ -191,7 +191,8 @@ static void kill_switch_shows_in_red_and_degrades(void **state)
 	assert_string_equal(r.cell[VIEW_LIST_BUNDLE].text, "KILL SWITCH");
 	assert_int_equal(r.cell[VIEW_LIST_BUNDLE].role, THEME_BAD);
 	assert_string_equal(r.cell[VIEW_LIST_STATE].text, "! degraded");
-	assert_int_equal(r.cell[VIEW_LIST_STATE].role, THEME_WARN);
+	/* a kill switch on is a red state, not a warning */
+	assert_int_equal(r.cell[VIEW_LIST_STATE].role, THEME_BAD);
 	bottle_done(&b);
 }
 
