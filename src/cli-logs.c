@@ -111,14 +111,17 @@ static void cli_logs_stop(struct cli_logs *l);
  * ends a follow quietly. */
 static void cli_logs_flush(struct cli_logs *l)
 {
+	int err;
+
 	if (!l->dirty || l->out_failed)
 		return;
 	l->dirty = 0;
 	if (fflush(stdout) == 0)
 		return;
-	if (errno != EPIPE)
-		fprintf(stderr, "bottle: logs: stdout: %s\n", strerror(errno));
-	l->out_failed = errno == EPIPE ? 1 : 2;
+	err = errno;
+	if (err != EPIPE)
+		fprintf(stderr, "bottle: logs: stdout: %s\n", strerror(err));
+	l->out_failed = err == EPIPE ? 1 : 2;
 	cli_logs_stop(l);
 }
 

@@ -38,7 +38,7 @@ struct ctx {
 	uv_timer_t tick; /* keeps the loop waking while a test waits */
 	char dir[256];
 	char path[300];
-	struct tail *t; /* owned until closed */
+	struct tail *t;	 /* owned until closed */
 	struct got *got; /* owned array of cap */
 	size_t n;
 	size_t cap;
