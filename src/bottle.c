@@ -2745,7 +2745,8 @@ int bottle_exec_capture(struct bottle_core *core, struct bottle *b,
 		struct smolvm_exec_opts eo;
 		memset(&eo, 0, sizeof eo);
 		eo.stream = 1;
-		x->argv = smolvm_argv_exec(bottle_smolvm(core), b->name, &eo, argv);
+		x->argv =
+		    smolvm_argv_exec(bottle_smolvm(core), b->name, &eo, argv);
 	}
 	shown = util_argv_display(argv);
 	{

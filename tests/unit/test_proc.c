@@ -359,9 +359,10 @@ static void test_children_do_not_inherit_ignored_sigpipe(void **state)
 	/* only SIGPIPE's bit matters: the caller of the test may ignore
 	 * other signals (glibc's internal ones, say) */
 	assert_non_null(run.r.out.data);
-	assert_int_equal(strtoull(run.r.out.data + strlen("SigIgn:\t"), NULL, 16) &
-			     (1ull << (SIGPIPE - 1)),
-			 0);
+	assert_int_equal(
+	    strtoull(run.r.out.data + strlen("SigIgn:\t"), NULL, 16) &
+		(1ull << (SIGPIPE - 1)),
+	    0);
 	run_finish(&run);
 }
 
