@@ -52,7 +52,7 @@ REPLAY_BIN = $(patsubst tests/fuzz/%.c,build/tests/replay/%,$(FUZZ_SRC))
 FUZZ_BIN = $(patsubst tests/fuzz/%.c,build/tests/fuzz/%,$(FUZZ_SRC))
 PROBE_BIN = build/helper/bottle-probe
 
-.PHONY: all run test test-build lint fuzz bench valgrind install clean deps \
+.PHONY: all run test test-build lint fuzz bench valgrind install clean deps FORCE \
 	deps-test deps-run docker
 .DELETE_ON_ERROR:
 
@@ -86,6 +86,12 @@ build/asan/%.o: %.c | $(DEPS_STAMP)
 build/asan/gen/assets.o: build/gen/assets.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) -c $< -o $@
+
+# Objects that compile in PREFIX's data directory are rebuilt when it changes.
+build/.prefix: FORCE
+	@mkdir -p build; echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+FORCE:
+build/obj/src/paths.o build/asan/src/paths.o build/obj/src/cli.o build/asan/src/cli.o: build/.prefix
 
 bottle: $(OBJ)
 	$(CC) $(OPT_CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(PKG_LIBS)
