@@ -645,7 +645,7 @@ static const char fake_smolvm[] =
     "		[ -z \"$LEAK\" ] || \"$helper\" connect \"$h\" \"$p\" "
     "\"$ms\" >/dev/null\n"
     "		echo \"bottle-probe connect $h $p result=denied "
-    "errno=EACCES(13) ms=0\"\n"
+    "errno=EACCES(13) ms=2\"\n"
     "		st=1\n"
     "	done\n"
     "	exit $st\n"
@@ -689,7 +689,7 @@ static const char fake_smolvm[] =
 static const char partial_helper[] =
     "#!/bin/sh\n"
     "echo \"bottle-probe connect $2 $3 result=connected errno=none(0) "
-    "ms=1\"\n"
+    "ms=4321\"\n"
     "exit 1\n";
 
 struct fake {
@@ -979,10 +979,10 @@ static void test_run_passes_when_only_the_bundle_is_reachable(void **state)
 		assert_string_equal(p.rep.r[i].method, i == PROBE_EXEC_FIDELITY
 							   ? "sh"
 							   : "bottle-probe");
-	/* latency is the helper's own time (the fake's ms=0), not the
+	/* latency is the helper's own time (the fake's ms=2), not the
 	 * exec's */
-	assert_int_equal(p.rep.r[PROBE_CROSS_BOTTLE].latency_ms, 0);
-	assert_int_equal(p.rep.r[PROBE_DNS_HOLE].latency_ms, 0);
+	assert_int_equal(p.rep.r[PROBE_CROSS_BOTTLE].latency_ms, 2);
+	assert_int_equal(p.rep.r[PROBE_DNS_HOLE].latency_ms, 2);
 	/* nine connects, one exec for all of them */
 	assert_int_equal(p.n_cmds, 2);
 	assert_int_equal(prun_ran(&p, "bottle-probe connect "), 1);
@@ -1264,6 +1264,10 @@ static void test_run_batch_target_without_a_line_is_unknown(void **state)
 	p.t.helper = p.fake.partial; /* answers the bundle only */
 	prun_go(&p);
 	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
+	/* the helper's time, not the exec's */
+	assert_non_null(
+	    strstr(p.rep.r[PROBE_BUNDLE_REACH].detail, "connected in 4321 ms"));
+	assert_int_equal(p.rep.r[PROBE_BUNDLE_REACH].latency_ms, 4321);
 	assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_UNKNOWN);
 	assert_non_null(strstr(p.rep.r[PROBE_LOCALHOST_REACH].detail,
 			       "no line from bottle-probe for it"));
