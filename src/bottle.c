@@ -67,6 +67,7 @@ struct bottle_priv {
 	uint64_t next_health; /* monotonic ms, 0 = not scheduled */
 	uint64_t next_probe;
 	unsigned backoff; /* consecutive failures of docker/smolvm */
+	uint64_t touched; /* monotonic ms an operation last changed its parts */
 	struct tail *tails[TAIL_SOURCE_COUNT]; /* while logs are open */
 	struct ipam_net *taken;		       /* allocation: nets in use */
 	size_t n_taken;
@@ -84,6 +85,7 @@ struct bottle_core {
 	void *ldata;
 	/* refresh */
 	int refreshing;
+	uint64_t refresh_started; /* monotonic ms the running refresh began */
 	int refresh_again;
 	unsigned refresh_left;
 	struct buf ps_out, net_out, vm_out;
@@ -714,6 +716,12 @@ static void bottle_refresh_merge(struct bottle_core *core)
 		size_t j;
 		int was_running = bottle_vm_running(b);
 
+		if (b->op != BOTTLE_OP_NONE ||
+		    b->priv->touched >= core->refresh_started) {
+			/* the listings may predate what the operation did:
+			 * the model is newer, keep it */
+			continue;
+		}
 		free(b->busy_other);
 		b->busy_other =
 		    b->op == BOTTLE_OP_NONE
@@ -843,6 +851,7 @@ static void bottle_refresh_start(struct bottle_core *core)
 	struct strv a;
 
 	core->refreshing = 1;
+	core->refresh_started = util_mono_ms();
 	core->refresh_left = 3;
 	a = docker_argv_ps();
 	bottle_core_run(core, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
@@ -965,6 +974,7 @@ static void bottle_finish(struct bottle *b, const char *error, int mark_failed)
 
 	b->op = BOTTLE_OP_NONE;
 	b->step = BOTTLE_STEP_NONE;
+	b->priv->touched = util_mono_ms();
 	b->priv->done = NULL;
 	b->priv->wake_at = 0;
 	free(b->priv->fail);
@@ -1088,6 +1098,7 @@ static void bottle_op_step(struct bottle *b)
 		i++;
 	b->step = seq[i];
 	b->step_started_ms = util_mono_ms();
+	b->priv->touched = b->step_started_ms;
 	if (b->step == BOTTLE_STEP_NONE) {
 		if (b->priv->fail != NULL) {
 			char *fail = b->priv->fail;
