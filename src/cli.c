@@ -713,50 +713,104 @@ static int cli_status(const struct cli_global *g, int argc, char **argv)
 	return rc;
 }
 
-static int cli_probe(const struct cli_global *g, int argc, char **argv)
+/* cli_probes_pass: 1 when b's latest run has no FAIL, UNKNOWN or NONE. */
+static int cli_probes_pass(const struct bottle *b)
 {
-	struct cli_run r;
-	struct bottle *b;
-	char *cause = NULL;
-	int json = cli_flag(&argc, argv, "--json"), rc;
 	size_t i;
 
-	if ((rc = cli_reject_options(argc, argv, "probe", "NAME [--json]")) !=
-	    0)
+	for (i = 0; i < PROBE_COUNT; i++) {
+		enum probe_verdict v = b->probes[i].verdict;
+		if (v != PROBE_PASS && v != PROBE_WARN && v != PROBE_SKIP)
+			return 0;
+	}
+	return 1;
+}
+
+static cJSON *cli_json_probe_result(const struct bottle *b)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "name", b->name);
+	cJSON_AddStringToObject(o, "status",
+				bottle_status_name(bottle_status(b)));
+	cJSON_AddBoolToObject(o, "all_pass", cli_probes_pass(b));
+	cJSON_AddItemToObject(o, "probes", cli_json_probes(b));
+	return o;
+}
+
+/* probe NAME...|--all: every named bottle's probes at once, in this one
+ * process (runs of different bottles are parallel). */
+static int cli_probe(const struct cli_global *g, int argc, char **argv)
+{
+	static const char usage[] = "NAME...|--all [--json]";
+	struct cli_run r;
+	struct bottle **sel = NULL;
+	size_t n = 0, i, k, started = 0;
+	int json = cli_flag(&argc, argv, "--json");
+	int all = cli_flag(&argc, argv, "--all"), rc, ok = 1;
+
+	if ((rc = cli_reject_options(argc, argv, "probe", usage)) != 0)
 		return rc;
-	if (argc != 2)
-		return cli_usage("probe", "NAME [--json]");
+	if (argc < 2 && !all)
+		return cli_usage("probe", usage);
 	if ((rc = cli_open(&r, g)) != CLI_EXIT_OK)
 		return rc;
-	if (!cli_env_ok(&r, 1) || cli_one(&r, argv[1], &b) != 0) {
+	if (!cli_env_ok(&r, 1) ||
+	    cli_select(&r, argc, argv, all, 1, &sel, &n) != 0) {
 		cli_close(&r);
 		return CLI_EXIT_FAIL;
 	}
-	if (bottle_probe(r.core, b, cli_on_probe_done, &r, &cause) != 0) {
-		fprintf(stderr, "bottle: %s\n", cause);
-		free(cause);
-		cli_close(&r);
-		return CLI_EXIT_FAIL;
+	for (i = 0; i < n; i++) {
+		char *cause = NULL;
+		if (all && !util_streq(sel[i]->vm_state, "running")) {
+			sel[i] = NULL; /* --all: only the bottles that run */
+			continue;
+		}
+		if (bottle_probe(r.core, sel[i], cli_on_probe_done, &r,
+				 &cause) != 0) {
+			fprintf(stderr, "bottle: %s\n", cause);
+			free(cause);
+			sel[i] = NULL;
+			ok = 0;
+			continue;
+		}
+		r.pending++;
+		started++;
 	}
-	r.pending = 1;
 	cli_wait(&r);
-	if (json) {
-		cJSON *root = cJSON_CreateObject();
-		cJSON_AddStringToObject(root, "name", b->name);
-		cJSON_AddStringToObject(root, "status",
-					bottle_status_name(bottle_status(b)));
-		cJSON_AddBoolToObject(root, "all_pass", r.failures == 0);
-		cJSON_AddItemToObject(root, "probes", cli_json_probes(b));
+	if (json && n == 1 && !all) {
+		if (sel[0] != NULL)
+			cli_print_json(cli_json_probe_result(sel[0]));
+	} else if (json) {
+		cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+		for (i = 0; i < n; i++)
+			if (sel[i] != NULL)
+				cJSON_AddItemToArray(
+				    arr, cli_json_probe_result(sel[i]));
+		cJSON_AddItemToObject(root, "bottles", arr);
+		cJSON_AddBoolToObject(root, "all_pass",
+				      ok && r.failures == 0 && started > 0);
 		cli_print_json(root);
 	} else {
-		for (i = 0; i < PROBE_COUNT; i++) {
-			const struct probe_result *p = &b->probes[i];
-			printf("%-20s %-7s %s\n", probe_name((enum probe_id)i),
-			       probe_verdict_name(p->verdict),
-			       p->detail ? p->detail : "");
+		for (i = 0; i < n; i++) {
+			if (sel[i] == NULL)
+				continue;
+			for (k = 0; k < PROBE_COUNT; k++) {
+				const struct probe_result *p =
+				    &sel[i]->probes[k];
+				if (n > 1 || all)
+					printf("%s: ", sel[i]->name);
+				printf("%-20s %-7s %s\n",
+				       probe_name((enum probe_id)k),
+				       probe_verdict_name(p->verdict),
+				       p->detail ? p->detail : "");
+			}
 		}
 	}
-	rc = r.failures == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+	if (all && started == 0)
+		fprintf(stderr, "bottle: no running bottle to probe\n");
+	rc = ok && r.failures == 0 && started > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+	free(sel);
 	cli_close(&r);
 	return rc;
 }

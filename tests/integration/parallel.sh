@@ -51,6 +51,14 @@ t_eq "probe pa1 exits 0" 0 "$RC"
 t_eq "cross-bottle PASS with other bottles up" "PASS" \
 	"$(jget 'd["probes"]["cross-bottle"]["verdict"]' <<<"$OUT")"
 
+brun probe --all --json
+t_eq "probe --all exits 0" 0 "$RC"
+t_eq "probe --all: five bottles in one report" 5 "$(jget 'len(d["bottles"])' <<<"$OUT")"
+t_eq "probe --all: all_pass" true "$(jget 'd["all_pass"]' <<<"$OUT")"
+brun probe pa2 pa3
+t_eq "probe of two names exits 0" 0 "$RC"
+t_match "probe of two names prefixes lines with the bottle" "^pa3: cross-bottle +PASS" "$OUT"
+
 brun rm pa1 pa2 pa3 pa4 pa5
 t_eq "rm of five exits 0" 0 "$RC"
 t_world_clean_check
