@@ -144,7 +144,7 @@ static size_t utf8_decode(const unsigned char *p, size_t len, uint32_t *cp)
 	return need + 1;
 }
 
-static size_t utf8_encode(uint32_t cp, char *out)
+size_t sanitize_utf8_encode(uint32_t cp, char *out)
 {
 	if (cp < 0x80) {
 		out[0] = (char)cp;
@@ -284,7 +284,8 @@ static void san_emit_cp(struct san *s, uint32_t cp)
 		san_emit(s, "?", 1, 1);
 		return;
 	}
-	san_emit(s, tmp, utf8_encode(cp, tmp), (size_t)sanitize_cp_width(cp));
+	san_emit(s, tmp, sanitize_utf8_encode(cp, tmp),
+		 (size_t)sanitize_cp_width(cp));
 }
 
 /* The marker for one removed escape sequence (SANITIZE_ESC_MARK). */

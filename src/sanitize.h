@@ -77,6 +77,10 @@ struct sanitize_opts {
 size_t sanitize_line(const char *in, size_t len, struct buf *out,
 		     const struct sanitize_opts *o);
 
+/* sanitize_utf8_encode: code point cp (at most U+10FFFF) as UTF-8 into
+ * out (room for 4 bytes); returns the bytes written. */
+size_t sanitize_utf8_encode(uint32_t cp, char *out);
+
 /* sanitize_cp_width: display columns of one code point: 0, 1 or 2. */
 int sanitize_cp_width(uint32_t cp);
 

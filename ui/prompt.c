@@ -72,30 +72,6 @@ static void prompt_cut(struct prompt *p, size_t from, size_t to)
 	p->cursor = from;
 }
 
-static size_t prompt_utf8(unsigned cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 static void prompt_insert(struct prompt *p, int key)
 {
 	char enc[4];
@@ -105,7 +81,7 @@ static void prompt_insert(struct prompt *p, int key)
 	if (key < 0x20 || key == 0x7F || (key >= 0x80 && key < 0xA0) ||
 	    (key >= 0xD800 && key <= 0xDFFF) || key > 0x10FFFF)
 		return;
-	n = prompt_utf8((unsigned)key, enc);
+	n = sanitize_utf8_encode((unsigned)key, enc);
 	if (p->text.len + n > PROMPT_MAX_BYTES)
 		return;
 	tail = p->text.len - p->cursor;
