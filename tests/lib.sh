@@ -124,5 +124,5 @@ t_snapshot() {
 		iptables -S 2>/dev/null
 		ip6tables -S 2>/dev/null
 		ip rule show 2>/dev/null
-	}
+	} | sort # a set: a restarted dockerd may re-insert its rules in another order
 }
