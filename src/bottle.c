@@ -2487,6 +2487,16 @@ static void bottle_health_start(struct bottle *b)
 
 /* ---- the one timer ---------------------------------------------------- */
 
+/* bottle_periodic: whether b's periodic health checks and probes apply
+ * now. bottle_on_timer and bottle_rearm must agree on it: a due time that
+ * is never acted on would make the timer fire in a loop. */
+static int bottle_periodic(const struct bottle_core *core,
+			   const struct bottle *b)
+{
+	return !core->opts.no_timers && b->op == BOTTLE_OP_NONE &&
+	       b->cfg != NULL;
+}
+
 static void bottle_on_timer(uv_timer_t *t)
 {
 	struct bottle_core *core = t->data;
@@ -2520,8 +2530,7 @@ static void bottle_on_timer(uv_timer_t *t)
 			if (fn != NULL)
 				fn(b);
 		}
-		if (core->opts.no_timers || b->op != BOTTLE_OP_NONE ||
-		    b->cfg == NULL)
+		if (!bottle_periodic(core, b))
 			continue;
 		if (bottle_bundle_running(b)) {
 			if (p->next_health == 0 || now >= p->next_health) {
@@ -2563,21 +2572,25 @@ static void bottle_rearm(struct bottle_core *core)
 	if (core->next_refresh != 0)
 		due = core->next_refresh;
 	for (i = 0; i < core->n; i++) {
-		const struct bottle_priv *p = core->v[i]->priv;
+		const struct bottle *b = core->v[i];
+		const struct bottle_priv *p = b->priv;
+		uint64_t t;
+
 		if (p->wake_at != 0 && p->wake_at < due)
 			due = p->wake_at;
-		if (core->opts.no_timers)
+		if (!bottle_periodic(core, b))
 			continue;
-		if (p->next_health != 0 && p->next_health < due)
-			due = p->next_health;
-		if (p->next_probe != 0 && p->next_probe < due)
-			due = p->next_probe;
-		if (p->next_probe == 0 && bottle_vm_running(core->v[i]) &&
-		    core->v[i]->op == BOTTLE_OP_NONE && now + 500 < due)
-			due = now + 500;
-		if (p->next_health == 0 && bottle_bundle_running(core->v[i]) &&
-		    core->v[i]->op == BOTTLE_OP_NONE && now + 500 < due)
-			due = now + 500;
+		if (bottle_bundle_running(b)) {
+			t = p->next_health == 0 ? now : p->next_health;
+			if (t < due)
+				due = t;
+		}
+		if (bottle_vm_running(b) && bottle_bundle_running(b) &&
+		    !b->probing) {
+			t = p->next_probe == 0 ? now + 500 : p->next_probe;
+			if (t < due)
+				due = t;
+		}
 	}
 	if (due == UINT64_MAX) {
 		uv_timer_stop(&core->timer);
