@@ -12,43 +12,8 @@ if ! docker info >/dev/null 2>&1; then
 fi
 t_tmpdir TMP
 export SMOLVM_SIM_HOME=$TMP/home
-# docker objects, netfilter rules (v4 and v6) and routing rules
-snap() { t_snapshot; ip6tables -S 2>/dev/null; ip rule show; ip -6 rule show 2>/dev/null; }
-BEFORE=$(snap)
-# What this test owns, to tell its leftovers from changes other programs on
-# the host (another bottle, a dashboard in development) make meanwhile.
-OUR_UIDS=""
-OUR_NAMES=""
-note_uids() {
-	local f u
-	for f in "$SMOLVM_SIM_HOME"/vms/*/record.json; do
-		[ -e "$f" ] || continue
-		u=$(sed -n 's/.*"uid": \([0-9]*\).*/\1/p' "$f")
-		case " $OUR_UIDS " in *" $u "*) ;; *) OUR_UIDS="$OUR_UIDS $u" ;; esac
-	done
-}
-check_leftovers() {
-	local after diff re="" u n mine
-	after=$(snap)
-	# only what appeared counts: a guest UID may be reused after another
-	# program's machine that had it went away during this test
-	diff=$(diff <(printf '%s\n' "$BEFORE") <(printf '%s\n' "$after") | grep '^>' || true)
-	for u in $OUR_UIDS; do
-		# released and already handed to another program's machine?
-		if [ -e "/run/smolvm-sim/uids/$u" ] &&
-			! grep -q "\"$SMOLVM_SIM_HOME\"" "/run/smolvm-sim/uids/$u"; then
-			continue
-		fi
-		re="$re|SMOLSIM-$u( |\$)|uidrange $u-"
-	done
-	for n in $OUR_NAMES; do re="$re|$n"; done
-	re=${re#|}
-	mine=""
-	[ -n "$re" ] && mine=$(printf '%s\n' "$diff" | grep -E -- "$re" || true)
-	t_eq "nothing left behind: docker objects, netfilter and routing rules" "" "$mine"
-	[ -n "$diff" ] && [ -z "$mine" ] && t_diag "ignored changes made by other programs: $(printf '%s' "$diff" | head -c 300 | tr '\n' ' ')"
-	t_eq "no simulator state left for this test's home" "" "$(grep -ls "\"$SMOLVM_SIM_HOME\"" /run/smolvm-sim/uids/* 2>/dev/null)"
-}
+# the before-snapshot, leftover checks and run()
+. "$T_ROOT/tests/sim/lib-sim.bash"
 t_defer "'$SMOLVM' _sim-reap"
 "$T_ROOT/assets/demo/bundle/build.sh" >/dev/null || {
 	t_fail "demo image builds"
