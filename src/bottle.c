@@ -1466,6 +1466,16 @@ static void bottle_ipam_want(struct bottle *b)
 	bottle_ipam_fetch(core);
 }
 
+void bottle_core_prefetch_ipam(struct bottle_core *core)
+{
+	if (core->closing || core->ipam_fetching ||
+	    (core->ipam_at != 0 &&
+	     util_mono_ms() - core->ipam_at < BOTTLE_IPAM_FRESH_MS))
+		return;
+	core->ipam_tries = 0;
+	bottle_ipam_fetch(core);
+}
+
 static void bottle_step_allocate(struct bottle *b)
 {
 	struct state *s = NULL;
@@ -2922,12 +2932,26 @@ static void bottle_detect_done(struct bottle_core *core)
 	}
 }
 
+static void bottle_docker_version_start(struct bottle_core *core)
+{
+	struct strv a = docker_argv_version();
+
+	bottle_core_run(core, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+			bottle_on_docker_version, NULL);
+}
+
 static void bottle_on_first_refresh(struct bottle_core *core, struct bottle *b,
 				    const char *error, void *data)
 {
 	(void)b;
 	(void)error;
 	(void)data;
+	if (core->opts.lean_start && core->env.docker_ok != 1 &&
+	    !core->closing) {
+		/* docker ps failed: `docker version` says why */
+		bottle_docker_version_start(core);
+		return;
+	}
 	bottle_detect_done(core);
 }
 
@@ -3010,12 +3034,12 @@ void bottle_core_start(struct bottle_core *core, bottle_done_cb done,
 	    canary_open(core->loop, &core->canary, &core->canary_port) != 0)
 		core->canary = NULL;
 	bottle_waiters_add(&core->start_waiters, done, data);
-	/* the version checks and the first refresh run side by side */
-	core->detect_left = 3;
+	/* the version checks and the first refresh run side by side; with
+	 * lean_start, docker's answer to the refresh stands for its check */
+	core->detect_left = core->opts.lean_start ? 2 : 3;
 	bottle_core_refresh(core, bottle_on_first_refresh, NULL);
-	a = docker_argv_version();
-	bottle_core_run(core, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
-			bottle_on_docker_version, NULL);
+	if (!core->opts.lean_start)
+		bottle_docker_version_start(core);
 	a = smolvm_argv_version(core->env.smolvm_path);
 	bottle_core_run(core, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
 			bottle_on_smolvm_version, NULL);

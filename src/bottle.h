@@ -135,6 +135,11 @@ typedef void (*bottle_done_cb)(struct bottle_core *core, struct bottle *b,
 struct bottle_core_opts {
 	int no_timers; /* CLI: no periodic refresh/health/probes */
 	int read_only; /* refuse every mutating operation */
+	/* skip `docker version` at start: the first refresh's docker ps
+	 * tells whether the engine answers, and `docker version` runs only
+	 * when it does not (for its diagnosis). env.docker_version stays
+	 * NULL. For CLI verbs that never show the engine's version. */
+	int lean_start;
 };
 
 /* bottle_core_new: a core over cfg (borrowed; must outlive the core) and
@@ -150,6 +155,11 @@ void bottle_core_set_listener(struct bottle_core *core, bottle_listener fn,
  * done (optional) fires after the first refresh. */
 void bottle_core_start(struct bottle_core *core, bottle_done_cb done,
 		       void *data);
+/* bottle_core_prefetch_ipam: start fetching the docker networks' subnets
+ * now, side by side with the start-up checks, for an `up` that will
+ * allocate; the allocation step then finds them fresh (or joins the fetch
+ * in flight) instead of waiting for two docker commands. */
+void bottle_core_prefetch_ipam(struct bottle_core *core);
 /* bottle_core_refresh: one refresh (docker ps, docker network ls,
  * smolvm machine ls: three subprocesses whatever the number of bottles).
  * Coalesced: a refresh requested while one runs runs once after it. */

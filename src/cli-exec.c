@@ -102,7 +102,8 @@ static char *cli_exec_dup(const char *s)
 int cli_exec_target_open(struct cli_exec_target *t, const struct cli_global *g,
 			 const char *name, int fail_rc)
 {
-	struct bottle_core_opts o = {1, g->read_only};
+	struct bottle_core_opts o = {
+	    .no_timers = 1, .read_only = g->read_only, .lean_start = 1};
 	struct bottle_core *core = NULL;
 	const struct bottle_env *env;
 	struct bottle *b;

@@ -138,12 +138,59 @@ static void cli_on_ready(struct bottle_core *core, struct bottle *b,
 	*(int *)data = 1;
 }
 
-/* cli_open_opt: config (an empty one when optional and there is no
- * file), loop, core; runs the loop until the first refresh. */
-static int cli_open_opt(struct cli_run *r, const struct cli_global *g,
-			int optional)
+/* What cli_open_opt does beyond opening: */
+enum {
+	CLI_OPEN_OPTIONAL = 1, /* no configuration file is no error */
+	CLI_OPEN_LEAN = 2,     /* the verb never shows docker's version */
+};
+
+/* cli_targets: the bottles a verb names (argv[1..]) or --all */
+struct cli_targets {
+	int argc;
+	char **argv;
+	int all;
+};
+
+/* cli_wants_allocation: does one of the targets (configured bottles) lack
+ * a subnet? Then `up` will allocate, and the docker subnets it needs can
+ * be fetched while the start-up checks run. */
+static int cli_wants_allocation(struct cli_run *r, const struct cli_targets *t)
 {
-	struct bottle_core_opts o = {1, g->read_only};
+	size_t i;
+	int j;
+
+	if (t->all) {
+		for (i = 0; i < bottle_core_count(r->core); i++) {
+			const struct bottle *b = bottle_core_at(r->core, i);
+			if (b->cfg != NULL && b->subnet == NULL)
+				return 1;
+		}
+		return 0;
+	}
+	for (j = 1; j < t->argc; j++) {
+		const struct bottle *b =
+		    config_name_valid(t->argv[j])
+			? bottle_core_find(r->core, t->argv[j])
+			: NULL;
+		if (b != NULL && b->cfg != NULL && b->subnet == NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* cli_open_opt: config (an empty one when optional and there is no
+ * file), loop, core; runs the loop until the first refresh. With up
+ * (the targets of an up, else NULL), prefetches the docker subnets when
+ * one of them will allocate. */
+static int cli_open_opt(struct cli_run *r, const struct cli_global *g,
+			unsigned flags, const struct cli_targets *up)
+{
+	struct bottle_core_opts o = {
+	    .no_timers = 1,
+	    .read_only = g->read_only,
+	    .lean_start = (flags & CLI_OPEN_LEAN) != 0,
+	};
+	int optional = (flags & CLI_OPEN_OPTIONAL) != 0;
 	char *cause = NULL, *path;
 	struct stat st;
 	int ready = 0;
@@ -173,6 +220,8 @@ static int cli_open_opt(struct cli_run *r, const struct cli_global *g,
 		return CLI_EXIT_FAIL;
 	}
 	bottle_core_set_listener(r->core, cli_on_event, r);
+	if (up != NULL && cli_wants_allocation(r, up))
+		bottle_core_prefetch_ipam(r->core);
 	bottle_core_start(r->core, cli_on_ready, &ready);
 	while (!ready && uv_run(&r->loop, UV_RUN_ONCE) != 0)
 		;
@@ -181,7 +230,7 @@ static int cli_open_opt(struct cli_run *r, const struct cli_global *g,
 
 static int cli_open(struct cli_run *r, const struct cli_global *g)
 {
-	return cli_open_opt(r, g, 0);
+	return cli_open_opt(r, g, 0, NULL);
 }
 
 static void cli_close(struct cli_run *r)
@@ -570,12 +619,17 @@ static int cli_lifecycle(const struct cli_global *g, int argc, char **argv,
 	struct bottle **sel = NULL;
 	size_t n = 0, i;
 	int all = op != CLI_RM && cli_flag(&argc, argv, "--all"), rc;
+	struct cli_targets targets;
 
 	if ((rc = cli_reject_options(argc, argv, verb, usage)) != 0)
 		return rc;
 	if (argc < 2 && !all)
 		return cli_usage(verb, usage);
-	if ((rc = cli_open(&r, g)) != CLI_EXIT_OK)
+	targets.argc = argc;
+	targets.argv = argv;
+	targets.all = all;
+	if ((rc = cli_open_opt(&r, g, CLI_OPEN_LEAN,
+			       op == CLI_UP ? &targets : NULL)) != CLI_EXIT_OK)
 		return rc;
 	if (!cli_env_ok(&r, op == CLI_UP) ||
 	    cli_select(&r, argc, argv, all, op == CLI_UP, &sel, &n) != 0) {
@@ -753,7 +807,7 @@ static int cli_probe(const struct cli_global *g, int argc, char **argv)
 		return rc;
 	if (argc < 2 && !all)
 		return cli_usage("probe", usage);
-	if ((rc = cli_open(&r, g)) != CLI_EXIT_OK)
+	if ((rc = cli_open_opt(&r, g, CLI_OPEN_LEAN, NULL)) != CLI_EXIT_OK)
 		return rc;
 	if (!cli_env_ok(&r, 1) ||
 	    cli_select(&r, argc, argv, all, 1, &sel, &n) != 0) {
@@ -920,7 +974,8 @@ static int cli_doctor(const struct cli_global *g, int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return cli_usage("doctor", "");
-	if ((rc = cli_open_opt(&r, g, 1)) != CLI_EXIT_OK)
+	if ((rc = cli_open_opt(&r, g, CLI_OPEN_OPTIONAL, NULL)) !=
+	    CLI_EXIT_OK)
 		return rc;
 	env = bottle_core_env(r.core);
 	if (env->docker_ok == 1) {

@@ -22,7 +22,7 @@ static int main_usage(void)
 /* main_dashboard: the curses dashboard over a core with timers. */
 static int main_dashboard(const struct cli_global *g, const char *self)
 {
-	struct bottle_core_opts o = {0, g->read_only};
+	struct bottle_core_opts o = {.read_only = g->read_only};
 	struct ui_opts uo;
 	struct bottle_core *core;
 	struct config *cfg;

@@ -66,7 +66,7 @@ static void on_refreshed(struct bottle_core *core, struct bottle *b,
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	struct bottle_core_opts opts = {1, 0}; /* no timers */
+	struct bottle_core_opts opts = {.no_timers = 1};
 	char *cause = NULL;
 	FILE *t;
 
