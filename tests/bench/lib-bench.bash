@@ -35,6 +35,9 @@
 #       this shell's waited-for children so far, the commands it ran and
 #       their children (not daemons: dockerd, the simulator's VM
 #       supervisors). Not in $(...): a subshell has children of its own.
+#   bench_machine_cpu            sets MACH_BUSY_MS and MACH_ALL_MS: the whole
+#       machine's CPU time so far, busy and in all (every CPU, /proc/stat);
+#       differences over a run show how saturated the machine was
 #   bench_errors FILE            bottle's stderr in FILE without its
 #       progress lines (the last 5 others)
 #   bench_up_steps EVENTS_LOG    each step's milliseconds in the last `up`
@@ -81,6 +84,15 @@ bench_cpu() {
 		split($1, u, /[ms]/); split($2, s, /[ms]/)
 		printf "%d\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000
 	}' "$BW/.times")
+}
+
+bench_machine_cpu() {
+	local line
+	read -r line </proc/stat
+	# cpu user nice system idle iowait irq softirq steal ... (USER_HZ = 100)
+	set -- $line
+	MACH_BUSY_MS=$((($2 + $3 + $4 + $7 + $8 + $9) * 10))
+	MACH_ALL_MS=$((MACH_BUSY_MS + ($5 + $6) * 10))
 }
 
 bench_errors() {

@@ -6,7 +6,11 @@
 # (from their events.log), to show which step queues up. The baseline of
 # what this machine can do in parallel: the plain shell script of
 # up_overhead.sh (bench_raw_up) run for 1 (median of BENCH_N), 5 and 20
-# bottles at once, with its own ratios.
+# bottles at once, with its own ratios; and the floor: docker's part of
+# `up` alone (network create + docker run of the bundle, nothing else) for
+# 1 and for 20 at once, against bottle's whole up of one. While the 20
+# bottles come up, the whole machine's CPU use (/proc/stat) shows whether
+# it was saturated.
 # bench-timeout: 300
 set -u
 . "$(dirname "$0")/lib-bench.bash"
@@ -99,6 +103,40 @@ raw_parallel() {
 	[ -z "$bad" ] || bench_die "the script's up failed for$bad: $(bench_raw_err "${bad##* }")"
 }
 
+# docker_only COUNT: docker's part of up for COUNT bottles at once (the
+# script's network create and docker run, nothing else); sets UP_MS;
+# tears down (untimed)
+docker_only() {
+	local i t0 t1 pids=() bad= name net ip
+	t0=$(bench_now_ms)
+	for ((i = 0; i < $1; i++)); do
+		name=${RAW[$i]}
+		net=$(raw_net "$i")
+		ip=${net%.*}.$((${net##*.} + 2))
+		{
+			docker network create --driver bridge --subnet "$net/28" \
+				--gateway "${net%.*}.$((${net##*.} + 1))" \
+				--label dev.bottle.bench=1 "$name" >/dev/null &&
+				docker run -d --name "$name-bundle" --network "$name" --ip "$ip" \
+					--label dev.bottle.bench=1 --restart no \
+					-e BOTTLE_EGRESS_LISTEN=127.0.0.1:9099 \
+					-e BOTTLE_GIT_GATE_LISTEN=0.0.0.0:9418 \
+					-e BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888 \
+					-e BOTTLE_SUPERVISE_LISTEN=0.0.0.0:7070 \
+					bottle-demo-bundle:latest >/dev/null
+		} 2>>"$BW/docker-only.err" &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || bad+=" ${RAW[$i]}"
+	done
+	t1=$(bench_now_ms)
+	UP_MS=$((t1 - t0))
+	for ((i = 0; i < $1; i++)); do bench_raw_down "${RAW[$i]}" & done
+	wait
+	[ -z "$bad" ] || bench_die "docker alone failed for$bad: $(tail -3 "$BW/docker-only.err")"
+}
+
 echo "warm-up (untimed): the simulator's first start exports the VM image"
 up_timed "$BW/one.json" 1 bp01
 rm_all bp01
@@ -126,22 +164,42 @@ raw_twenty_ms=$UP_MS
 raw_twenty_cpu=$UP_CPU_MS
 echo "plain script: 1 bottle ${raw_one[*]} ms (median $raw_one_ms), 5 at once $raw_five_ms ms, 20 at once $raw_twenty_ms ms"
 
+dock_one=()
+for ((i = 1; i <= N; i++)); do
+	docker_only 1
+	dock_one+=("$UP_MS")
+done
+dock_one_ms=$(bench_median "${dock_one[@]}")
+docker_only 20
+dock_twenty_ms=$UP_MS
+echo "docker alone (network create + docker run, no health wait, no VM):" \
+	"1: ${dock_one[*]} ms (median $dock_one_ms); 20 at once: $dock_twenty_ms ms"
+
 up_timed "$BW/five.json" 5 --all
 five_ms=$UP_MS
 echo "up --all of 5: $five_ms ms"
 step_table "$five_ms" "${ALL[@]:0:5}"
 rm_all "${ALL[@]:0:5}"
 
+bench_machine_cpu
+mb0=$MACH_BUSY_MS
+ma0=$MACH_ALL_MS
 up_timed "$CFG" 20 --all
 twenty_ms=$UP_MS
 twenty_cpu=$UP_CPU_MS
-echo "up --all of 20: $twenty_ms ms"
+bench_machine_cpu
+mach_busy=$(awk -v b=$((MACH_BUSY_MS - mb0)) -v a=$((MACH_ALL_MS - ma0)) \
+	'BEGIN { if (a > 0) printf "%.0f\n", 100 * b / a; else print 0 }')
+echo "up --all of 20: $twenty_ms ms; the machine's CPUs were ${mach_busy}% busy" \
+	"($((MACH_BUSY_MS - mb0)) ms of CPU, everything counted: dockerd, containers, simulator)"
 step_table "$twenty_ms" "${ALL[@]}"
 rm_all "${ALL[@]}"
 
 echo
 echo "bottle: up of 1: $one_ms ms; up --all of 5: $five_ms ms; up --all of 20: $twenty_ms ms"
 echo "plain script: 1: $raw_one_ms ms; 5 at once: $raw_five_ms ms; 20 at once: $raw_twenty_ms ms"
+echo "docker alone: 1: $dock_one_ms ms; 20 at once: $dock_twenty_ms ms" \
+	"($(bench_ratio "$dock_twenty_ms" "$one_ms")x bottle's whole up of one)"
 echo "CPU for 20 (user + system of the commands, not of dockerd or the VM" \
 	"supervisors): bottle $twenty_cpu ms, script $raw_twenty_cpu ms, on $(nproc) CPUs"
 bench_figure up_1_ms "$one_ms" ms
@@ -158,4 +216,10 @@ bench_figure up_script_parallel_5_ratio "$(bench_ratio "$raw_five_ms" "$raw_one_
 bench_figure up_script_parallel_20_ratio "$(bench_ratio "$raw_twenty_ms" "$raw_one_ms")" x
 bench_figure up_all_20_vs_script_ratio "$(bench_ratio "$twenty_ms" "$raw_twenty_ms")" x
 bench_figure up_all_20_cpu_ms "$twenty_cpu" ms
+bench_figure up_all_20_machine_busy "$mach_busy" %
+bench_figure up_docker_only_1_ms "$dock_one_ms" ms
+bench_figure up_docker_only_20_ms "$dock_twenty_ms" ms
+# the lowest 20-bottle ratio this machine allows: docker's part alone for
+# 20, against bottle's whole up of one
+bench_figure up_parallel_20_floor_ratio "$(bench_ratio "$dock_twenty_ms" "$one_ms")" x
 bench_figure up_script_20_cpu_ms "$raw_twenty_cpu" ms
