@@ -5,7 +5,9 @@
 # bottle: the CLI probes one bottle per call), each the median of
 # BENCH_N (default 3). Also prints the execs one probe run costs and the
 # probe step of `up` of 1 against `up --all` of 10 (one process, from
-# events.log).
+# events.log). The floor: the simulator alone running a probe run's two
+# execs (exit 42, and bottle-probe connecting to the bundle) for one
+# bottle, and for the ten at once.
 # bench-timeout: 300
 set -u
 . "$(dirname "$0")/lib-bench.bash"
@@ -87,6 +89,38 @@ for ((i = 1; i <= N; i++)); do
 done
 echo "10 bottles in one bottle probe process: ${one_proc[*]} ms"
 
+# sim_execs NAME...: one probe run's two execs for each bottle, all at
+# once, straight through the simulator; sets SIM_MS
+declare -A bundle_ip
+while read -r n ip; do bundle_ip[$n]=$ip; done < <(python3 -c 'import json, sys
+for n, b in json.load(open(sys.argv[1]))["bottles"].items():
+    print(n, b.get("bundle_ip"))' "$BOTTLE_STATE_DIR/state.json")
+sim_execs() {
+	local n t0 pids=() x
+	t0=$(bench_now_ms)
+	for n in "$@"; do
+		x="$SMOLVM_SIM machine exec --name bottle-$n --timeout 5s --"
+		$x sh -c 'exit 42' >/dev/null 2>&1 &
+		pids+=($!)
+		$x /opt/bottle/bottle-probe connect "${bundle_ip[$n]}" 8888 3000 >/dev/null 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	SIM_MS=$(($(bench_now_ms) - t0))
+}
+sim_one=()
+sim_ten=()
+for ((i = 1; i <= N; i++)); do
+	sim_execs bq01
+	sim_one+=("$SIM_MS")
+	sim_execs "${ALL[@]}"
+	sim_ten+=("$SIM_MS")
+done
+sim_one_ms=$(bench_median "${sim_one[@]}")
+sim_ten_ms=$(bench_median "${sim_ten[@]}")
+echo "the simulator alone, a probe run's 2 execs: 1 bottle ${sim_one[*]} ms," \
+	"10 bottles at once ${sim_ten[*]} ms"
+
 one_ms=$(bench_median "${one[@]}")
 ten_ms=$(bench_median "${ten[@]}")
 ten1_ms=$(bench_median "${one_proc[@]}")
@@ -103,3 +137,8 @@ bench_figure probe_10_processes_ratio "$(bench_ratio "$ten_ms" "$one_ms")" x
 bench_figure probe_execs_per_run "$per_run" execs
 bench_figure probe_1_cpu_ms "$one_cpu" ms
 bench_figure probe_10_cpu_ms "$ten_cpu" ms
+bench_figure probe_sim_execs_1_ms "$sim_one_ms" ms
+bench_figure probe_sim_execs_10_ms "$sim_ten_ms" ms
+# the lowest ratio the simulator allows: its execs alone for ten bottles
+# against bottle's whole probe run of one
+bench_figure probe_parallel_10_floor_ratio "$(bench_ratio "$sim_ten_ms" "$one_ms")" x
