@@ -777,6 +777,17 @@ static void bottle_refresh_done_one(struct bottle_core *core)
 		return;
 	bottle_refresh_merge(core);
 	core->refreshing = 0;
+	if (!core->opts.no_timers && !core->closing &&
+	    (core->env.docker_ok != 1 || !core->parts_known)) {
+		/* docker or smolvm stopped answering: look again soon, not a
+		 * whole period after this refresh began (it was planned while
+		 * all was well), so that their return shows within seconds */
+		uint64_t soon = util_mono_ms() + BOTTLE_REFRESH_FAST_MS;
+		if (core->next_refresh == 0 || core->next_refresh > soon) {
+			core->next_refresh = soon;
+			bottle_rearm(core);
+		}
+	}
 	bottle_emit(core, NULL, BOTTLE_EV_CHANGED, NULL);
 	bottle_waiters_fire(core, &core->refresh_waiters, NULL, NULL);
 	if (core->refresh_again && !core->closing) {
@@ -2927,7 +2938,10 @@ static void bottle_detect_done(struct bottle_core *core)
 	bottle_emit(core, NULL, BOTTLE_EV_CHANGED, NULL);
 	bottle_waiters_fire(core, &core->start_waiters, NULL, NULL);
 	if (!core->opts.no_timers) {
-		core->next_refresh = util_mono_ms() + BOTTLE_REFRESH_MS;
+		int fast = core->env.docker_ok != 1 || !core->parts_known;
+		core->next_refresh =
+		    util_mono_ms() +
+		    (fast ? BOTTLE_REFRESH_FAST_MS : BOTTLE_REFRESH_MS);
 		bottle_rearm(core);
 	}
 }
