@@ -974,8 +974,7 @@ static int cli_doctor(const struct cli_global *g, int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return cli_usage("doctor", "");
-	if ((rc = cli_open_opt(&r, g, CLI_OPEN_OPTIONAL, NULL)) !=
-	    CLI_EXIT_OK)
+	if ((rc = cli_open_opt(&r, g, CLI_OPEN_OPTIONAL, NULL)) != CLI_EXIT_OK)
 		return rc;
 	env = bottle_core_env(r.core);
 	if (env->docker_ok == 1) {

@@ -25,9 +25,10 @@
 #       free range and add it here.
 #   bottle ARGS...               $BOTTLE -c $CFG ARGS...
 #   bench_raw_register NAME...   has the cleanup remove bench_raw_up's objects
-#   bench_raw_up NAME NET        the baseline: `up` of one bottle by a plain
-#       shell script (docker network NAME on NET/28, bundle NAME-bundle,
-#       simulator machine NAME); each step's ms in $BW/NAME/steps
+#   bench_raw_up NAME NET [bundle]  the baseline: `up` of one bottle by a
+#       plain shell script (docker network NAME on NET/28, bundle
+#       NAME-bundle, simulator machine NAME; with "bundle", only docker's
+#       part: up to docker run); each step's ms in $BW/NAME/steps
 #   bench_raw_down NAME          its teardown
 #   bench_raw_err NAME           the last lines of its error output
 #   bench_now_ms                 wall clock in milliseconds
@@ -246,7 +247,7 @@ bench_raw_register() {
 	done
 }
 
-# bench_raw_up NAME NET: what a careful shell script does to bring one
+# bench_raw_up NAME NET [bundle]: what a careful shell script does to bring one
 # bottle up, with the same docker and simulator commands as `bottle up`:
 # network create, docker run with the bind knob and the pinned IP, curl in
 # a loop (every 0.1 s) until every service's /health answers, the
@@ -254,7 +255,7 @@ bench_raw_register() {
 # parallel, as bottle runs them). NET is the /28's first address; the
 # gateway is NET+1, the bundle NET+2 (in the last octet).
 bench_raw_up() {
-	local name=$1 net=$2 t s x
+	local name=$1 net=$2 last=${3:-} t s x
 	local ip=${net%.*}.$((${net##*.} + 2)) gw=${net%.*}.$((${net##*.} + 1))
 	local dir=$BW/$name
 	mkdir -p "$dir"
@@ -276,6 +277,7 @@ bench_raw_up() {
 		-e BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888 -e BOTTLE_SUPERVISE_LISTEN=0.0.0.0:7070 \
 		bottle-demo-bundle:latest >/dev/null 2>>"$dir/err" || return 1
 	step bundle
+	[ "$last" != bundle ] || return 0
 	for ((s = 0; s < 300; s++)); do
 		curl -fsS -m 3 -o /dev/null "http://$ip:8888/health" 2>/dev/null &&
 			curl -fsS -m 3 -o /dev/null "http://$ip:9418/health" 2>/dev/null &&

@@ -80,15 +80,16 @@ raw_net() {
 	echo "10.214.$((18 + $1 * 16 / 256)).$(($1 * 16 % 256))"
 }
 
-# raw_parallel COUNT: the plain script for COUNT bottles at once; sets
-# UP_MS and UP_CPU_MS; tears them down (untimed)
+# raw_parallel COUNT [LAST_STEP]: the plain script for COUNT bottles at
+# once (up to LAST_STEP: bundle is docker's part alone); sets UP_MS and
+# UP_CPU_MS; tears them down (untimed)
 raw_parallel() {
 	local i t0 t1 c0 pids=() bad=
 	bench_cpu
 	c0=$CPU_MS
 	t0=$(bench_now_ms)
 	for ((i = 0; i < $1; i++)); do
-		bench_raw_up "${RAW[$i]}" "$(raw_net "$i")" &
+		bench_raw_up "${RAW[$i]}" "$(raw_net "$i")" "${2:-}" &
 		pids+=($!)
 	done
 	for i in "${!pids[@]}"; do
@@ -101,40 +102,6 @@ raw_parallel() {
 	for ((i = 0; i < $1; i++)); do bench_raw_down "${RAW[$i]}" & done
 	wait
 	[ -z "$bad" ] || bench_die "the script's up failed for$bad: $(bench_raw_err "${bad##* }")"
-}
-
-# docker_only COUNT: docker's part of up for COUNT bottles at once (the
-# script's network create and docker run, nothing else); sets UP_MS;
-# tears down (untimed)
-docker_only() {
-	local i t0 t1 pids=() bad= name net ip
-	t0=$(bench_now_ms)
-	for ((i = 0; i < $1; i++)); do
-		name=${RAW[$i]}
-		net=$(raw_net "$i")
-		ip=${net%.*}.$((${net##*.} + 2))
-		{
-			docker network create --driver bridge --subnet "$net/28" \
-				--gateway "${net%.*}.$((${net##*.} + 1))" \
-				--label dev.bottle.bench=1 "$name" >/dev/null &&
-				docker run -d --name "$name-bundle" --network "$name" --ip "$ip" \
-					--label dev.bottle.bench=1 --restart no \
-					-e BOTTLE_EGRESS_LISTEN=127.0.0.1:9099 \
-					-e BOTTLE_GIT_GATE_LISTEN=0.0.0.0:9418 \
-					-e BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888 \
-					-e BOTTLE_SUPERVISE_LISTEN=0.0.0.0:7070 \
-					bottle-demo-bundle:latest >/dev/null
-		} 2>>"$BW/docker-only.err" &
-		pids+=($!)
-	done
-	for i in "${!pids[@]}"; do
-		wait "${pids[$i]}" || bad+=" ${RAW[$i]}"
-	done
-	t1=$(bench_now_ms)
-	UP_MS=$((t1 - t0))
-	for ((i = 0; i < $1; i++)); do bench_raw_down "${RAW[$i]}" & done
-	wait
-	[ -z "$bad" ] || bench_die "docker alone failed for$bad: $(tail -3 "$BW/docker-only.err")"
 }
 
 echo "warm-up (untimed): the simulator's first start exports the VM image"
@@ -166,11 +133,11 @@ echo "plain script: 1 bottle ${raw_one[*]} ms (median $raw_one_ms), 5 at once $r
 
 dock_one=()
 for ((i = 1; i <= N; i++)); do
-	docker_only 1
+	raw_parallel 1 bundle
 	dock_one+=("$UP_MS")
 done
 dock_one_ms=$(bench_median "${dock_one[@]}")
-docker_only 20
+raw_parallel 20 bundle
 dock_twenty_ms=$UP_MS
 echo "docker alone (network create + docker run, no health wait, no VM):" \
 	"1: ${dock_one[*]} ms (median $dock_one_ms); 20 at once: $dock_twenty_ms ms"

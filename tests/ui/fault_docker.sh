@@ -19,6 +19,19 @@ SOCK=$W/docker.sock
 ln -s /var/run/docker.sock "$SOCK"
 t_defer "rm -f '$SOCK'"
 
+# docker_returns WHO: restore the socket; ufd1 is to show healthy again
+# within 5 s
+docker_returns() {
+	local t0 ms
+	ln -s /var/run/docker.sock "$SOCK"
+	t0=$(date +%s%N)
+	ui_wait 15 '^ ufd1 +✓ healthy'
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	t_diag "$1 converged ${ms} ms after docker returned"
+	t_check "$1 shows ufd1 healthy again within 5 s of docker's return" \
+		test "$ms" -le 5000
+}
+
 brun up ufd1
 t_eq "ufd1 comes up (CLI)" 0 "$RC"
 
@@ -54,12 +67,7 @@ t_eq "nothing of ufd2 was created" "" \
 	"$(docker ps -aq --filter name=^bottle-ufd2-bundle\$)$(docker network ls -q --filter name=^bottle-ufd2\$)"
 
 # ---- docker comes back ------------------------------------------------------
-ln -s /var/run/docker.sock "$SOCK"
-t0=$(date +%s%N)
-ui_wait 15 '^ ufd1 +✓ healthy'
-ms=$((($(date +%s%N) - t0) / 1000000))
-t_diag "the dashboard converged ${ms} ms after docker returned"
-t_check "ufd1 is shown healthy again within 5 s of docker's return" test "$ms" -le 5000
+docker_returns "the dashboard"
 ui_expect 5 'docker [0-9]' "the header shows docker's version again"
 
 ui_keys u
@@ -76,12 +84,7 @@ ui_dashboard
 ui_expect 20 'docker the engine does not answer|docker .*(Cannot connect|unreachable)' \
 	"a dashboard started without docker says docker does not answer"
 ui_expect 5 '^ ufd1 +. unknown' "and shows ufd1 unknown"
-ln -s /var/run/docker.sock "$SOCK"
-t0=$(date +%s%N)
-ui_wait 15 '^ ufd1 +✓ healthy'
-ms=$((($(date +%s%N) - t0) / 1000000))
-t_diag "it converged ${ms} ms after docker returned"
-t_check "it shows ufd1 healthy within 5 s of docker's return" test "$ms" -le 5000
+docker_returns "a dashboard started without docker"
 ui_keys q
 ui_expect 10 'EXIT=0' "q quits with status 0"
 t_eq "no sanitizer report" "" "$(grep -E 'Sanitizer|runtime error' "$W/ui.err")"
