@@ -798,6 +798,22 @@ static void bottle_refresh_done_one(struct bottle_core *core)
 	}
 }
 
+/* bottle_docker_down: the error for a docker command that failed for want
+ * of docker, with what to do about it: not installed, or an engine that
+ * does not answer (refused, or hung until its timeout). Caller frees. */
+static char *bottle_docker_down(const struct proc_result *r)
+{
+	if (r->spawn_error == UV_ENOENT)
+		return xasprintf("docker: %s not found; install docker "
+				 "(Debian: apt-get install docker.io)",
+				 paths_docker());
+	if (r->spawn_error != 0)
+		return bottle_cmd_error("docker", r);
+	return bottle_cmd_error("docker: the engine does not answer "
+				"(start it: sudo systemctl start docker)",
+				r);
+}
+
 static void bottle_docker_status(struct bottle_core *core,
 				 const struct proc_result *r, int *ok)
 {
@@ -807,9 +823,11 @@ static void bottle_docker_status(struct bottle_core *core,
 		bottle_set_str(&core->env.docker_error, NULL);
 		return;
 	}
-	if (docker_classify(bottle_err_text(r)) == DOCKER_ERR_UNREACHABLE ||
-	    r->spawn_error != 0) {
-		char *e = bottle_cmd_error("docker", r);
+	/* a hung docker counts as down: another command would only hang as
+	 * long again */
+	if (r->timed_out || r->spawn_error != 0 ||
+	    docker_classify(bottle_err_text(r)) == DOCKER_ERR_UNREACHABLE) {
+		char *e = bottle_docker_down(r);
 		core->env.docker_ok = 0;
 		bottle_set_str(&core->env.docker_error, e);
 		free(e);
@@ -2854,17 +2872,7 @@ static void bottle_on_docker_version(struct bottle_core *core,
 		core->env.docker_version = v;
 		bottle_set_str(&core->env.docker_error, NULL);
 	} else {
-		char *e;
-		if (r->spawn_error == UV_ENOENT)
-			e = xasprintf("docker: %s not found; install docker "
-				      "(Debian: apt-get install docker.io)",
-				      paths_docker());
-		else
-			e = bottle_cmd_error(
-			    "docker: the engine does not answer "
-			    "(start it: sudo systemctl start "
-			    "docker)",
-			    r);
+		char *e = bottle_docker_down(r);
 		core->env.docker_ok = 0;
 		free(core->env.docker_error);
 		core->env.docker_error = e;
@@ -2960,9 +2968,10 @@ static void bottle_on_first_refresh(struct bottle_core *core, struct bottle *b,
 	(void)b;
 	(void)error;
 	(void)data;
-	if (core->opts.lean_start && core->env.docker_ok != 1 &&
-	    !core->closing) {
-		/* docker ps failed: `docker version` says why */
+	if (core->opts.docker_check == BOTTLE_DOCKER_CHECK_ON_FAILURE &&
+	    core->env.docker_ok == -1 && !core->closing) {
+		/* docker ps failed, not for a reason the refresh could name:
+		 * `docker version` says why */
 		bottle_docker_version_start(core);
 		return;
 	}
@@ -3048,11 +3057,12 @@ void bottle_core_start(struct bottle_core *core, bottle_done_cb done,
 	    canary_open(core->loop, &core->canary, &core->canary_port) != 0)
 		core->canary = NULL;
 	bottle_waiters_add(&core->start_waiters, done, data);
-	/* the version checks and the first refresh run side by side; with
-	 * lean_start, docker's answer to the refresh stands for its check */
-	core->detect_left = core->opts.lean_start ? 2 : 3;
+	/* the version checks and the first refresh run side by side, or
+	 * docker's answer to the refresh stands for its check */
+	core->detect_left =
+	    core->opts.docker_check == BOTTLE_DOCKER_CHECK_ALWAYS ? 3 : 2;
 	bottle_core_refresh(core, bottle_on_first_refresh, NULL);
-	if (!core->opts.lean_start)
+	if (core->opts.docker_check == BOTTLE_DOCKER_CHECK_ALWAYS)
 		bottle_docker_version_start(core);
 	a = smolvm_argv_version(core->env.smolvm_path);
 	bottle_core_run(core, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),

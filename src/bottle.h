@@ -132,14 +132,21 @@ typedef void (*bottle_listener)(struct bottle_core *core, struct bottle *b,
 typedef void (*bottle_done_cb)(struct bottle_core *core, struct bottle *b,
 			       const char *error, void *data);
 
+enum bottle_docker_check {
+	BOTTLE_DOCKER_CHECK_ALWAYS,	/* beside the first refresh */
+	BOTTLE_DOCKER_CHECK_ON_FAILURE, /* when the first refresh's docker
+					   commands fail, for its advice (a
+					   verb that reports on docker) */
+	BOTTLE_DOCKER_CHECK_NEVER,	/* a verb that does not need docker */
+};
+
 struct bottle_core_opts {
 	int no_timers; /* CLI: no periodic refresh/health/probes */
 	int read_only; /* refuse every mutating operation */
-	/* skip `docker version` at start: the first refresh's docker ps
-	 * tells whether the engine answers, and `docker version` runs only
-	 * when it does not (for its diagnosis). env.docker_version stays
-	 * NULL. For CLI verbs that never show the engine's version. */
-	int lean_start;
+	/* when bottle_core_start runs `docker version` (env.docker_version
+	 * is NULL without it; env.docker_ok comes from the refresh's docker
+	 * ps then) */
+	enum bottle_docker_check docker_check;
 };
 
 /* bottle_core_new: a core over cfg (borrowed; must outlive the core) and

@@ -102,8 +102,10 @@ static char *cli_exec_dup(const char *s)
 int cli_exec_target_open(struct cli_exec_target *t, const struct cli_global *g,
 			 const char *name, int fail_rc)
 {
-	struct bottle_core_opts o = {
-	    .no_timers = 1, .read_only = g->read_only, .lean_start = 1};
+	/* exec, shell and logs say nothing about docker: no docker version */
+	struct bottle_core_opts o = {.no_timers = 1,
+				     .read_only = g->read_only,
+				     .docker_check = BOTTLE_DOCKER_CHECK_NEVER};
 	struct bottle_core *core = NULL;
 	const struct bottle_env *env;
 	struct bottle *b;

@@ -188,7 +188,9 @@ static int cli_open_opt(struct cli_run *r, const struct cli_global *g,
 	struct bottle_core_opts o = {
 	    .no_timers = 1,
 	    .read_only = g->read_only,
-	    .lean_start = (flags & CLI_OPEN_LEAN) != 0,
+	    .docker_check = (flags & CLI_OPEN_LEAN)
+				? BOTTLE_DOCKER_CHECK_ON_FAILURE
+				: BOTTLE_DOCKER_CHECK_ALWAYS,
 	};
 	int optional = (flags & CLI_OPEN_OPTIONAL) != 0;
 	char *cause = NULL, *path;

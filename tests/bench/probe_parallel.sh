@@ -96,17 +96,23 @@ while read -r n ip; do bundle_ip[$n]=$ip; done < <(python3 -c 'import json, sys
 for n, b in json.load(open(sys.argv[1]))["bottles"].items():
     print(n, b.get("bundle_ip"))' "$BOTTLE_STATE_DIR/state.json")
 sim_execs() {
-	local n t0 pids=() x
+	local n t0 pids=() want=() i x bad=
 	t0=$(bench_now_ms)
 	for n in "$@"; do
 		x="$SMOLVM_SIM machine exec --name bottle-$n --timeout 5s --"
 		$x sh -c 'exit 42' >/dev/null 2>&1 &
 		pids+=($!)
+		want+=(42)
 		$x /opt/bottle/bottle-probe connect "${bundle_ip[$n]}" 8888 3000 >/dev/null 2>&1 &
 		pids+=($!)
+		want+=(0)
 	done
-	wait "${pids[@]}"
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}"
+		[ $? = "${want[$i]}" ] || bad=1
+	done
 	SIM_MS=$(($(bench_now_ms) - t0))
+	[ -z "$bad" ] || bench_die "the simulator's execs did not give 42 and 0 (a floor would be wrong)"
 }
 sim_one=()
 sim_ten=()
