@@ -102,7 +102,8 @@ static char *cli_exec_dup(const char *s)
 int cli_exec_target_open(struct cli_exec_target *t, const struct cli_global *g,
 			 const char *name, int fail_rc)
 {
-	/* exec, shell and logs say nothing about docker: no docker version */
+	/* exec, shell and logs report nothing of docker at start: no docker
+	 * version (a tail of docker logs says its own errors) */
 	struct bottle_core_opts o = {.no_timers = 1,
 				     .read_only = g->read_only,
 				     .docker_check = BOTTLE_DOCKER_CHECK_NEVER};
