@@ -43,6 +43,7 @@ UI_SRC = $(wildcard ui/*.c)
 GEN_SRC = build/gen/assets.c
 LIB_SRC = $(CORE_SRC) $(UI_SRC)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_HDR = $(wildcard tests/unit/*.h) # helpers some of them include
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 
 OBJ = $(patsubst %.c,build/obj/%.o,$(LIB_SRC) src/main.c) build/obj/gen/assets.o
@@ -108,7 +109,7 @@ $(PROBE_BIN): src/helper/bottle-probe.c | $(DEPS_STAMP)
 build/bottle-probe: $(PROBE_BIN)
 	cp $< $@
 
-build/tests/unit/%: tests/unit/%.c $(ASAN_LIB_OBJ) | $(DEPS_STAMP)
+build/tests/unit/%: tests/unit/%.c $(UNIT_HDR) $(ASAN_LIB_OBJ) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< \
 		$(ASAN_LIB_OBJ) $(PKG_LIBS) $(CMOCKA_LIBS)
@@ -153,7 +154,7 @@ bench: all build/asan/bottle
 valgrind: deps-test
 	@$(MAKE) --no-print-directory VALGRIND=1 build/valgrind/.done
 VG_UNIT_BIN = $(patsubst tests/unit/%.c,build/valgrind/%,$(UNIT_SRC))
-build/valgrind/%: tests/unit/%.c $(LIB_SRC) build/gen/assets.c | $(DEPS_STAMP)
+build/valgrind/%: tests/unit/%.c $(UNIT_HDR) $(LIB_SRC) build/gen/assets.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O0 -g $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIB_SRC) \
 		build/gen/assets.c $(PKG_LIBS) $(CMOCKA_LIBS)
