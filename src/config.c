@@ -527,6 +527,45 @@ static uint32_t config_mask(int prefix)
 	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
 }
 
+/* Ranges a bottle's subnet must never touch. */
+static const struct {
+	uint32_t addr;
+	int prefix;
+	const char *what;
+} config_reserved[] = {
+    {0x00000000u, 8, "0.0.0.0/8 (\"this network\")"},
+    {0x7f000000u, 8, "127.0.0.0/8 (loopback)"},
+    {0x64600000u, 30,
+     "100.96.0.0/30 (the guest's own link under smolvm's virtio-net)"},
+    {0xa9fe0000u, 16, "169.254.0.0/16 (link-local, always denied by smolvm)"},
+    {0xe0000000u, 4, "224.0.0.0/4 (multicast)"},
+    {0xf0000000u, 4, "240.0.0.0/4 (reserved)"},
+};
+
+static char *config_pool_reserved(const char *s, uint32_t addr, int prefix)
+{
+	size_t i;
+	int p;
+
+	for (i = 0; i < UTIL_NELEM(config_reserved); i++) {
+		p = prefix < config_reserved[i].prefix
+			? prefix
+			: config_reserved[i].prefix;
+		if (((addr ^ config_reserved[i].addr) & config_mask(p)) != 0)
+			continue;
+		{
+			char *q = config_quoted(s);
+			char *msg = xasprintf("%s overlaps %s: expected a "
+					      "private range such as "
+					      "\"10.213.0.0/16\"",
+					      q, config_reserved[i].what);
+			free(q);
+			return msg;
+		}
+	}
+	return NULL;
+}
+
 static char *config_check_pool(const char *s)
 {
 	uint32_t addr;
@@ -540,7 +579,7 @@ static char *config_check_pool(const char *s)
 		    "to 28)",
 		    s);
 	if ((addr & ~config_mask(prefix)) == 0)
-		return NULL;
+		return config_pool_reserved(s, addr, prefix);
 	in.s_addr = htonl(addr & config_mask(prefix));
 	inet_ntop(AF_INET, &in, net, sizeof net);
 	{
@@ -734,13 +773,40 @@ static const struct config_field config_bundle_fields[] = {
 static const struct config_schema config_s_bundle = {
     .kind = CONFIG_K_OBJECT, .fields = config_bundle_fields};
 
+/* probes.dns_name: a DNS name the dns-hole probe asks for. */
+static char *config_check_dns_name(const char *s)
+{
+	size_t n = strlen(s), label = 0, i;
+
+	for (i = 0; i < n && n <= 253; i++) {
+		char c = s[i];
+		if (c == '.') {
+			if (label == 0)
+				break;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			   c == '-' || (c >= 'A' && c <= 'Z')) {
+			if (++label > 63)
+				break;
+		} else {
+			break;
+		}
+	}
+	if (n > 0 && n <= 253 && i == n && label > 0)
+		return NULL;
+	return config_expected_got("a DNS name such as \"example.com\"", s);
+}
+
 static const struct config_schema config_s_resolver = {
     .kind = CONFIG_K_STRING, .nullable = 1, .check = config_check_ipv4};
 static const struct config_schema config_s_timeout = {
     .kind = CONFIG_K_INT, .min = 1, .max = 60};
+static const struct config_schema config_s_dns_name = {
+    .kind = CONFIG_K_STRING, .check = config_check_dns_name};
 static const struct config_field config_probes_fields[] = {
     {"resolver", &config_s_resolver},
     {"timeout_s", &config_s_timeout},
+    {"dns_name", &config_s_dns_name},
     {NULL, NULL},
 };
 static const struct config_schema config_s_probes = {
@@ -775,6 +841,7 @@ static const struct config_field config_bottle_fields[] = {
     {"on_unsafe", &config_s_on_unsafe},
     {"log_lines", &config_s_log_lines},
     {"probes", &config_s_probes},
+    {"smolvm_allow_newer", &config_s_bool},
     {NULL, NULL},
 };
 static const struct config_schema config_s_bottle = {
@@ -807,7 +874,9 @@ static const char config_builtin_json[] =
     " \"subnet_pool\": \"10.213.0.0/16\", \"subnet_prefix\": 28,"
     " \"probe_interval_s\": 60, \"health_interval_s\": 10,"
     " \"vmm\": \"auto\", \"on_unsafe\": \"report\", \"log_lines\": 10000,"
-    " \"probes\": {\"resolver\": \"1.1.1.1\", \"timeout_s\": 5}}";
+    " \"smolvm_allow_newer\": false,"
+    " \"probes\": {\"resolver\": \"1.1.1.1\", \"timeout_s\": 5,"
+    "  \"dns_name\": \"example.com\"}}";
 
 /* ---- layer validation -------------------------------------------------- */
 
@@ -1226,6 +1295,9 @@ static void config_bottle_build(const cJSON *j, const char *name,
 	b->health_interval_s = config_jint(j, "health_interval_s");
 	b->probe_timeout_s = config_jint(probes, "timeout_s");
 	b->resolver = config_jstr(probes, "resolver");
+	b->dns_name = config_jstr(probes, "dns_name");
+	b->smolvm_allow_newer =
+	    cJSON_IsTrue(config_get(j, "smolvm_allow_newer"));
 	/* the enums follow the order of the schema's choices */
 	b->vmm = (enum config_vmm)vmm;
 	b->on_unsafe = (enum config_on_unsafe)on_unsafe;
@@ -1254,6 +1326,7 @@ static void config_bottle_release(struct config_bottle *b)
 	free(b->bundle.proxy);
 	free(b->subnet_pool);
 	free(b->resolver);
+	free(b->dns_name);
 	memset(b, 0, sizeof *b);
 }
 
@@ -1553,6 +1626,7 @@ static int config_resolve_all(struct config_ctx *ctx, const cJSON *root,
 	ctx->warn_unsafe = 0;
 	rc = config_resolve(ctx, builtin, config_get(root, "defaults"), NULL,
 			    &scratch, &dflt);
+	c->smolvm_allow_newer = scratch.smolvm_allow_newer;
 	config_bottle_release(&scratch);
 	if (rc != 0)
 		goto out;
@@ -1571,6 +1645,13 @@ static int config_resolve_all(struct config_ctx *ctx, const cJSON *root,
 		cJSON_Delete(merged);
 		if (rc != 0)
 			goto out;
+		if (c->bottles[c->n_bottles - 1].smolvm_allow_newer !=
+		    c->smolvm_allow_newer) {
+			config_path_key(&ctx->path, "smolvm_allow_newer");
+			rc = config_fail(ctx, "allowed only in defaults (one "
+					      "smolvm serves every bottle)");
+			goto out;
+		}
 	}
 	rc = 0;
 out:

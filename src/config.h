@@ -58,7 +58,10 @@ struct config_bottle {
 	int probe_interval_s;  /* default 60; >= 5 */
 	int health_interval_s; /* default 10; >= 1 */
 	int probe_timeout_s;   /* default 5 (probes.timeout_s) */
-	char *resolver;	       /* owned; probes.resolver, NULL = dns-hole off */
+	char *resolver;	       /* owned; probes.resolver, NULL = dns-hole off
+				  on TSI bands */
+	char *dns_name;	       /* owned; probes.dns_name, "example.com" */
+	int smolvm_allow_newer; /* defaults only: try a newer smolvm */
 	enum config_vmm vmm;   /* default auto */
 	enum config_on_unsafe on_unsafe; /* default report */
 	int log_lines; /* ring size per log source, default 10000 */
@@ -69,6 +72,7 @@ struct config {
 	struct config_bottle *bottles; /* owned array, in file order */
 	size_t n_bottles;
 	struct strv warnings; /* owned; non-fatal findings to print */
+	int smolvm_allow_newer; /* defaults.smolvm_allow_newer */
 };
 
 /* config_default_path: $XDG_CONFIG_HOME/bottle/bottles.json (or

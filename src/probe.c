@@ -31,10 +31,12 @@
 #define PROBE_EXIT_NOT_FOUND 127
 #define PROBE_EXIT_TIMEOUT 124
 #define PROBE_EXIT_SIGNALLED 255
+#define PROBE_EVENTS_LIMIT 1000 /* egress-events records read back */
 
-enum probe_method { PROBE_M_HELPER, PROBE_M_NC, PROBE_M_SH };
+enum probe_method { PROBE_M_HELPER, PROBE_M_NC, PROBE_M_SH, PROBE_M_EVENTS };
 
-static const char *const probe_method_names[] = {"bottle-probe", "nc", "sh"};
+static const char *const probe_method_names[] = {"bottle-probe", "nc", "sh",
+						 "egress-events"};
 
 enum probe_job_state {
 	PROBE_JOB_WAITING,
@@ -52,6 +54,7 @@ struct probe_job {
 	size_t idx; /* attempt index in run->raw[id] */
 	char *host; /* owned; NULL for exec-fidelity and the batch */
 	int port;
+	char *port_word; /* owned; the helper's PORT ("53/udp:NAME") */
 	enum probe_method method;
 	enum probe_job_state state;
 	int batched;	   /* its connect is made by the batch */
@@ -73,9 +76,13 @@ struct probe_span {
 
 struct probe_run {
 	uv_loop_t *loop;
-	char *smolvm; /* owned copies of the target's strings */
-	char *machine;
+	struct smolvm_cli cli; /* bin owned */
+	struct strv env;       /* smolvm's environment */
+	char *name;	       /* owned copies of the target's strings */
 	char *helper;
+	int virtio;	    /* the allowlist on virtio-net (1.1.3+) */
+	int attribution;    /* read egress-events after the connects */
+	uint64_t batch_wall; /* wall clock when the connects began */
 	int timeout_s;
 	struct canary *canary; /* borrowed */
 	probe_command_cb on_command;
@@ -174,6 +181,8 @@ void probe_raw_release(struct probe_raw *raw)
 	free(raw->att);
 	raw->att = NULL;
 	raw->n_att = 0;
+	free(raw->attribution_error);
+	raw->attribution_error = NULL;
 }
 
 void probe_report_tally(struct probe_report *rep)
@@ -270,11 +279,80 @@ static int probe_errno_word(const char *s, size_t len, const char **name,
 	return 0;
 }
 
+/* probe_paren_ints: "(A)" or "(A,B)" at s[0..len) into a and b. */
+static int probe_paren_ints(const char *s, size_t len, int *a, int *b)
+{
+	const char *comma;
+	uint64_t x, y = 0;
+
+	if (len < 3 || s[0] != '(' || s[len - 1] != ')')
+		return -1;
+	s++;
+	len -= 2;
+	comma = memchr(s, ',', len);
+	if (probe_decimal(s, comma ? (size_t)(comma - s) : len, 1000000,
+			  &x) != 0)
+		return -1;
+	if (comma != NULL &&
+	    probe_decimal(comma + 1, len - (size_t)(comma - s) - 1, 1000000,
+			  &y) != 0)
+		return -1;
+	if ((comma != NULL) != (b != NULL))
+		return -1;
+	*a = (int)x;
+	if (b != NULL)
+		*b = (int)y;
+	return 0;
+}
+
+int probe_parse_reply(const char *s, size_t len, enum probe_reply *reply,
+		      int *code, int *n)
+{
+	static const struct {
+		const char *word;
+		enum probe_reply reply;
+	} bare[] = {
+	    {"eof", PROBE_REPLY_EOF},
+	    {"reset", PROBE_REPLY_RESET},
+	    {"silent", PROBE_REPLY_SILENT},
+	};
+	size_t i;
+
+	*code = 0;
+	*n = 0;
+	for (i = 0; i < UTIL_NELEM(bare); i++) {
+		if (probe_word_is(s, len, bare[i].word)) {
+			*reply = bare[i].reply;
+			return 0;
+		}
+	}
+	if (len > 4 && memcmp(s, "http", 4) == 0 &&
+	    probe_paren_ints(s + 4, len - 4, code, NULL) == 0 && *code >= 100 &&
+	    *code <= 599) {
+		*reply = PROBE_REPLY_HTTP;
+		return 0;
+	}
+	if (len > 4 && memcmp(s, "data", 4) == 0 &&
+	    probe_paren_ints(s + 4, len - 4, n, NULL) == 0) {
+		*reply = PROBE_REPLY_DATA;
+		return 0;
+	}
+	if (len > 3 && memcmp(s, "dns", 3) == 0 &&
+	    probe_paren_ints(s + 3, len - 3, code, n) == 0 && *code <= 15) {
+		*reply = PROBE_REPLY_DNS;
+		return 0;
+	}
+	return -1;
+}
+
 /* The words of one helper line. */
 struct probe_helper_fields {
 	const char *host; /* in the line; not terminated */
 	size_t host_len;
-	int port;
+	const char *port; /* the PORT word, as given to the helper */
+	size_t port_len;
+	enum probe_reply reply;
+	int reply_code, reply_n;
 	int have_result;
 	enum probe_outcome out;
 	const char *err;
@@ -304,6 +382,9 @@ static int probe_helper_field(const char *w, size_t n,
 		return probe_errno_word(v, vlen, &f->err, &f->err_len);
 	if (probe_word_is(w, klen, "ms"))
 		return probe_decimal(v, vlen, UINT64_MAX / 2, &f->ms);
+	if (probe_word_is(w, klen, "reply"))
+		return probe_parse_reply(v, vlen, &f->reply, &f->reply_code,
+					 &f->reply_n);
 	return 0; /* a newer helper's extra field */
 }
 
@@ -311,6 +392,7 @@ static int probe_helper_field(const char *w, size_t n,
 static int probe_helper_word(const char *w, size_t n, size_t i,
 			     struct probe_helper_fields *f)
 {
+	const char *slash = memchr(w, '/', n);
 	uint64_t port;
 
 	switch (i) {
@@ -322,10 +404,13 @@ static int probe_helper_word(const char *w, size_t n, size_t i,
 		f->host = w;
 		f->host_len = n;
 		return 0;
-	case 3:
-		if (probe_decimal(w, n, 65535, &port) != 0)
+	case 3: /* PORT, or PORT/udp:NAME, PORT/tcp:NAME */
+		if (probe_decimal(w, slash ? (size_t)(slash - w) : n, 65535,
+				  &port) != 0 ||
+		    port == 0)
 			return -1;
-		f->port = (int)port;
+		f->port = w;
+		f->port_len = n;
 		return 0;
 	default:
 		return probe_helper_field(w, n, f);
@@ -389,7 +474,8 @@ int probe_parse_helper_line(const char *line, size_t len, int *connected,
 static int probe_helper_answers(const struct probe_batch_item *it,
 				const struct probe_helper_fields *f)
 {
-	return it->host != NULL && f->port == it->port &&
+	return it->host != NULL && it->port != NULL &&
+	       probe_word_is(f->port, f->port_len, it->port) &&
 	       probe_word_is(f->host, f->host_len, it->host);
 }
 
@@ -411,6 +497,9 @@ size_t probe_parse_helper_output(const char *out, size_t len,
 		if (lines < n && probe_helper_answers(&items[lines], &f)) {
 			items[lines].out = f.out;
 			items[lines].ms = f.ms;
+			items[lines].reply = f.reply;
+			items[lines].reply_code = f.reply_code;
+			items[lines].reply_n = f.reply_n;
 			items[lines].err_name =
 			    f.err_len ? xstrndup(f.err, f.err_len) : NULL;
 		}
@@ -425,6 +514,34 @@ static int probe_is_negative(enum probe_id id)
 {
 	return id == PROBE_LOCALHOST_REACH || id == PROBE_EGRESS_PORT_BYPASS ||
 	       id == PROBE_CROSS_BOTTLE || id == PROBE_DNS_HOLE;
+}
+
+/* ", answered HTTP 200", ", then reset with nothing answered" */
+static void probe_describe_reply(struct buf *d, const struct probe_attempt *a)
+{
+	switch (a->reply) {
+	case PROBE_REPLY_NONE:
+		break;
+	case PROBE_REPLY_HTTP:
+		buf_addf(d, ", answered HTTP %d", a->reply_code);
+		break;
+	case PROBE_REPLY_DATA:
+		buf_addf(d, ", answered %d bytes", a->reply_n);
+		break;
+	case PROBE_REPLY_EOF:
+		buf_adds(d, ", then closed with nothing answered");
+		break;
+	case PROBE_REPLY_RESET:
+		buf_adds(d, ", then reset with nothing answered");
+		break;
+	case PROBE_REPLY_SILENT:
+		buf_adds(d, ", then nothing came back");
+		break;
+	case PROBE_REPLY_DNS:
+		buf_addf(d, ", DNS answer rcode %d with %d record%s",
+			 a->reply_code, a->reply_n, a->reply_n == 1 ? "" : "s");
+		break;
+	}
 }
 
 /* "TARGET: refused (ECONNREFUSED)", "TARGET: connected in 3 ms". */
@@ -442,6 +559,9 @@ static void probe_describe(struct buf *d, const struct probe_attempt *a)
 		buf_addf(d, " (%s)", a->info);
 	if (a->out == PROBE_OUT_CONNECTED)
 		buf_addf(d, " in %llu ms", (unsigned long long)a->ms);
+	probe_describe_reply(d, a);
+	if (a->attributed)
+		buf_adds(d, ", denial recorded by smolvm");
 }
 
 /* probe_describe_only: describe the attempts whose outcome is o. */
@@ -455,6 +575,9 @@ static void probe_describe_only(struct buf *d, const struct probe_raw *raw,
 			probe_describe(d, &raw->att[i]);
 }
 
+/* bundle-reach: a real exchange, an HTTP answer from the service. A bare
+ * connect (nc) counts only on TSI, where a connect reaches the port
+ * itself; under virtio-net the VMM accepts every connect to B first. */
 static enum probe_verdict probe_judge_control(const struct probe_raw *raw,
 					      struct buf *d)
 {
@@ -467,7 +590,23 @@ static enum probe_verdict probe_judge_control(const struct probe_raw *raw,
 	probe_describe(d, a);
 	if (a->out == PROBE_OUT_BROKEN)
 		return PROBE_UNKNOWN;
-	return a->out == PROBE_OUT_CONNECTED ? PROBE_PASS : PROBE_FAIL;
+	if (a->out != PROBE_OUT_CONNECTED)
+		return PROBE_FAIL;
+	switch (a->reply) {
+	case PROBE_REPLY_HTTP:
+		return PROBE_PASS;
+	case PROBE_REPLY_NONE:
+		if (!raw->virtio)
+			return PROBE_PASS;
+		buf_adds(d, "; a bare connect proves nothing under virtio-net");
+		return PROBE_UNKNOWN;
+	case PROBE_REPLY_SILENT:
+		buf_adds(d, "; the service never answered");
+		return PROBE_UNKNOWN;
+	default:
+		buf_adds(d, "; no HTTP answer from the service");
+		return PROBE_FAIL;
+	}
 }
 
 static enum probe_verdict probe_judge_fidelity(const struct probe_raw *raw,
@@ -491,12 +630,41 @@ static enum probe_verdict probe_judge_fidelity(const struct probe_raw *raw,
 						       : PROBE_FAIL;
 }
 
+/* probe_reached: evidence that the attempt reached its target. Under
+ * virtio-net a connect to an allowed address always succeeds, so for
+ * egress-port-bypass (B is allowed) only bytes back are reach; for every
+ * other negative probe the connect itself shows the address is allowed.
+ * A DNS query reached when names resolve. */
+static int probe_reached(enum probe_id id, const struct probe_raw *raw,
+			 const struct probe_attempt *a)
+{
+	if (a->reply == PROBE_REPLY_DNS)
+		return a->reply_code == 0 && a->reply_n > 0;
+	if (id == PROBE_DNS_HOLE && raw->virtio)
+		return 0; /* a connect to port 53 reaches the gateway */
+	if (a->out != PROBE_OUT_CONNECTED)
+		return 0;
+	if (id == PROBE_EGRESS_PORT_BYPASS && raw->virtio)
+		return a->reply == PROBE_REPLY_HTTP ||
+		       a->reply == PROBE_REPLY_DATA;
+	return 1;
+}
+
 /* Evidence of reach fails a negative probe whatever the control says. */
 static enum probe_verdict probe_judge_reached(enum probe_id id,
 					      const struct probe_raw *raw,
 					      struct buf *d)
 {
-	probe_describe_only(d, raw, PROBE_OUT_CONNECTED);
+	size_t i;
+
+	for (i = 0; i < raw->n_att; i++)
+		if (probe_reached(id, raw, &raw->att[i]))
+			probe_describe(d, &raw->att[i]);
+	if (id == PROBE_DNS_HOLE && raw->virtio) {
+		buf_adds(d, "; names resolve from inside the VM: the DNS "
+			    "tunnel is open");
+		return PROBE_FAIL;
+	}
 	if (id == PROBE_DNS_HOLE) {
 		buf_adds(d, "; smolvm adds the resolver to every allowlist");
 		return PROBE_WARN;
@@ -511,19 +679,47 @@ static enum probe_verdict probe_judge_reached(enum probe_id id,
 	return PROBE_FAIL;
 }
 
+/* probe_unproven: why attempt a, which did not reach, is no proof of a
+ * denial, or NULL when it is one. */
+static const char *probe_unproven(enum probe_id id, const struct probe_raw *raw,
+				  const struct probe_attempt *a)
+{
+	if (!raw->virtio || id == PROBE_DNS_HOLE)
+		return NULL;
+	if (id == PROBE_EGRESS_PORT_BYPASS) {
+		/* B is allowed: the VMM accepts, then resets a closed port */
+		if (a->out == PROBE_OUT_CONNECTED &&
+		    (a->reply == PROBE_REPLY_RESET ||
+		     a->reply == PROBE_REPLY_EOF))
+			return NULL;
+		if (a->out == PROBE_OUT_CONNECTED)
+			return "no answer either way";
+		return "refused at connect, but the bundle's address is "
+		       "allowed";
+	}
+	/* localhost-reach, cross-bottle: a denied address */
+	if (raw->attribution && !a->attributed)
+		return "smolvm recorded no denial for it";
+	if (!raw->attribution && a->out != PROBE_OUT_REFUSED &&
+	    a->out != PROBE_OUT_DENIED)
+		return "not refused at connect, as a denial is";
+	return NULL;
+}
+
 static enum probe_verdict probe_judge_negative(enum probe_id id,
 					       const struct probe_raw *raw,
 					       enum probe_verdict control,
 					       struct buf *d)
 {
-	size_t i, connected = 0, broken = 0, missing = 0;
+	size_t i, reached = 0, broken = 0, missing = 0;
+	const char *why;
 
 	for (i = 0; i < raw->n_att; i++) {
-		connected += raw->att[i].out == PROBE_OUT_CONNECTED;
+		reached += probe_reached(id, raw, &raw->att[i]);
 		broken += raw->att[i].out == PROBE_OUT_BROKEN;
 		missing += raw->att[i].out == PROBE_OUT_NONE;
 	}
-	if (connected > 0 ||
+	if (reached > 0 ||
 	    (id == PROBE_LOCALHOST_REACH && raw->canary_hits > 0))
 		return probe_judge_reached(id, raw, d);
 	if (control != PROBE_PASS) {
@@ -538,8 +734,20 @@ static enum probe_verdict probe_judge_negative(enum probe_id id,
 		probe_describe_only(d, raw, PROBE_OUT_BROKEN);
 		return PROBE_UNKNOWN;
 	}
-	for (i = 0; i < raw->n_att; i++)
+	if (raw->virtio && raw->attribution_error != NULL &&
+	    (id == PROBE_LOCALHOST_REACH || id == PROBE_CROSS_BOTTLE)) {
+		buf_addf(d, "no proof of the denial: %s",
+			 raw->attribution_error);
+		return PROBE_UNKNOWN;
+	}
+	for (i = 0; i < raw->n_att; i++) {
 		probe_describe(d, &raw->att[i]);
+		why = probe_unproven(id, raw, &raw->att[i]);
+		if (why != NULL) {
+			buf_addf(d, ": %s", why);
+			return PROBE_UNKNOWN;
+		}
+	}
 	if (id == PROBE_LOCALHOST_REACH)
 		buf_adds(d, "; the canary saw no connection");
 	return PROBE_PASS;
@@ -605,7 +813,7 @@ static int probe_smolvm_failed(const struct probe_run *run,
 	char *line;
 
 	if (r->spawn_error != 0) {
-		*why = xasprintf("cannot run %s: %s", run->smolvm,
+		*why = xasprintf("cannot run %s: %s", run->cli.bin,
 				 uv_strerror(r->spawn_error));
 		return 1;
 	}
@@ -746,6 +954,9 @@ static void probe_batch_answer(struct probe_attempt *a,
 	a->info = it->err_name; /* moved */
 	it->err_name = NULL;
 	a->ms = it->ms;
+	a->reply = it->reply;
+	a->reply_code = it->reply_code;
+	a->reply_n = it->reply_n;
 }
 
 /* probe_batch_read: answer every batched attempt from the helper's lines;
@@ -758,7 +969,7 @@ static int probe_batch_read(struct probe_run *run, const struct proc_result *r)
 	for (i = 0; i < run->n_jobs; i++) {
 		if (run->jobs[i].batched) {
 			items[n].host = run->jobs[i].host;
-			items[n++].port = run->jobs[i].port;
+			items[n++].port = run->jobs[i].port_word;
 		}
 	}
 	lines = probe_parse_helper_output(r->out.data, r->out.len, items, n);
@@ -801,6 +1012,88 @@ static int probe_batch_record(struct probe_run *run,
 	return probe_batch_read(run, r);
 }
 
+/* ---- attribution (egress-events, 1.8.1+) ------------------------------ */
+
+/* probe_stamp_ok: ts is "YYYY-MM-DDTHH:MM:SS" then 'Z', '.' or '+'. */
+static int probe_stamp_ok(const char *ts)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i;
+
+	for (i = 0; i < sizeof shape - 1; i++) {
+		if (shape[i] == 'd' ? ts[i] < '0' || ts[i] > '9'
+				    : ts[i] != shape[i])
+			return 0;
+	}
+	return ts[i] == 'Z' || ts[i] == '.' || ts[i] == '+';
+}
+
+int probe_denial_recorded(const struct smolvm_egress_event *events, size_t n,
+			  const char *host, int port, const char *from,
+			  const char *to)
+{
+	char dest[64];
+	size_t i;
+
+	snprintf(dest, sizeof dest, "%s:%d", host, port);
+	for (i = 0; i < n; i++) {
+		const struct smolvm_egress_event *e = &events[i];
+		if (strcmp(e->operation, "connect") != 0 ||
+		    strcmp(e->dest, dest) != 0 || !probe_stamp_ok(e->timestamp))
+			continue;
+		/* fixed-width UTC stamps compare as strings */
+		if (memcmp(e->timestamp, from, 19) >= 0 &&
+		    memcmp(e->timestamp, to, 19) <= 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int probe_attributable(enum probe_id id)
+{
+	return id == PROBE_LOCALHOST_REACH || id == PROBE_CROSS_BOTTLE;
+}
+
+/* probe_events_record: mark the refused connects that smolvm recorded as
+ * denied, or say why the record could not be read. */
+static void probe_events_record(struct probe_run *run,
+				const struct proc_result *r)
+{
+	struct smolvm_egress_event *ev = NULL;
+	char from[40], to[40], *why = NULL;
+	size_t i, n = 0;
+
+	util_iso8601(run->batch_wall - 2000, from, sizeof from);
+	util_iso8601(util_wall_ms() + 1000, to, sizeof to);
+	if (probe_smolvm_failed(run, r, &why) == 0 && r->exit_status != 0)
+		why = xasprintf("smolvm machine egress-events: exit %d",
+				r->exit_status);
+	if (why == NULL && smolvm_parse_egress_events(r->out.data, r->out.len,
+						      &ev, &n, &why) != 0)
+		ev = NULL;
+	for (i = 0; i < run->n_jobs; i++) {
+		const struct probe_job *j = &run->jobs[i];
+		struct probe_attempt *a;
+		if (!probe_attributable(j->id) || j->host == NULL ||
+		    j->method == PROBE_M_EVENTS)
+			continue;
+		a = &run->raw[j->id].att[j->idx];
+		a->attributed = why == NULL &&
+				probe_denial_recorded(ev, n, j->host, j->port,
+						      from, to);
+	}
+	if (why != NULL) {
+		for (i = 0; i < PROBE_COUNT; i++) {
+			if (!probe_attributable((enum probe_id)i))
+				continue;
+			free(run->raw[i].attribution_error);
+			run->raw[i].attribution_error = xstrdup(why);
+		}
+	}
+	free(why);
+	smolvm_egress_events_free(ev, n);
+}
+
 /* ---- running ------------------------------------------------------------ */
 
 /* Connect timeout inside the guest: under smolvm's --timeout. */
@@ -823,7 +1116,7 @@ static void probe_batch_argv(const struct probe_run *run, struct strv *argv,
 		if (!b->batched)
 			continue;
 		strv_push(argv, b->host);
-		strv_pushf(argv, "%d", b->port);
+		strv_push(argv, b->port_word);
 		if (k++ == 0)
 			strv_pushf(argv, "%llu", (unsigned long long)ms);
 	}
@@ -833,34 +1126,41 @@ static void probe_job_argv(const struct probe_job *j, struct strv *argv)
 {
 	const struct probe_run *run = j->run;
 	uint64_t ms = probe_connect_ms(run);
+	struct smolvm_exec_opts o;
+	struct strv cmd = STRV_INIT;
 
-	strv_push(argv, run->smolvm);
-	strv_pushv(argv, (const char *const[]){"machine", "exec", "--name"}, 3);
-	strv_push(argv, run->machine);
-	strv_push(argv, "--timeout");
-	strv_pushf(argv, "%ds", run->timeout_s);
-	strv_push(argv, "--");
+	if (j->method == PROBE_M_EVENTS) {
+		*argv = smolvm_argv_egress_events(&run->cli, run->name,
+						  PROBE_EVENTS_LIMIT);
+		return;
+	}
 	switch (j->method) {
 	case PROBE_M_HELPER:
-		strv_push(argv, run->helper);
-		strv_push(argv, "connect");
-		probe_batch_argv(run, argv, ms);
+		strv_push(&cmd, run->helper);
+		strv_push(&cmd, "connect");
+		probe_batch_argv(run, &cmd, ms);
 		break;
 	case PROBE_M_NC:
 		/* busybox nc has no -z: "-e true" closes right after the
 		 * connect, so exit 0 means connected. -e must come last. */
-		strv_pushv(argv, (const char *const[]){"nc", "-w"}, 2);
-		strv_pushf(argv, "%llu",
+		strv_pushv(&cmd, (const char *const[]){"nc", "-w"}, 2);
+		strv_pushf(&cmd, "%llu",
 			   (unsigned long long)(ms >= 2000 ? ms / 1000 : 1));
-		strv_push(argv, j->host);
-		strv_pushf(argv, "%d", j->port);
-		strv_pushv(argv, (const char *const[]){"-e", "true"}, 2);
+		strv_push(&cmd, j->host);
+		strv_pushf(&cmd, "%d", j->port);
+		strv_pushv(&cmd, (const char *const[]){"-e", "true"}, 2);
 		break;
 	case PROBE_M_SH:
-		strv_pushv(argv, (const char *const[]){"sh", "-c", "exit 42"},
+	case PROBE_M_EVENTS:
+		strv_pushv(&cmd, (const char *const[]){"sh", "-c", "exit 42"},
 			   3);
 		break;
 	}
+	memset(&o, 0, sizeof o);
+	o.timeout_s = (unsigned)run->timeout_s;
+	*argv = smolvm_argv_exec(&run->cli, run->name, &o,
+				 (const char *const *)cmd.v);
+	strv_release(&cmd);
 }
 
 static void probe_advance(struct probe_run *run);
@@ -915,6 +1215,12 @@ static void probe_on_exit(struct proc *p, const struct proc_result *r,
 	if (run->on_command != NULL)
 		run->on_command((const char *const *)j->argv.v, r, run->data);
 	strv_release(&j->argv);
+	if (j->method == PROBE_M_EVENTS) {
+		probe_events_record(run, r);
+		j->state = PROBE_JOB_DONE;
+		probe_advance(run);
+		return;
+	}
 	if (j->method == PROBE_M_HELPER)
 		probe_batch_done(run, r);
 	else
@@ -937,11 +1243,17 @@ static void probe_job_spawn(struct probe_job *j)
 	probe_job_argv(j, &j->argv);
 	if (j->watch_canary)
 		j->canary_before = canary_drain(run->canary);
-	if (s->start_ms == 0)
-		s->start_ms = util_mono_ms();
-	s->methods |= 1u << j->method;
+	if (j->method != PROBE_M_EVENTS) {
+		if (s->start_ms == 0)
+			s->start_ms = util_mono_ms();
+		s->methods |= 1u << j->method;
+	}
+	if (j->method != PROBE_M_SH && j->method != PROBE_M_EVENTS &&
+	    run->batch_wall == 0)
+		run->batch_wall = util_wall_ms();
 	memset(&o, 0, sizeof o);
 	o.argv = (const char *const *)j->argv.v;
+	o.env = (const char *const *)run->env.v;
 	o.timeout_ms = (uint64_t)run->timeout_s * 1000 + PROBE_HOST_GRACE_MS;
 	o.capture = 1;
 	o.max_capture = PROBE_CAPTURE;
@@ -953,11 +1265,29 @@ static void probe_job_spawn(struct probe_job *j)
 	j->proc = proc_spawn(run->loop, &o);
 }
 
+/* probe_connects_done: no connect is waiting or running any more. */
+static int probe_connects_done(const struct probe_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_jobs; i++) {
+		const struct probe_job *j = &run->jobs[i];
+		if ((j->method == PROBE_M_HELPER || j->method == PROBE_M_NC) &&
+		    (j->state == PROBE_JOB_WAITING ||
+		     j->state == PROBE_JOB_RUNNING))
+			return 0;
+	}
+	return 1;
+}
+
 static int probe_job_ready(const struct probe_run *run,
 			   const struct probe_job *j)
 {
 	if (j->state != PROBE_JOB_WAITING)
 		return 0;
+	if (j->method == PROBE_M_EVENTS)
+		return run->control_decided && run->control == PROBE_PASS &&
+		       probe_connects_done(run);
 	return !probe_is_negative(j->id) ||
 	       (run->control_decided && run->control == PROBE_PASS);
 }
@@ -1016,13 +1346,15 @@ static void probe_run_free(struct probe_run *run)
 
 	for (i = 0; i < run->n_jobs; i++) {
 		free(run->jobs[i].host);
+		free(run->jobs[i].port_word);
 		strv_release(&run->jobs[i].argv);
 	}
 	free(run->jobs);
 	for (i = 0; i < PROBE_COUNT; i++)
 		probe_raw_release(&run->raw[i]);
-	free(run->smolvm);
-	free(run->machine);
+	free((char *)run->cli.bin);
+	strv_release(&run->env);
+	free(run->name);
 	free(run->helper);
 	free(run);
 }
@@ -1091,9 +1423,11 @@ static void probe_plan_attempts(struct probe_run *run, enum probe_id id,
 	run->raw[id].att = xcalloc(n, sizeof *run->raw[id].att);
 }
 
-/* probe_plan_job: one attempt of probe id, and the job that makes it. */
+/* probe_plan_job: one attempt of probe id, and the job that makes it.
+ * word is the helper's PORT when it is not the plain port ("53/udp:N"). */
 static void probe_plan_job(struct probe_run *run, enum probe_id id,
-			   const char *host, int port, const char *label)
+			   const char *host, int port, const char *word,
+			   const char *label)
 {
 	struct probe_raw *raw = &run->raw[id];
 	struct probe_attempt *a = &raw->att[raw->n_att];
@@ -1109,10 +1443,17 @@ static void probe_plan_job(struct probe_run *run, enum probe_id id,
 	j->idx = raw->n_att++;
 	j->host = host ? xstrdup(host) : NULL;
 	j->port = port;
+	j->port_word = word ? xstrdup(word) : xasprintf("%d", port);
 	j->method = host == NULL ? PROBE_M_SH : PROBE_M_NC;
 	j->batched = host != NULL && run->helper != NULL;
 	j->state = j->batched ? PROBE_JOB_SPARE : PROBE_JOB_WAITING;
 	j->watch_canary = id == PROBE_LOCALHOST_REACH;
+	if (word != NULL && !j->batched) {
+		/* a DNS query needs the helper: nc cannot make one */
+		j->state = PROBE_JOB_DONE;
+		a->out = PROBE_OUT_BROKEN;
+		a->info = xstrdup("a DNS query needs bottle-probe in the guest");
+	}
 }
 
 /* probe_plan_batch: the one exec that makes every connect, when there is
@@ -1128,32 +1469,85 @@ static void probe_plan_batch(struct probe_run *run)
 	j->watch_canary = run->canary != NULL;
 }
 
+/* probe_plan_events: read smolvm's record of denials once the connects
+ * are done (1.8.1+); cross-bottle's job, so it is dropped with the other
+ * negative jobs when the control does not pass. */
+static void probe_plan_events(struct probe_run *run)
+{
+	struct probe_job *j = &run->jobs[run->n_jobs++];
+
+	j->run = run;
+	j->id = PROBE_CROSS_BOTTLE;
+	j->method = PROBE_M_EVENTS;
+	j->state = PROBE_JOB_WAITING;
+}
+
 static void probe_skip(struct probe_run *run, enum probe_id id, const char *why)
 {
 	run->raw[id].applicable = 0;
 	run->raw[id].skip_reason = why;
 }
 
+/* probe_plan_dns: TSI: a TCP connect to the resolver smolvm allowlists.
+ * virtio-net: real queries, UDP and TCP, through the gateway (which
+ * answers port 53 on every address) and to the resolver. */
+static void probe_plan_dns(struct probe_run *run, const struct probe_target *t)
+{
+	const char *hosts[2] = {SMOLVM_GATEWAY, t->resolver};
+	char udp[300], tcp[300];
+	size_t i, n = t->resolver ? 2 : 1;
+
+	if (!run->virtio) {
+		if (t->resolver == NULL) {
+			probe_skip(run, PROBE_DNS_HOLE,
+				   "no resolver configured");
+			return;
+		}
+		probe_plan_attempts(run, PROBE_DNS_HOLE, 1);
+		probe_plan_job(run, PROBE_DNS_HOLE, t->resolver, PROBE_DNS_PORT,
+			       NULL, "resolver");
+		return;
+	}
+	snprintf(udp, sizeof udp, "%d/udp:%s", PROBE_DNS_PORT, t->dns_name);
+	snprintf(tcp, sizeof tcp, "%d/tcp:%s", PROBE_DNS_PORT, t->dns_name);
+	probe_plan_attempts(run, PROBE_DNS_HOLE, 2 * n);
+	for (i = 0; i < n; i++) {
+		probe_plan_job(run, PROBE_DNS_HOLE, hosts[i], PROBE_DNS_PORT,
+			       udp, i == 0 ? "gateway, UDP" : "resolver, UDP");
+		probe_plan_job(run, PROBE_DNS_HOLE, hosts[i], PROBE_DNS_PORT,
+			       tcp, i == 0 ? "gateway, TCP" : "resolver, TCP");
+	}
+}
+
 static void probe_plan(struct probe_run *run, const struct probe_target *t)
 {
-	size_t i, max = 3 + t->n_closed + t->n_others + 1 + 1;
+	size_t i, max = 3 + t->n_closed + t->n_others + 4 + 2;
+	/* the host's loopback: the guest's own 127.0.0.1 on TSI, the
+	 * gateway under virtio-net (where 127.0.0.1 is the guest's) */
+	const char *loopback = run->virtio ? SMOLVM_GATEWAY : "127.0.0.1";
 
+	for (i = 0; i < PROBE_COUNT; i++) {
+		run->raw[i].virtio = run->virtio;
+		run->raw[i].attribution =
+		    run->attribution && probe_attributable((enum probe_id)i);
+	}
 	run->jobs = xcalloc(max, sizeof *run->jobs);
 	probe_plan_attempts(run, PROBE_BUNDLE_REACH, 1);
 	probe_plan_job(run, PROBE_BUNDLE_REACH, t->bundle_ip, t->proxy_port,
-		       NULL);
+		       NULL, NULL);
 	probe_plan_attempts(run, PROBE_EXEC_FIDELITY, 1);
-	probe_plan_job(run, PROBE_EXEC_FIDELITY, NULL, 0, "sh -c 'exit 42'");
+	probe_plan_job(run, PROBE_EXEC_FIDELITY, NULL, 0, NULL,
+		       "sh -c 'exit 42'");
 
 	probe_plan_attempts(run, PROBE_LOCALHOST_REACH, 1);
 	if (run->canary != NULL) {
-		probe_plan_job(run, PROBE_LOCALHOST_REACH, "127.0.0.1",
-			       canary_port(run->canary), "canary");
+		probe_plan_job(run, PROBE_LOCALHOST_REACH, loopback,
+			       canary_port(run->canary), NULL, "canary");
 	} else {
 		struct probe_attempt *a =
 		    &run->raw[PROBE_LOCALHOST_REACH].att[0];
 		run->raw[PROBE_LOCALHOST_REACH].n_att = 1;
-		a->target = xstrdup("127.0.0.1 (canary)");
+		a->target = xasprintf("%s (canary)", loopback);
 		a->out = PROBE_OUT_BROKEN;
 		a->info = xstrdup("no canary listener on the host");
 	}
@@ -1165,7 +1559,7 @@ static void probe_plan(struct probe_run *run, const struct probe_target *t)
 		probe_plan_attempts(run, PROBE_EGRESS_PORT_BYPASS, t->n_closed);
 		for (i = 0; i < t->n_closed; i++)
 			probe_plan_job(run, PROBE_EGRESS_PORT_BYPASS,
-				       t->bundle_ip, t->closed[i].port,
+				       t->bundle_ip, t->closed[i].port, NULL,
 				       t->closed[i].service);
 	}
 
@@ -1177,18 +1571,13 @@ static void probe_plan(struct probe_run *run, const struct probe_target *t)
 		probe_plan_attempts(run, PROBE_CROSS_BOTTLE, t->n_others);
 		for (i = 0; i < t->n_others; i++)
 			probe_plan_job(run, PROBE_CROSS_BOTTLE, t->others[i],
-				       t->proxy_port, NULL);
+				       t->proxy_port, NULL, NULL);
 	}
-
-	if (t->resolver == NULL) {
-		probe_skip(run, PROBE_DNS_HOLE, "no resolver configured");
-	} else {
-		probe_plan_attempts(run, PROBE_DNS_HOLE, 1);
-		probe_plan_job(run, PROBE_DNS_HOLE, t->resolver, PROBE_DNS_PORT,
-			       "resolver");
-	}
+	probe_plan_dns(run, t);
 	if (run->helper != NULL)
 		probe_plan_batch(run);
+	if (run->attribution)
+		probe_plan_events(run);
 }
 
 struct probe_run *probe_run_start(uv_loop_t *loop, const struct probe_target *t,
@@ -1196,11 +1585,18 @@ struct probe_run *probe_run_start(uv_loop_t *loop, const struct probe_target *t,
 				  probe_done_cb done, void *data)
 {
 	struct probe_run *run = xcalloc(1, sizeof *run);
+	size_t i;
 
 	run->loop = loop;
-	run->smolvm = xstrdup(t->smolvm);
-	run->machine = xstrdup(t->machine);
+	run->cli = *t->cli;
+	run->cli.bin = xstrdup(t->cli->bin);
+	for (i = 0; t->env != NULL && t->env[i] != NULL; i++)
+		strv_push(&run->env, t->env[i]);
+	run->name = xstrdup(t->name);
 	run->helper = t->helper ? xstrdup(t->helper) : NULL;
+	run->virtio = smolvm_has(&t->cli->v, SMOLVM_F_VIRTIO);
+	run->attribution =
+	    run->virtio && smolvm_has(&t->cli->v, SMOLVM_F_EGRESS_EVENTS);
 	run->timeout_s = t->timeout_s > 0 ? t->timeout_s : 1;
 	run->canary = t->canary;
 	run->on_command = on_command;

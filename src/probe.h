@@ -16,6 +16,7 @@
 
 #include "canary.h"
 #include "proc.h"
+#include "smolvm.h"
 
 enum probe_id {
 	PROBE_BUNDLE_REACH = 0,
@@ -49,6 +50,18 @@ enum probe_outcome {
 				no usable tool or output in the guest */
 };
 
+/* What came back over a connection the helper made (bottle-probe's
+ * reply= field): a bare connect proves nothing under virtio-net. */
+enum probe_reply {
+	PROBE_REPLY_NONE = 0, /* not connected, or no exchange (nc) */
+	PROBE_REPLY_HTTP,     /* an HTTP status line; code = status */
+	PROBE_REPLY_DATA,     /* n bytes that are no HTTP status line */
+	PROBE_REPLY_EOF,      /* closed with no byte */
+	PROBE_REPLY_RESET,    /* reset with no byte */
+	PROBE_REPLY_SILENT,   /* nothing before the deadline */
+	PROBE_REPLY_DNS,      /* a DNS answer; code = rcode, n = answers */
+};
+
 /* One attempt of a probe (a probe may aim at several targets). */
 struct probe_attempt {
 	char *target; /* owned; "10.213.0.2:9099 (egress)" */
@@ -56,6 +69,10 @@ struct probe_attempt {
 	char *info;	 /* owned or NULL; errno name or smolvm's message */
 	int exit_status; /* exec-fidelity: the status smolvm returned */
 	uint64_t ms;	 /* connect time, else the exec's duration */
+	enum probe_reply reply;
+	int reply_code;
+	int reply_n;
+	int attributed; /* smolvm's egress-events recorded the denial */
 };
 
 /* The raw outcome of one probe: what probe_judge decides from. */
@@ -66,6 +83,11 @@ struct probe_raw {
 	size_t n_att;
 	uint64_t canary_hits; /* localhost-reach: connections the canary
 				 saw while the probe ran */
+	int virtio;	      /* smolvm's allowlist on virtio-net (1.1.3+) */
+	int attribution;      /* egress-events was read: a denial counts
+				 only with its record (1.8.1+) */
+	char *attribution_error; /* owned: why egress-events could not be
+				    read, or NULL */
 };
 
 struct probe_result {
@@ -83,15 +105,19 @@ struct probe_port {
 };
 
 struct probe_target {
-	const char *smolvm;		 /* smolvm binary (or the simulator) */
-	const char *machine;		 /* "bottle-NAME" */
+	const struct smolvm_cli *cli;	 /* smolvm (or the simulator) */
+	const char *const *env;		 /* smolvm's environment (smolvm_env) */
+	const char *name;		 /* the bottle: machine "bottle-NAME" */
 	const char *bundle_ip;		 /* B */
 	int proxy_port;			 /* pipelock port on B: the control */
 	const struct probe_port *closed; /* ports that must be refused on B */
 	size_t n_closed;
 	const char *const *others; /* other running bottles' bundle IPs */
 	size_t n_others;
-	const char *resolver;  /* dns-hole target or NULL (SKIP) */
+	const char *resolver;  /* dns-hole target or NULL: on TSI bands
+				  then SKIP; under virtio-net the gateway
+				  is queried anyway */
+	const char *dns_name;  /* virtio-net dns-hole: the name queried */
 	int timeout_s;	       /* per exec */
 	const char *helper;    /* guest path of bottle-probe, e.g.
 				  "/opt/bottle/bottle-probe", or NULL */
@@ -143,11 +169,25 @@ int probe_parse_helper_result(const char *line, size_t len,
 /* One target of a batched `bottle-probe connect`, and its line's answer. */
 struct probe_batch_item {
 	const char *host; /* borrowed; the HOST given to the helper */
-	int port;
+	const char *port; /* borrowed; the PORT word ("8888", "53/udp:x") */
 	enum probe_outcome out; /* PROBE_OUT_NONE: no line answered it */
 	char *err_name;		/* owned (caller frees) or NULL for "none" */
 	uint64_t ms;		/* the helper's time for this connect */
+	enum probe_reply reply;
+	int reply_code, reply_n;
 };
+
+/* probe_parse_reply: bottle-probe's reply= value ("http(200)", "reset",
+ * "dns(0,1)", ...). 0, or -1 when it is not one. */
+int probe_parse_reply(const char *s, size_t len, enum probe_reply *reply,
+		      int *code, int *n);
+
+/* probe_denial_recorded: 1 when events[0..n) (egress-events, 1.8.1+)
+ * hold a `connect` to host:port stamped within [from, to] (RFC 3339 UTC
+ * seconds, "YYYY-MM-DDTHH:MM:SSZ"), else 0. */
+int probe_denial_recorded(const struct smolvm_egress_event *events, size_t n,
+			  const char *host, int port, const char *from,
+			  const char *to);
 
 /* probe_parse_helper_output: answer items[0..n) (unanswered on entry)
  * from bottle-probe's output out[0..len): its k-th line answers items[k]
