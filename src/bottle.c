@@ -116,6 +116,7 @@ struct bottle_core {
 	size_t n_live;
 	unsigned refs; /* the timer, live procs and probe runs */
 	enum config_vmm vmm;
+	int allow_newer; /* defaults.smolvm_allow_newer */
 };
 
 static void bottle_core_unref(struct bottle_core *core);
@@ -322,6 +323,10 @@ static struct proc *bottle_spawn(struct bottle_core *core,
 
 	memset(&o, 0, sizeof o);
 	o.argv = (const char *const *)run->argv.v;
+	/* smolvm never sees the caller's environment (smolvm-1.9.md §3.7) */
+	if (core->env.smolvm_path != NULL &&
+	    strcmp(run->argv.v[0], core->env.smolvm_path) == 0)
+		o.env = (const char *const *)core->env.smolvm_env.v;
 	o.timeout_ms = timeout_ms;
 	run->timeout_ms = timeout_ms;
 	o.capture = 1;
@@ -519,10 +524,14 @@ void bottle_machine(const struct bottle *b, char *out, size_t outsz)
 	snprintf(out, outsz, "bottle-%s", b->name);
 }
 
-static const char *bottle_smolvm(const struct bottle_core *core)
+static const struct smolvm_cli *bottle_cli(struct bottle_core *core)
 {
-	return core->env.smolvm_path != NULL ? core->env.smolvm_path : "smolvm";
+	core->env.smolvm.bin = core->env.smolvm_path != NULL
+				   ? core->env.smolvm_path
+				   : "smolvm";
+	return &core->env.smolvm;
 }
+
 
 static int bottle_vm_running(const struct bottle *b)
 {
@@ -707,8 +716,8 @@ static void bottle_refresh_merge(struct bottle_core *core)
 		if (nw[i].bottle != NULL)
 			bottle_find_or_discover(core, nw[i].bottle);
 	for (i = 0; vm_known && i < nm; i++)
-		if (m[i].name != NULL && strncmp(m[i].name, "bottle-", 7) == 0)
-			bottle_find_or_discover(core, m[i].name + 7);
+		if (smolvm_owned_name(&m[i]) != NULL)
+			bottle_find_or_discover(core, smolvm_owned_name(&m[i]));
 
 	core->parts_known = docker_known && vm_known;
 	for (i = 0; i < core->n; i++) {
@@ -888,7 +897,7 @@ static void bottle_refresh_start(struct bottle_core *core)
 	a = docker_argv_network_ls_managed();
 	bottle_core_run(core, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
 			bottle_on_netls, NULL);
-	a = smolvm_argv_ls(bottle_smolvm(core));
+	a = smolvm_argv_ls(bottle_cli(core));
 	bottle_core_run(core, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
 			bottle_on_vmls, NULL);
 }
@@ -1965,7 +1974,7 @@ static void bottle_on_vm_recreate(struct bottle *b, const struct proc_result *r)
 
 static void bottle_on_vm_create(struct bottle *b, const struct proc_result *r)
 {
-	const char *core_bin = bottle_smolvm(b->priv->core);
+	struct bottle_core *core = b->priv->core;
 
 	if (!bottle_ok(r) &&
 	    smolvm_classify(bottle_err_text(r)) == SMOLVM_ERR_ALREADY_EXISTS) {
@@ -1980,7 +1989,7 @@ static void bottle_on_vm_create(struct bottle *b, const struct proc_result *r)
 		if (!b->priv->create_retried) {
 			/* stopped with an older Smolfile: recreate it, so the
 			 * allowlist is the one just rendered */
-			struct strv a = smolvm_argv_delete(core_bin, b->name);
+			struct strv a = smolvm_argv_delete(bottle_cli(core), b->name);
 			b->priv->create_retried = 1;
 			bottle_run(b, &a,
 				   bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
@@ -2002,8 +2011,14 @@ static void bottle_on_vm_create(struct bottle *b, const struct proc_result *r)
 static void bottle_step_vm_create(struct bottle *b)
 {
 	char *path = bottle_smolfile_path(b);
-	struct strv a =
-	    smolvm_argv_create(bottle_smolvm(b->priv->core), b->name, path);
+	struct smolvm_create_opts co = {0};
+	struct strv a;
+
+	co.smolfile = path;
+	/* virtio-net forwards every guest DNS query upstream, ungated by
+	 * the allowlist, unless --dns names the resolver: the bundle */
+	co.dns = b->bundle_ip;
+	a = smolvm_argv_create(bottle_cli(b->priv->core), b->name, &co);
 
 	free(path);
 	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
@@ -2026,7 +2041,7 @@ static void bottle_on_vm_start(struct bottle *b, const struct proc_result *r)
 static void bottle_step_vm_start(struct bottle *b)
 {
 	struct strv a =
-	    smolvm_argv_start(bottle_smolvm(b->priv->core), b->name);
+	    smolvm_argv_start(bottle_cli(b->priv->core), b->name, NULL);
 
 	bottle_run(b, &a, bottle_timeout(BOTTLE_START_TIMEOUT_MS, 1),
 		   bottle_on_vm_start);
@@ -2060,7 +2075,7 @@ static void bottle_on_vm_stop(struct bottle *b, const struct proc_result *r)
 
 static void bottle_step_vm_stop(struct bottle *b)
 {
-	struct strv a = smolvm_argv_stop(bottle_smolvm(b->priv->core), b->name);
+	struct strv a = smolvm_argv_stop(bottle_cli(b->priv->core), b->name);
 
 	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
 		   bottle_on_vm_stop);
@@ -2078,7 +2093,7 @@ static void bottle_on_vm_delete(struct bottle *b, const struct proc_result *r)
 static void bottle_step_vm_delete(struct bottle *b)
 {
 	struct strv a =
-	    smolvm_argv_delete(bottle_smolvm(b->priv->core), b->name);
+	    smolvm_argv_delete(bottle_cli(b->priv->core), b->name);
 
 	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
 		   bottle_on_vm_delete);
@@ -2326,7 +2341,7 @@ static void bottle_on_probe_done(struct probe_run *run,
 	    rep->all_pass ? NULL : bottle_probe_summary(rep);
 	if (rep->any_fail && b->cfg != NULL &&
 	    b->cfg->on_unsafe == CONFIG_ON_UNSAFE_STOP) {
-		struct strv a = smolvm_argv_stop(bottle_smolvm(core), b->name);
+		struct strv a = smolvm_argv_stop(bottle_cli(core), b->name);
 		bottle_log(b, "on_unsafe is \"stop\": stopping the VM");
 		bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
 			   bottle_on_unsafe_stop);
@@ -2393,8 +2408,10 @@ static int bottle_probe_start(struct bottle *b, char **cause)
 	}
 	bottle_machine(b, machine, sizeof machine);
 	memset(&t, 0, sizeof t);
-	t.smolvm = bottle_smolvm(core);
-	t.machine = machine;
+	t.cli = bottle_cli(core);
+	t.env = (const char *const *)core->env.smolvm_env.v;
+	t.name = b->name;
+	t.dns_name = b->cfg->dns_name;
 	t.bundle_ip = b->bundle_ip;
 	t.proxy_port = bottle_proxy_port(b->cfg);
 	t.closed = closed;
@@ -2695,7 +2712,8 @@ void bottle_logs_open(struct bottle_core *core, struct bottle *b)
 		o.source = src;
 		o.name = b->name;
 		o.state_dir = core->state_dir;
-		o.smolvm = bottle_smolvm(core);
+		o.smolvm = bottle_cli(core);
+		o.smolvm_env = (const char *const *)core->env.smolvm_env.v;
 		o.backlog = 200;
 		o.mode = TAIL_FOLLOW;
 		o.lb = bottle_tail_ring(b, src);
@@ -2809,7 +2827,7 @@ int bottle_exec_capture(struct bottle_core *core, struct bottle *b,
 		memset(&eo, 0, sizeof eo);
 		eo.stream = 1;
 		x->argv =
-		    smolvm_argv_exec(bottle_smolvm(core), b->name, &eo, argv);
+		    smolvm_argv_exec(bottle_cli(core), b->name, &eo, argv);
 	}
 	shown = util_argv_display(argv);
 	{
@@ -2888,12 +2906,17 @@ static void bottle_on_smolvm_version(struct bottle_core *core,
 	const char *out = r->out.data ? r->out.data : "";
 
 	(void)data;
-	if (bottle_ok(r) && smolvm_version_check(out, &cause) == 0) {
+	if (bottle_ok(r) &&
+	    smolvm_cli_init(&core->env.smolvm, core->env.smolvm_path, out,
+			    core->allow_newer, &cause) == 0) {
 		size_t n = strcspn(out, "\r\n");
 		core->env.smolvm_ok = 1;
 		free(core->env.smolvm_version);
 		core->env.smolvm_version = xstrndup(out, n);
 		bottle_set_str(&core->env.smolvm_error, NULL);
+		strv_release(&core->env.smolvm_env);
+		smolvm_env(&core->env.smolvm, core->env.simulated, 0,
+			   &core->env.smolvm_env);
 	} else {
 		char *e;
 		if (cause != NULL)
@@ -2901,7 +2924,8 @@ static void bottle_on_smolvm_version(struct bottle_core *core,
 		else if (r->spawn_error != 0)
 			e = xasprintf(
 			    "smolvm: %s could not be run (%s); install "
-			    "smolvm 0.8.x or set \"vmm\": \"sim\"",
+			    "smolvm " SMOLVM_NEWEST_KNOWN
+			    " or set \"vmm\": \"sim\"",
 			    core->env.smolvm_path, uv_strerror(r->spawn_error));
 		else
 			e = bottle_cmd_error("smolvm --version", r);
@@ -2913,7 +2937,19 @@ static void bottle_on_smolvm_version(struct bottle_core *core,
 	bottle_detect_done(core);
 }
 
+static void bottle_choose_vmm_path(struct bottle_core *core);
+
+/* bottle_choose_vmm: which smolvm, and the environment it gets until its
+ * version is known (then smolvm_env adds what the release supports). */
 static void bottle_choose_vmm(struct bottle_core *core)
+{
+	bottle_choose_vmm_path(core);
+	strv_release(&core->env.smolvm_env);
+	smolvm_env(bottle_cli(core), core->env.simulated, 0,
+		   &core->env.smolvm_env);
+}
+
+static void bottle_choose_vmm_path(struct bottle_core *core)
 {
 	char *found;
 
@@ -3010,6 +3046,7 @@ int bottle_core_new(uv_loop_t *loop, const struct config *cfg,
 	core->env.docker_ok = -1;
 	core->env.smolvm_ok = -1;
 	core->vmm = CONFIG_VMM_AUTO;
+	core->allow_newer = cfg != NULL && cfg->smolvm_allow_newer;
 	for (i = 0; cfg != NULL && i < cfg->n_bottles; i++) {
 		core->vmm = cfg->bottles[i].vmm;
 		bottle_new(core, cfg->bottles[i].name, &cfg->bottles[i]);
@@ -3088,6 +3125,7 @@ static void bottle_core_free(struct bottle_core *core)
 	free(core->env.smolvm_path);
 	free(core->env.smolvm_version);
 	free(core->env.smolvm_error);
+	strv_release(&core->env.smolvm_env);
 	free(core);
 }
 

@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "smolvm.h"
 #include "health.h"
 #include "logbuf.h"
 #include "probe.h"
@@ -123,6 +124,8 @@ struct bottle_env {
 	char *smolvm_version; /* owned or NULL */
 	char *smolvm_error;   /* owned or NULL */
 	int simulated;	      /* the smolvm simulator is in use */
+	struct smolvm_cli smolvm; /* bin = smolvm_path; band once known */
+	struct strv smolvm_env;	  /* smolvm's whole environment */
 };
 
 typedef void (*bottle_listener)(struct bottle_core *core, struct bottle *b,

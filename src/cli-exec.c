@@ -134,6 +134,9 @@ int cli_exec_target_open(struct cli_exec_target *t, const struct cli_global *g,
 	env = bottle_core_env(core);
 	t->smolvm = cli_exec_dup(env->smolvm_path);
 	t->smolvm_version = cli_exec_dup(env->smolvm_version);
+	t->cli = env->smolvm;
+	t->cli.bin = t->smolvm ? t->smolvm : "smolvm";
+	smolvm_env(&t->cli, env->simulated, 1, &t->env);
 	if (env->smolvm_ok != 1)
 		t->smolvm_error =
 		    xstrdup(env->smolvm_error ? env->smolvm_error
@@ -165,6 +168,7 @@ void cli_exec_target_close(struct cli_exec_target *t)
 	free(t->name);
 	free(t->state_dir);
 	free(t->smolvm);
+	strv_release(&t->env);
 	free(t->smolvm_version);
 	free(t->smolvm_error);
 	free(t->vm_state);
@@ -360,9 +364,10 @@ static int cli_exec_running(struct cli_exec_target *t)
 	if (util_streq(t->vm_state, "running"))
 		return 1;
 	memset(&s, 0, sizeof s);
-	a = smolvm_argv_status(t->smolvm, t->name);
+	a = smolvm_argv_status(&t->cli, t->name);
 	memset(&o, 0, sizeof o);
 	o.argv = (const char *const *)a.v;
+	o.env = (const char *const *)t->env.v;
 	o.capture = 1;
 	o.timeout_ms = CLI_EXEC_STATUS_TIMEOUT_MS;
 	o.on_exit = cli_exec_on_status;
@@ -589,6 +594,7 @@ static int cli_exec_spawn(struct cli_exec_run *x, uv_loop_t *loop,
 	}
 	uo.file = argv->v[0];
 	uo.args = argv->v;
+	uo.env = x->target->env.v;
 	uo.exit_cb = cli_exec_on_exit;
 	uo.stdio_count = 3;
 	uo.stdio = stdio;
@@ -644,15 +650,19 @@ static int cli_exec_outcome(const struct cli_exec_run *x, uint64_t ms,
 		*what = xasprintf("timed out after %s (exit 124)", r->timeout);
 		return CLI_EXEC_TIMEOUT;
 	}
+	/* a signalled guest is 255 on 0.8.0, and for image machines on
+	 * 1.4.1-1.6.13 too; 128+N elsewhere (smolvm-1.9.md §4.4) */
 	if (st == CLI_EXEC_SIGNALLED &&
 	    (t->smolvm_version == NULL ||
 	     smolvm_parse_version(t->smolvm_version, &major, &minor, &patch) !=
 		 0 ||
-	     (major == 0 && minor == 8 && patch == 0))) {
+	     !smolvm_has(&t->cli.v, SMOLVM_F_SIGNAL_128) ||
+	     (major == 1 && minor >= 4 && minor <= 6 &&
+	      (minor > 4 || patch >= 1)))) {
 		fprintf(stderr,
 			"bottle: %s: the command was killed by a signal or "
-			"exited 255; smolvm 0.8.0 cannot tell which\n",
-			t->name);
+			"exited 255; smolvm %d.%d.%d cannot tell which\n",
+			t->name, major, minor, patch);
 		*what = xstrdup("exit 255 (killed by a signal, or exit 255)");
 		return CLI_EXEC_SIGNALLED;
 	}
@@ -690,7 +700,7 @@ static int cli_exec_run(struct cli_exec_target *t, const struct cli_exec_req *r)
 	so.interactive = r->interactive;
 	so.tty = r->tty;
 	so.stream = !r->interactive && !r->tty;
-	argv = smolvm_argv_exec(t->smolvm, t->name, &so, r->cmd);
+	argv = smolvm_argv_exec(&t->cli, t->name, &so, r->cmd);
 	x->target = t;
 	x->req = r;
 	if (r->tty)

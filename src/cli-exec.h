@@ -4,6 +4,8 @@
 
 #include <uv.h>
 
+#include "smolvm.h"
+
 #include "cli.h"
 
 /* Exit status when bottle (or smolvm) could not run the command at all. */
@@ -23,6 +25,8 @@ struct cli_exec_target {
 	char *name;
 	char *state_dir;
 	char *smolvm;	      /* the smolvm binary (or the simulator) */
+	struct smolvm_cli cli; /* bin = smolvm; its release */
+	struct strv env;       /* smolvm's environment (TERM included) */
 	char *smolvm_version; /* "smolvm 0.8.0", or NULL */
 	char *smolvm_error;   /* why smolvm is unusable, or NULL */
 	int simulated;

@@ -217,7 +217,8 @@ static int cli_logs_start_tail(struct cli_logs *l, struct cli_logs_src *s)
 	o.source = s->source;
 	o.name = l->name;
 	o.state_dir = l->target.state_dir;
-	o.smolvm = l->target.smolvm;
+	o.smolvm = &l->target.cli;
+	o.smolvm_env = (const char *const *)l->target.env.v;
 	o.backlog = l->backlog;
 	o.mode = l->follow ? TAIL_FOLLOW_HELD : TAIL_BACKLOG_ONLY;
 	o.san = &l->san;

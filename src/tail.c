@@ -77,7 +77,8 @@ struct tail {
 	struct tail_opts o; /* copy; its strings point at the copies below */
 	char *name;
 	char *state_dir;
-	char *smolvm;
+	struct smolvm_cli smolvm; /* bin owned (NULL: none) */
+	struct strv smolvm_env;
 	struct sanitize_opts san;
 	int refs;    /* open handles + a live child */
 	int closing; /* tail_close was called */
@@ -841,9 +842,10 @@ static void tail_vm_data_dir(struct tail *t)
 	struct proc_opts po;
 
 	strv_release(&t->argv);
-	t->argv = smolvm_argv_data_dir(t->smolvm, t->name);
+	t->argv = smolvm_argv_data_dir(&t->smolvm, t->name);
 	memset(&po, 0, sizeof po);
 	po.argv = (const char *const *)t->argv.v;
+	po.env = (const char *const *)t->smolvm_env.v;
 	po.capture = 1;
 	po.max_capture = 65536;
 	po.timeout_ms = TAIL_DOCKER_TIMEOUT_MS;
@@ -914,7 +916,8 @@ static void tail_free(struct tail *t)
 	free(t->error);
 	free(t->name);
 	free(t->state_dir);
-	free(t->smolvm);
+	free((char *)t->smolvm.bin);
+	strv_release(&t->smolvm_env);
 	free(t);
 }
 
@@ -950,10 +953,17 @@ int tail_start(uv_loop_t *loop, const struct tail_opts *o, struct tail **out,
 	t->o = *o;
 	t->name = xstrdup(o->name);
 	t->state_dir = o->state_dir ? xstrdup(o->state_dir) : NULL;
-	t->smolvm = o->smolvm ? xstrdup(o->smolvm) : NULL;
+	if (o->smolvm != NULL) {
+		size_t k;
+		t->smolvm = *o->smolvm;
+		t->smolvm.bin = xstrdup(o->smolvm->bin);
+		for (k = 0; o->smolvm_env && o->smolvm_env[k]; k++)
+			strv_push(&t->smolvm_env, o->smolvm_env[k]);
+	}
 	t->o.name = t->name;
 	t->o.state_dir = t->state_dir;
-	t->o.smolvm = t->smolvm;
+	t->o.smolvm = o->smolvm != NULL ? &t->smolvm : NULL;
+	t->o.smolvm_env = NULL;
 	t->o.path = NULL;
 	if (t->o.poll_ms == 0)
 		t->o.poll_ms = TAIL_DEFAULT_POLL_MS;

@@ -33,6 +33,7 @@
 
 #include "logbuf.h"
 #include "sanitize.h"
+#include "smolvm.h"
 
 enum tail_source {
 	TAIL_EVENTS = 0,
@@ -79,7 +80,8 @@ struct tail_opts {
 	enum tail_source source;
 	const char *name;      /* the bottle NAME (required) */
 	const char *state_dir; /* events: STATE_DIR (or set path) */
-	const char *smolvm;    /* vm: the smolvm binary (or set path) */
+	const struct smolvm_cli *smolvm; /* vm: smolvm (or set path) */
+	const char *const *smolvm_env;	 /* vm: smolvm's environment */
 	const char *path;      /* events, vm: follow this file instead (its
 				  rotated copies are PATH.1, PATH.2) */
 	int backlog;	       /* the last N lines first; 0: none */
