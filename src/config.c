@@ -36,7 +36,8 @@ struct config_ctx {
 	struct buf path;       /* owned; JSON path of the value in hand */
 	char *cause;	       /* owned; the first error, full message */
 	struct strv *warnings; /* borrowed; where warnings go */
-	int unsafe_bind;       /* BOTTLE_TEST_UNSAFE_BIND=1 in the env */
+	int unsafe_bind;       /* config_opts.unsafe_bind (test builds) */
+	const struct config_opts *opts; /* borrowed, never NULL */
 	int warn_unsafe;       /* record a warning when that override bites */
 };
 
@@ -1444,9 +1445,9 @@ static int config_check_service(struct config_ctx *ctx,
 			config_warn(
 			    ctx,
 			    "UNSAFE: \"%s\" accepted for a service with "
-			    "agent_reachable false only because "
-			    "BOTTLE_TEST_UNSAFE_BIND=1 (a test-only "
-			    "override): the agent CAN reach this service",
+			    "agent_reachable false only because of a "
+			    "test-only override: the agent CAN reach this "
+			    "service",
 			    s->bind);
 	}
 	config_path_pop(&ctx->path, mark);
@@ -1490,6 +1491,71 @@ static const char *config_guest(const char *volume, size_t *n)
 	return p;
 }
 
+/* config_path_within: 1 when path (n bytes) is dir or lies inside it. */
+static int config_path_within(const char *path, size_t n, const char *dir)
+{
+	size_t d = strlen(dir);
+
+	while (d > 1 && dir[d - 1] == '/')
+		d--;
+	if (d == 1 && dir[0] == '/')
+		return 1;
+	return n >= d && memcmp(path, dir, d) == 0 &&
+	       (n == d || path[d] == '/');
+}
+
+/* config_path_dir: path's first n bytes as a string in buf (n < 4096). */
+static const char *config_path_dir(const char *path, size_t n, char *buf)
+{
+	memcpy(buf, path, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* config_host_refused: why the host side of a volume (path, n bytes) may
+ * not be mounted into a VM, or NULL. The guest may be root and hostile:
+ * it must not get the host's system trees, other users' homes, or
+ * bottle's own state, configuration or helper. */
+static char *config_host_refused(const struct config_opts *o, const char *path,
+				 size_t n)
+{
+	static const char *const system[] = {
+	    "/bin",  "/boot", "/dev",	"/etc",	 "/lib", "/lib32",
+	    "/lib64", "/libx32", "/proc", "/root", "/run", "/sbin",
+	    "/sys",  "/usr",  "/var",
+	};
+	char buf[4096];
+	size_t i;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (n == 1)
+		return xstrdup("the host's root directory");
+	if (n >= sizeof buf)
+		return xstrdup("the path is too long");
+	for (i = 0; i < UTIL_NELEM(system); i++)
+		if (config_path_within(path, n, system[i]))
+			return xasprintf("%s is a system directory",
+					 system[i]);
+	for (i = 0; o->protected_dirs && o->protected_dirs[i]; i++) {
+		const char *d = o->protected_dirs[i];
+		/* is it, lies inside, or contains bottle's own files */
+		if (config_path_within(path, n, d) ||
+		    config_path_within(d, strlen(d), config_path_dir(path, n, buf)))
+			return xasprintf("it is, contains or lies inside "
+					 "bottle's own %s",
+					 d);
+	}
+	if (config_path_within(path, n, "/home")) {
+		const char *home = o->home;
+		if (n == 5)
+			return xstrdup("/home holds every user's home");
+		if (home == NULL || !config_path_within(path, n, home))
+			return xstrdup("another user's home");
+	}
+	return NULL;
+}
+
 static int config_check_volumes(struct config_ctx *ctx,
 				const struct config_bottle *b)
 {
@@ -1498,6 +1564,20 @@ static int config_check_volumes(struct config_ctx *ctx,
 
 	for (i = 0; i < v->n; i++) {
 		const char *gi = config_guest(v->v[i], &ni);
+		size_t nh = (size_t)(strchr(v->v[i], ':') - v->v[i]);
+		char *why = config_host_refused(ctx->opts, v->v[i], nh);
+
+		if (why != NULL) {
+			config_path_key(&ctx->path, "vm");
+			config_path_key(&ctx->path, "volumes");
+			config_path_index(&ctx->path, (int)i);
+			config_fail(ctx,
+				    "the host directory \"%.*s\" may not be "
+				    "mounted into a VM: %s",
+				    (int)nh, v->v[i], why);
+			free(why);
+			return -1;
+		}
 
 		for (j = 0; j < i; j++) {
 			const char *gj = config_guest(v->v[j], &nj);
@@ -1663,9 +1743,16 @@ out:
 int config_parse(const char *buf, size_t len, const char *origin,
 		 struct config **out, char **cause)
 {
+	return config_parse_opts(buf, len, origin, NULL, out, cause);
+}
+
+int config_parse_opts(const char *buf, size_t len, const char *origin,
+		      const struct config_opts *o, struct config **out,
+		      char **cause)
+{
+	static const struct config_opts none;
 	struct config_ctx ctx;
 	struct config *c = xcalloc(1, sizeof *c);
-	const char *knob = getenv("BOTTLE_TEST_UNSAFE_BIND");
 	cJSON *root;
 	int rc = -1;
 
@@ -1673,7 +1760,8 @@ int config_parse(const char *buf, size_t len, const char *origin,
 	memset(&ctx, 0, sizeof ctx);
 	ctx.origin = origin;
 	ctx.warnings = &c->warnings;
-	ctx.unsafe_bind = knob != NULL && strcmp(knob, "1") == 0;
+	ctx.opts = o != NULL ? o : &none;
+	ctx.unsafe_bind = ctx.opts->unsafe_bind;
 	c->path = origin != NULL ? xstrdup(origin) : NULL;
 	root = config_text(&ctx, buf, len);
 	if (root != NULL &&

@@ -79,6 +79,24 @@ struct config {
  * ~/.config/...). Caller frees. */
 char *config_default_path(void);
 
+/* What config_parse_opts checks beyond the text itself (all borrowed). */
+struct config_opts {
+	int unsafe_bind; /* accept a wide bind for a hidden service (test
+			    builds only; the caller decides) */
+	const char *const *protected_dirs; /* NULL-terminated: bottle's
+					      state, configuration, helper
+					      and data directories; no
+					      volume is, contains or lies in
+					      one */
+	const char *home; /* the user's home: other homes are refused */
+};
+
+/* config_parse_opts: config_parse with o (NULL: none). Pure: it reads
+ * nothing but its arguments. */
+int config_parse_opts(const char *buf, size_t len, const char *origin,
+		      const struct config_opts *o, struct config **out,
+		      char **cause);
+
 /* config_parse: validate JSON text (comments allowed) into *out.
  * origin names the source in messages. On error returns -1 and *cause is
  * "config: PATH.TO.KEY: what was expected" (caller frees). */
