@@ -36,6 +36,8 @@
 #define TAIL_ROTATIONS 2	/* PATH.1 and PATH.2 are older copies */
 #define TAIL_TS_MAX 48
 #define TAIL_DOCKER_TIMEOUT_MS 30000
+#define TAIL_EGRESS_POLL_MS 2000 /* egress-events is a subprocess a poll */
+#define TAIL_EGRESS_LIMIT 1000	 /* records asked for while following */
 /* A follow run asks for the lines since the last one seen, among the
  * last TAIL_FOLLOW_TAIL: docker reads those from the end of its log file,
  * whereas --since alone makes it scan the whole file (slow under a
@@ -108,7 +110,9 @@ struct tail {
 	uint64_t run_lines;
 	uint64_t backoff_ms;
 	char since[TAIL_TS_MAX];   /* --since for the next follow run */
-	char last_ts[TAIL_TS_MAX]; /* docker's timestamp of the last line */
+	char last_ts[TAIL_TS_MAX]; /* docker's (egress: smolvm's) timestamp
+				      of the last line */
+	size_t last_ts_seen;	   /* egress: records at last_ts delivered */
 	uint64_t last_wall_ms;
 	int dedupe;	       /* drop lines at or before last_ts */
 	struct buf docker_err; /* docker's own last stderr line */
@@ -119,12 +123,13 @@ static void tail_unref(struct tail *t);
 static void tail_file_check(struct tail *t);
 static void tail_bundle_spawn(struct tail *t, int follow);
 static void tail_vm_data_dir(struct tail *t);
+static void tail_egress_spawn(struct tail *t);
 static void tail_arm(struct tail *t, uint64_t ms);
 
 /* ---- names ------------------------------------------------------------ */
 
 static const char *const tail_names[TAIL_SOURCE_COUNT] = {"events", "bundle",
-							  "vm"};
+							  "vm", "egress"};
 
 const char *tail_source_name(enum tail_source s)
 {
@@ -199,6 +204,9 @@ static void tail_resume(struct tail *t)
 {
 	if (t->o.source == TAIL_BUNDLE) {
 		tail_bundle_spawn(t, 1);
+	} else if (t->o.source == TAIL_EGRESS) {
+		t->phase = TAIL_PHASE_FOLLOW;
+		tail_arm(t, t->o.poll_ms);
 	} else {
 		t->phase = TAIL_PHASE_FOLLOW;
 		tail_arm(t, 0);
@@ -856,6 +864,137 @@ static void tail_vm_data_dir(struct tail *t)
 	t->proc = proc_spawn(t->loop, &po);
 }
 
+/* ---- smolvm machine egress-events (1.8.1+) ---------------------------- */
+
+/* tail_egress_new: index of the first record of e[0..n) not delivered
+ * yet. Records come oldest first with second-precision stamps, so the
+ * new ones are those after last_ts, and at last_ts those beyond the
+ * last_ts_seen already delivered. */
+static size_t tail_egress_new(const struct tail *t,
+			      const struct smolvm_egress_event *e, size_t n)
+{
+	size_t i, at = 0;
+
+	if (t->last_ts[0] == '\0')
+		return 0;
+	for (i = 0; i < n; i++) {
+		int c = strcmp(e[i].timestamp, t->last_ts);
+		if (c > 0)
+			return i;
+		if (c == 0 && ++at > t->last_ts_seen)
+			return i;
+	}
+	return n;
+}
+
+static void tail_egress_emit(struct tail *t, const struct smolvm_egress_event *e)
+{
+	char *line = xasprintf("denied %s %s %s (at %s)", e->operation,
+			       strcmp(e->operation, "resolve") == 0 ? "of"
+								   : "to",
+			       e->dest, e->timestamp);
+
+	if (strcmp(e->timestamp, t->last_ts) == 0) {
+		t->last_ts_seen++;
+	} else {
+		snprintf(t->last_ts, sizeof t->last_ts, "%s", e->timestamp);
+		t->last_ts_seen = 1;
+	}
+	tail_emit(t, 1, line, strlen(line), LOGBUF_HIGHLIGHT);
+	free(line);
+}
+
+static void tail_on_egress(struct proc *p, const struct proc_result *r,
+			   void *data)
+{
+	struct tail *t = data;
+	struct smolvm_egress_event *e = NULL;
+	size_t n = 0, i, first;
+	char *why = NULL;
+
+	(void)p;
+	t->proc = NULL;
+	if (t->closing) {
+		tail_unref(t);
+		return;
+	}
+	if (!r->exited || r->exit_status != 0)
+		why = tail_child_error(t, r, "smolvm machine egress-events");
+	else if (smolvm_parse_egress_events(r->out.data, r->out.len, &e, &n,
+					    &why) != 0)
+		e = NULL;
+	if (why != NULL) {
+		tail_status(t, 1, why);
+		free(why);
+		tail_set_caught_up(t);
+		if (t->o.mode == TAIL_BACKLOG_ONLY)
+			t->phase = TAIL_PHASE_DONE;
+		else
+			tail_schedule_retry(t);
+		tail_unref(t);
+		return;
+	}
+	first = tail_egress_new(t, e, n);
+	if (!t->caught_up && t->o.backlog >= 0 &&
+	    n - first > (size_t)t->o.backlog)
+		first = n - (size_t)t->o.backlog;
+	if (!t->caught_up && first > 0) {
+		/* skipped backlog: remember where it ends */
+		snprintf(t->last_ts, sizeof t->last_ts, "%s",
+			 e[first - 1].timestamp);
+		t->last_ts_seen = 0;
+		for (i = 0; i < first; i++)
+			t->last_ts_seen +=
+			    strcmp(e[i].timestamp, t->last_ts) == 0;
+	}
+	for (i = first; i < n && !t->closing; i++)
+		tail_egress_emit(t, &e[i]);
+	smolvm_egress_events_free(e, n);
+	if (t->error != NULL)
+		tail_status(t, 0, "reading smolvm's denials again");
+	if (!t->caught_up)
+		tail_backlog_done(t);
+	else if (!t->closing)
+		tail_arm(t, t->o.poll_ms);
+	tail_unref(t);
+}
+
+static void tail_egress_spawn(struct tail *t)
+{
+	struct proc_opts po;
+
+	if (!smolvm_has(&t->smolvm.v, SMOLVM_F_EGRESS_EVENTS)) {
+		char *msg = xasprintf(
+		    "smolvm %d.%d.%d cannot report denials (machine "
+		    "egress-events arrived in 1.8.1)",
+		    t->smolvm.v.major, t->smolvm.v.minor, t->smolvm.v.patch);
+		tail_status(t, 1, msg);
+		free(msg);
+		t->phase = TAIL_PHASE_DONE;
+		tail_set_caught_up(t);
+		return;
+	}
+	if (t->phase == TAIL_PHASE_START)
+		t->phase = TAIL_PHASE_BACKLOG;
+	strv_release(&t->argv);
+	t->argv = smolvm_argv_egress_events(
+	    &t->smolvm, t->name,
+	    t->caught_up || t->o.backlog <= 0 ? TAIL_EGRESS_LIMIT
+					      : (unsigned)t->o.backlog);
+	memset(&po, 0, sizeof po);
+	po.argv = (const char *const *)t->argv.v;
+	po.env = (const char *const *)t->smolvm_env.v;
+	po.capture = 1;
+	po.max_capture = 4 << 20;
+	po.timeout_ms = TAIL_DOCKER_TIMEOUT_MS;
+	po.on_exit = tail_on_egress;
+	po.data = t;
+	t->run_start_ms = util_mono_ms();
+	t->run_lines = 0;
+	t->refs++;
+	t->proc = proc_spawn(t->loop, &po);
+}
+
 /* ---- lifetime --------------------------------------------------------- */
 
 static void tail_on_timer(uv_timer_t *timer)
@@ -866,7 +1005,9 @@ static void tail_on_timer(uv_timer_t *timer)
 		return;
 	switch (t->phase) {
 	case TAIL_PHASE_START:
-		if (t->o.source == TAIL_BUNDLE)
+		if (t->o.source == TAIL_EGRESS)
+			tail_egress_spawn(t);
+		else if (t->o.source == TAIL_BUNDLE)
 			tail_bundle_start(t);
 		else if (t->f.path != NULL)
 			tail_file_begin(t, 0);
@@ -875,13 +1016,17 @@ static void tail_on_timer(uv_timer_t *timer)
 		break;
 	case TAIL_PHASE_RETRY:
 		t->restarts++;
-		if (t->o.source == TAIL_BUNDLE)
+		if (t->o.source == TAIL_EGRESS)
+			tail_egress_spawn(t);
+		else if (t->o.source == TAIL_BUNDLE)
 			tail_bundle_spawn(t, 1);
 		else
 			tail_vm_data_dir(t);
 		break;
 	case TAIL_PHASE_FOLLOW:
-		if (t->o.source != TAIL_BUNDLE)
+		if (t->o.source == TAIL_EGRESS)
+			tail_egress_spawn(t);
+		else if (t->o.source != TAIL_BUNDLE)
 			tail_file_check(t);
 		break;
 	case TAIL_PHASE_BACKLOG:
@@ -946,8 +1091,10 @@ int tail_start(uv_loop_t *loop, const struct tail_opts *o, struct tail **out,
 	if (o->source == TAIL_EVENTS && o->path == NULL && o->state_dir == NULL)
 		return util_fail(cause,
 				 "tail: events needs the state directory");
-	if (o->source == TAIL_VM && o->path == NULL && o->smolvm == NULL)
-		return util_fail(cause, "tail: vm needs the smolvm binary");
+	if ((o->source == TAIL_VM || o->source == TAIL_EGRESS) &&
+	    o->path == NULL && o->smolvm == NULL)
+		return util_fail(cause, "tail: %s needs the smolvm binary",
+				 tail_source_name(o->source));
 	t = xcalloc(1, sizeof *t);
 	t->loop = loop;
 	t->o = *o;
@@ -967,6 +1114,8 @@ int tail_start(uv_loop_t *loop, const struct tail_opts *o, struct tail **out,
 	t->o.path = NULL;
 	if (t->o.poll_ms == 0)
 		t->o.poll_ms = TAIL_DEFAULT_POLL_MS;
+	if (o->source == TAIL_EGRESS && t->o.poll_ms < TAIL_EGRESS_POLL_MS)
+		t->o.poll_ms = TAIL_EGRESS_POLL_MS;
 	if (t->o.retry_ms == 0)
 		t->o.retry_ms = TAIL_DEFAULT_RETRY_MS;
 	t->backoff_ms = t->o.retry_ms;

@@ -12,8 +12,15 @@
  *           requests highlighted.
  *   vm      the guest console log agent-console.log in the directory
  *           printed by `smolvm machine data-dir bottle-NAME` (rotated by
- *           smolvm at 10 MB to .1 and .2); lines get their arrival time
- *           (backlog lines: the file's modification time).
+ *           smolvm at 10 MB to .1 and .2; truncated in place at every
+ *           boot from 1.6.1); lines get their arrival time (backlog
+ *           lines: the file's modification time).
+ *   egress  what the VMM denied the guest: `smolvm machine egress-events
+ *           --json` (1.8.1+), polled every poll_ms (at least 2 s) while
+ *           following; each new record becomes one highlighted line
+ *           "denied connect to IP:PORT (at STAMP)". On older releases
+ *           the tail says once that this smolvm cannot report denials
+ *           and delivers nothing.
  *
  * A tail first delivers the last `backlog` lines (history), then calls
  * on_caught_up, then (when following) delivers new lines as they come.
@@ -39,8 +46,9 @@ enum tail_source {
 	TAIL_EVENTS = 0,
 	TAIL_BUNDLE,
 	TAIL_VM,
+	TAIL_EGRESS,
 };
-#define TAIL_SOURCE_COUNT 3
+#define TAIL_SOURCE_COUNT 4
 
 enum tail_mode {
 	TAIL_BACKLOG_ONLY = 0, /* deliver the backlog, then stop */
