@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sanitize.h"
 #include "util.h"
 
 #define PROBE_PARALLEL 4 /* concurrent execs per run */
@@ -207,6 +208,21 @@ void probe_report_tally(struct probe_report *rep)
 			break;
 		}
 	}
+}
+
+/* probe_clean: s[0..n) made safe for a terminal, a JSON string and a log
+ * line: everything a probe keeps of guest or smolvm text goes through it
+ * (the guest may be root and print escape sequences). Caller frees. */
+static char *probe_clean(const char *s, size_t n)
+{
+	struct buf b = BUF_INIT;
+
+	if (n > PROBE_INFO_MAX)
+		n = PROBE_INFO_MAX;
+	sanitize_line(s, n, &b, NULL);
+	if (b.data == NULL)
+		buf_adds(&b, "");
+	return buf_detach(&b);
 }
 
 /* ---- the helper's line -------------------------------------------------- */
@@ -455,7 +471,7 @@ int probe_parse_helper_result(const char *line, size_t len,
 	if (ms != NULL)
 		*ms = f.ms;
 	if (err_name != NULL)
-		*err_name = f.err_len ? xstrndup(f.err, f.err_len) : NULL;
+		*err_name = f.err_len ? probe_clean(f.err, f.err_len) : NULL;
 	return 0;
 }
 
@@ -501,7 +517,7 @@ size_t probe_parse_helper_output(const char *out, size_t len,
 			items[lines].reply_code = f.reply_code;
 			items[lines].reply_n = f.reply_n;
 			items[lines].err_name =
-			    f.err_len ? xstrndup(f.err, f.err_len) : NULL;
+			    f.err_len ? probe_clean(f.err, f.err_len) : NULL;
 		}
 		lines++;
 	}
@@ -799,7 +815,7 @@ static char *probe_first_line(const struct buf *b, const char *prefix)
 			n--;
 		if (n == 0 || n < plen || (plen && memcmp(p, prefix, plen)))
 			continue;
-		return xstrndup(p, n < PROBE_INFO_MAX ? n : PROBE_INFO_MAX);
+		return probe_clean(p, n);
 	}
 	return NULL;
 }
