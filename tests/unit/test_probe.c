@@ -148,6 +148,12 @@ static void test_helper_line_rejects_what_is_not_one(void **state)
 	assert_int_equal(connected, 1);
 }
 
+/* An unanswered batch item for HOST and PORT word. */
+#define ITEM(h, p)                                                             \
+	{                                                                      \
+		.host = (h), .port = (p), .out = PROBE_OUT_NONE                \
+	}
+
 /* items_release: free what probe_parse_helper_output put in items. */
 static void items_release(struct probe_batch_item *items, size_t n)
 {
@@ -171,9 +177,9 @@ static void test_helper_output_answers_each_target_in_order(void **state)
 	    "bottle-probe connect 10.0.0.2 9099 result=refused "
 	    "errno=ECONNREFUSED(111) ms=0"; /* no final newline */
 	struct probe_batch_item items[] = {
-	    {"10.0.0.2", 8888, PROBE_OUT_NONE, NULL, 0},
-	    {"127.0.0.1", 4000, PROBE_OUT_NONE, NULL, 0},
-	    {"10.0.0.2", 9099, PROBE_OUT_NONE, NULL, 0},
+	    ITEM("10.0.0.2", "8888"),
+	    ITEM("127.0.0.1", "4000"),
+	    ITEM("10.0.0.2", "9099"),
 	};
 
 	(void)state;
@@ -206,13 +212,13 @@ static void test_helper_output_leaves_unmatched_targets_unanswered(void **state)
 	    "bottle-probe connect 10.0.0.3 9099 result=connected ms=0\n"
 	    "bottle-probe connect 10.0.0.3 9099 result=connected ms=0\n";
 	struct probe_batch_item items[] = {
-	    {"10.0.0.2", 8888, PROBE_OUT_NONE, NULL, 0},
-	    {"10.0.0.3", 9099, PROBE_OUT_NONE, NULL, 0},
-	    {"10.0.0.4", 9099, PROBE_OUT_NONE, NULL, 0},
+	    ITEM("10.0.0.2", "8888"),
+	    ITEM("10.0.0.3", "9099"),
+	    ITEM("10.0.0.4", "9099"),
 	};
 	struct probe_batch_item two[] = {
-	    {"10.0.0.2", 8888, PROBE_OUT_NONE, NULL, 0},
-	    {"10.0.0.3", 9099, PROBE_OUT_NONE, NULL, 0},
+	    ITEM("10.0.0.2", "8888"),
+	    ITEM("10.0.0.3", "9099"),
 	};
 
 	(void)state;
@@ -620,10 +626,10 @@ static const char fake_smolvm[] =
     "	echo 'error: --name and --timeout are required' >&2; exit 2\n"
     "fi\n"
     "case $name in\n"
-    "stopped) echo \"Error: agent operation failed: connect: machine "
+    "bottle-stopped) echo \"Error: agent operation failed: connect: machine "
     "'$name' is not running. Start it first\" >&2; exit 1 ;;\n"
-    "slow) exec sleep 30 ;;\n"
-    "expired) exit 124 ;;\n"
+    "bottle-slow) exec sleep 30 ;;\n"
+    "bottle-expired) exit 124 ;;\n"
     "esac\n"
     "if [ -n \"$ALLOW\" ]; then\n"
     "	case $1 in\n"
@@ -703,8 +709,11 @@ struct prun {
 	uv_loop_t loop;
 	struct fake fake;
 	struct canary *canary;
-	int bundle_fd; /* plays the bundle's pipelock: listens, never accepts */
+	uv_tcp_t bundle; /* plays the bundle's pipelock: answers HTTP 200 */
+	int bundle_open;
 	int bundle_port;
+	struct smolvm_cli cli;
+	struct strv env;
 	struct probe_port closed[6];
 	const char *others[2];
 	struct probe_target t;
@@ -743,18 +752,106 @@ static void prun_on_done(struct probe_run *run, const struct probe_report *rep,
 	uv_stop(&p->loop); /* the listening canary keeps it alive */
 }
 
-/* prun_init: loop, canary, a bundle listener, the fake, and a target with
- * one closed port (egress). */
-static void prun_init(struct prun *p, const char *machine, const char *allow)
+/* ---- the bundle: answers one HTTP request per connection, then closes */
+
+static void bundle_free(uv_handle_t *h)
 {
+	free(h);
+}
+
+static void bundle_on_write(uv_write_t *w, int status)
+{
+	(void)status;
+	uv_close((uv_handle_t *)w->handle, bundle_free);
+	free(w);
+}
+
+static void bundle_alloc(uv_handle_t *h, size_t size, uv_buf_t *b)
+{
+	static char buf[2048];
+
+	(void)h;
+	(void)size;
+	*b = uv_buf_init(buf, sizeof buf);
+}
+
+static void bundle_on_read(uv_stream_t *c, ssize_t n, const uv_buf_t *b)
+{
+	static char answer[] = "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n";
+	uv_buf_t out = uv_buf_init(answer, sizeof answer - 1);
+	uv_write_t *w;
+
+	(void)b;
+	if (n == 0)
+		return;
+	uv_read_stop(c);
+	if (n < 0) {
+		uv_close((uv_handle_t *)c, bundle_free);
+		return;
+	}
+	w = xcalloc(1, sizeof *w);
+	if (uv_write(w, c, &out, 1, bundle_on_write) != 0) {
+		free(w);
+		uv_close((uv_handle_t *)c, bundle_free);
+	}
+}
+
+static void bundle_on_connection(uv_stream_t *server, int status)
+{
+	uv_tcp_t *c;
+
+	if (status != 0)
+		return;
+	c = xcalloc(1, sizeof *c);
+	uv_tcp_init(server->loop, c);
+	if (uv_accept(server, (uv_stream_t *)c) == 0)
+		uv_read_start((uv_stream_t *)c, bundle_alloc, bundle_on_read);
+	else
+		uv_close((uv_handle_t *)c, bundle_free);
+}
+
+/* prun_bundle_gone: the bundle is gone; its port now refuses. */
+static void prun_bundle_gone(struct prun *p)
+{
+	if (p->bundle_open)
+		uv_close((uv_handle_t *)&p->bundle, NULL);
+	p->bundle_open = 0;
+	p->bundle_port = closed_port();
+	p->t.proxy_port = p->bundle_port;
+}
+
+/* prun_cli: the target speaks smolvm at version text. */
+static void prun_cli(struct prun *p, const char *text)
+{
+	char *cause = NULL;
+
+	if (smolvm_cli_init(&p->cli, p->fake.smolvm, text, 0, &cause) != 0)
+		fail_msg("%s", cause);
+	strv_release(&p->env);
+	smolvm_env(&p->cli, 0, 0, &p->env);
+	p->t.cli = &p->cli;
+	p->t.env = (const char *const *)p->env.v;
+}
+
+/* prun_init: loop, canary, a bundle listener, the fake (smolvm 0.8.0),
+ * and a target (the bottle NAME) with one closed port (egress). */
+static void prun_init(struct prun *p, const char *name, const char *allow)
+{
+	int fd;
+
 	memset(p, 0, sizeof *p);
 	assert_int_equal(uv_loop_init(&p->loop), 0);
 	assert_int_equal(canary_open(&p->loop, &p->canary, NULL), 0);
-	p->bundle_fd = listen_local(&p->bundle_port);
+	fd = listen_local(&p->bundle_port);
+	assert_int_equal(uv_tcp_init(&p->loop, &p->bundle), 0);
+	assert_int_equal(uv_tcp_open(&p->bundle, fd), 0);
+	assert_int_equal(
+	    uv_listen((uv_stream_t *)&p->bundle, 128, bundle_on_connection), 0);
+	p->bundle_open = 1;
 	fake_make(&p->fake, allow, 0, 0);
 	p->closed[0] = (struct probe_port){"egress", closed_port()};
-	p->t.smolvm = p->fake.smolvm;
-	p->t.machine = machine;
+	prun_cli(p, "smolvm 0.8.0\n");
+	p->t.name = name;
 	p->t.bundle_ip = "127.0.0.1";
 	p->t.proxy_port = p->bundle_port;
 	p->t.closed = p->closed;
@@ -772,7 +869,6 @@ static void prun_tsi(struct prun *p, int hang, int leak)
 	snprintf(allow, sizeof allow, "127.0.0.1:%d", p->bundle_port);
 	fake_remove(&p->fake);
 	fake_make(&p->fake, allow, hang, leak);
-	p->t.smolvm = p->fake.smolvm;
 }
 
 static void prun_go(struct prun *p)
@@ -790,16 +886,17 @@ static void prun_finish(struct prun *p)
 	size_t i;
 
 	canary_close(p->canary); /* NULL-safe */
+	if (p->bundle_open)
+		uv_close((uv_handle_t *)&p->bundle, NULL);
 	uv_run(&p->loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&p->loop), 0);
 	assert_int_equal(proc_live_count(), 0);
-	if (p->bundle_fd >= 0)
-		close(p->bundle_fd);
 	fake_remove(&p->fake);
 	for (i = 0; i < PROBE_COUNT; i++)
 		probe_result_release(&p->rep.r[i]);
 	for (i = 0; i < p->n_cmds; i++)
 		free(p->cmds[i]);
+	strv_release(&p->env);
 }
 
 static void assert_verdict(const struct prun *p, enum probe_id id,
@@ -831,7 +928,7 @@ static void test_run_with_the_helper_sees_the_host_loopback(void **state)
 	(void)state;
 	if (access(HELPER, X_OK) != 0)
 		skip(); /* `make build/bottle-probe` first */
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	p.t.helper = HELPER;
 	prun_go(&p);
 	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
@@ -878,7 +975,7 @@ static void test_run_falls_back_to_nc_when_the_helper_is_missing(void **state)
 	(void)state;
 	if (!fake_have_busybox())
 		skip();
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	p.t.helper = "/nonexistent/bottle-probe";
 	prun_go(&p);
 	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
@@ -908,7 +1005,7 @@ static void test_run_passes_when_only_the_bundle_is_reachable(void **state)
 		skip();
 	/* the fake allows only the bundle, like TSI with ["B/32"] would
 	 * (ports aside) */
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	prun_tsi(&p, 0, 0);
 	p.t.helper = HELPER;
 	for (i = 0; i < UTIL_NELEM(p.closed); i++)
@@ -951,7 +1048,7 @@ test_run_cross_bottle_fails_when_another_bundle_answers(void **state)
 	(void)state;
 	if (access(HELPER, X_OK) != 0)
 		skip();
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	p.t.helper = HELPER;
 	p.others[0] = "127.0.0.1"; /* "another bundle": our own listener */
 	p.t.n_others = 1;
@@ -970,9 +1067,8 @@ static void test_run_without_the_control_runs_no_negative_probe(void **state)
 	(void)state;
 	if (!fake_have_busybox())
 		skip();
-	prun_init(&p, "bottle-t", NULL);
-	close(p.bundle_fd); /* the bundle is gone */
-	p.bundle_fd = -1;
+	prun_init(&p, "t", NULL);
+	prun_bundle_gone(&p);
 	p.bundle_port = closed_port();
 	p.t.proxy_port = p.bundle_port;
 	p.others[0] = "127.0.0.1";
@@ -1009,7 +1105,7 @@ static void test_run_smolvm_error_makes_everything_unknown(void **state)
 			assert_verdict(&p, (enum probe_id)i, PROBE_UNKNOWN);
 	assert_non_null(strstr(p.rep.r[PROBE_BUNDLE_REACH].detail,
 			       ": smolvm: agent operation failed: connect: "
-			       "machine 'stopped' is not running"));
+			       "machine 'bottle-stopped' is not running"));
 	assert_non_null(strstr(p.rep.r[PROBE_EXEC_FIDELITY].detail,
 			       "smolvm: agent operation failed"));
 	assert_string_equal(p.rep.r[PROBE_LOCALHOST_REACH].detail,
@@ -1069,7 +1165,7 @@ static void test_run_cancel_frees_the_canary_for_closing(void **state)
 	(void)state;
 	if (access(HELPER, X_OK) != 0)
 		skip();
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	prun_tsi(&p, 1, 0); /* a connect to anything but the bundle hangs */
 	p.t.helper = HELPER;
 	uv_timer_init(&p.loop, &p.cancel_timer);
@@ -1092,7 +1188,7 @@ static void test_run_without_canary_is_unknown_not_pass(void **state)
 	(void)state;
 	if (access(HELPER, X_OK) != 0)
 		skip();
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	p.t.helper = HELPER;
 	p.t.canary = NULL;
 	prun_go(&p);
@@ -1117,9 +1213,8 @@ test_run_batch_without_the_control_leaves_negatives_unknown(void **state)
 	(void)state;
 	if (access(HELPER, X_OK) != 0)
 		skip();
-	prun_init(&p, "bottle-t", NULL);
-	close(p.bundle_fd); /* the bundle is gone */
-	p.bundle_fd = -1;
+	prun_init(&p, "t", NULL);
+	prun_bundle_gone(&p);
 	p.bundle_port = closed_port();
 	p.t.proxy_port = p.bundle_port;
 	prun_tsi(&p, 0, 0);
@@ -1156,10 +1251,9 @@ static void test_run_batch_canary_hit_fails_localhost_reach(void **state)
 	/* the VMM says denied but lets the connects through: only the
 	 * canary knows; with the control passing, then failing */
 	for (control = 1; control >= 0; control--) {
-		prun_init(&p, "bottle-t", NULL);
+		prun_init(&p, "t", NULL);
 		if (!control) {
-			close(p.bundle_fd);
-			p.bundle_fd = -1;
+			prun_bundle_gone(&p);
 			p.bundle_port = closed_port();
 			p.t.proxy_port = p.bundle_port;
 		}
@@ -1213,7 +1307,7 @@ static void test_run_batch_target_without_a_line_is_unknown(void **state)
 	struct prun p;
 
 	(void)state;
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	p.t.helper = p.fake.partial; /* answers the bundle only */
 	prun_go(&p);
 	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
@@ -1237,7 +1331,7 @@ test_run_falls_back_to_nc_when_the_helper_prints_nothing(void **state)
 	(void)state;
 	if (!fake_have_busybox())
 		skip();
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	p.t.helper = "/bin/false"; /* runs, exits 1, says nothing */
 	prun_go(&p);
 	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
