@@ -623,6 +623,35 @@ static void test_non_dns_answer_to_a_query_is_data(void **state)
 	srv_stop(&s);
 }
 
+/* A UDP query to a closed port: the ICMP error reads as a reset. */
+static void test_udp_query_to_a_closed_port_is_reply_reset(void **state)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), port;
+	char ps[64];
+	const char *args[] = {"connect", "127.0.0.1", ps, "3000", NULL};
+	struct run run;
+	long ms;
+
+	(void)state;
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd); /* nothing listens there now */
+	snprintf(ps, sizeof ps, "%d/udp:example.com", port);
+	run_helper(args, &run);
+	assert_int_equal(run.exit_status, 0);
+	assert_string_equal(
+	    next_line_word(run.out, ps, "connected", "none(0)", "reset", &ms),
+	    "");
+	run_release(&run);
+}
+
 static void test_bad_dns_port_words_are_usage_errors(void **state)
 {
 	static const char *const words[] = {
@@ -687,6 +716,7 @@ int main(void)
 	    cmocka_unit_test(test_udp_dns_answer_is_reply_dns),
 	    cmocka_unit_test(test_tcp_dns_answer_is_reply_dns),
 	    cmocka_unit_test(test_non_dns_answer_to_a_query_is_data),
+	    cmocka_unit_test(test_udp_query_to_a_closed_port_is_reply_reset),
 	    cmocka_unit_test(test_bad_dns_port_words_are_usage_errors),
 	};
 
