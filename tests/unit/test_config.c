@@ -217,6 +217,113 @@ static const struct bad_case bad_cases[] = {
      "{\"defaults\": {\"subnet_pool\": \"10.213.0.1/16\"}}", 0,
      "config: defaults.subnet_pool: \"10.213.0.1/16\" has host bits set (did "
      "you mean \"10.213.0.0/16\"?)"},
+    {"rejects subnet_pool 0.0.0.0/8 overlapping 0.0.0.0/8",
+     "{\"defaults\": {\"subnet_pool\": \"0.0.0.0/8\"}}", 0,
+     "config: defaults.subnet_pool: \"0.0.0.0/8\" overlaps 0.0.0.0/8 (\"this "
+     "network\"): expected a private "
+     "range such as \"10.213.0.0/16\""},
+    {"rejects subnet_pool 127.0.0.0/16 overlapping 127.0.0.0/8",
+     "{\"defaults\": {\"subnet_pool\": \"127.0.0.0/16\"}}", 0,
+     "config: defaults.subnet_pool: \"127.0.0.0/16\" overlaps 127.0.0.0/8 "
+     "(loopback): expected a private "
+     "range such as \"10.213.0.0/16\""},
+    {"rejects subnet_pool 100.96.0.0/28 overlapping 100.96.0.0/30",
+     "{\"defaults\": {\"subnet_pool\": \"100.96.0.0/28\"}}", 0,
+     "config: defaults.subnet_pool: \"100.96.0.0/28\" overlaps 100.96.0.0/30 "
+     "(the guest's own link under smolvm's virtio-net): expected a private "
+     "range such as \"10.213.0.0/16\""},
+    {"rejects subnet_pool 100.64.0.0/10 overlapping 100.96.0.0/30",
+     "{\"defaults\": {\"subnet_pool\": \"100.64.0.0/10\"}}", 0,
+     "config: defaults.subnet_pool: \"100.64.0.0/10\" overlaps 100.96.0.0/30 "
+     "(the guest's own link under smolvm's virtio-net): expected a private "
+     "range such as \"10.213.0.0/16\""},
+    {"rejects subnet_pool 100.96.0.0/16 overlapping 100.96.0.0/30",
+     "{\"bottles\": {\"web\": {\"subnet_pool\": \"100.96.0.0/16\"}}}", 0,
+     "config: bottles.web.subnet_pool: \"100.96.0.0/16\" overlaps "
+     "100.96.0.0/30 (the guest's own link under smolvm's virtio-net): expected "
+     "a private "
+     "range such as \"10.213.0.0/16\""},
+    {"rejects subnet_pool 169.254.0.0/16 overlapping 169.254.0.0/16",
+     "{\"defaults\": {\"subnet_pool\": \"169.254.0.0/16\"}}", 0,
+     "config: defaults.subnet_pool: \"169.254.0.0/16\" overlaps 169.254.0.0/16 "
+     "(link-local, always denied by smolvm): expected a private "
+     "range such as \"10.213.0.0/16\""},
+    {"rejects subnet_pool 169.254.32.0/20 overlapping 169.254.0.0/16",
+     "{\"defaults\": {\"subnet_pool\": \"169.254.32.0/20\"}}", 0,
+     "config: defaults.subnet_pool: \"169.254.32.0/20\" overlaps "
+     "169.254.0.0/16 (link-local, always denied by smolvm): expected a private "
+     "range such as \"10.213.0.0/16\""},
+    {"rejects subnet_pool 224.0.0.0/8 overlapping 224.0.0.0/4",
+     "{\"defaults\": {\"subnet_pool\": \"224.0.0.0/8\"}}", 0,
+     "config: defaults.subnet_pool: \"224.0.0.0/8\" overlaps 224.0.0.0/4 "
+     "(multicast): expected a private "
+     "range such as \"10.213.0.0/16\""},
+    {"rejects subnet_pool 239.255.0.0/16 overlapping 224.0.0.0/4",
+     "{\"defaults\": {\"subnet_pool\": \"239.255.0.0/16\"}}", 0,
+     "config: defaults.subnet_pool: \"239.255.0.0/16\" overlaps 224.0.0.0/4 "
+     "(multicast): expected a private "
+     "range such as \"10.213.0.0/16\""},
+    {"rejects subnet_pool 240.0.0.0/8 overlapping 240.0.0.0/4",
+     "{\"defaults\": {\"subnet_pool\": \"240.0.0.0/8\"}}", 0,
+     "config: defaults.subnet_pool: \"240.0.0.0/8\" overlaps 240.0.0.0/4 "
+     "(reserved): expected a private "
+     "range such as \"10.213.0.0/16\""},
+    {"rejects subnet_pool 255.255.255.0/24 overlapping 240.0.0.0/4",
+     "{\"defaults\": {\"subnet_pool\": \"255.255.255.0/24\"}}", 0,
+     "config: defaults.subnet_pool: \"255.255.255.0/24\" overlaps 240.0.0.0/4 "
+     "(reserved): expected a private "
+     "range such as \"10.213.0.0/16\""},
+    {"rejects an empty probes.dns_name",
+     "{\"defaults\": {\"probes\": {\"dns_name\": \"\"}}}", 0,
+     "config: defaults.probes.dns_name: expected a DNS name such as "
+     "\"example.com\", got \"\""},
+    {"rejects a probes.dns_name with an empty label",
+     "{\"defaults\": {\"probes\": {\"dns_name\": \"a..b\"}}}", 0,
+     "config: defaults.probes.dns_name: expected a DNS name such as "
+     "\"example.com\", got \"a..b\""},
+    {"rejects a probes.dns_name starting with a dot",
+     "{\"bottles\": {\"web\": {\"probes\": {\"dns_name\": \".com\"}}}}", 0,
+     "config: bottles.web.probes.dns_name: expected a DNS name such as "
+     "\"example.com\", got \".com\""},
+    {"rejects a probes.dns_name with a space",
+     "{\"defaults\": {\"probes\": {\"dns_name\": \"exa mple.com\"}}}", 0,
+     "config: defaults.probes.dns_name: expected a DNS name such as "
+     "\"example.com\", got \"exa mple.com\""},
+    {"rejects a probes.dns_name with an underscore or a slash",
+     "{\"defaults\": {\"probes\": {\"dns_name\": \"a_b/c\"}}}", 0,
+     "config: defaults.probes.dns_name: expected a DNS name such as "
+     "\"example.com\", got \"a_b/c\""},
+    {"rejects a probes.dns_name label of 64 bytes",
+     "{\"defaults\": {\"probes\": {\"dns_name\": \""
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com\"}}"
+     "}",
+     0,
+     "config: defaults.probes.dns_name: expected a DNS name such as "
+     "\"example.com\", got "
+     "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\""},
+    {"rejects a probes.dns_name that is no string",
+     "{\"defaults\": {\"probes\": {\"dns_name\": 5}}}", 0,
+     "config: defaults.probes.dns_name: expected a string, got 5"},
+    {"rejects a null probes.dns_name",
+     "{\"defaults\": {\"probes\": {\"dns_name\": null}}}", 0,
+     "config: defaults.probes.dns_name: expected a string, got null"},
+    {"rejects smolvm_allow_newer in one bottle",
+     "{" IMAGES ", \"bottles\": {\"web\": {}, \"db\": "
+     "{\"smolvm_allow_newer\": true}}}",
+     0,
+     "config: bottles.db.smolvm_allow_newer: allowed only in defaults (one "
+     "smolvm serves every bottle)"},
+    {"rejects a bottle turning smolvm_allow_newer off",
+     "{\"defaults\": {\"smolvm_allow_newer\": true, \"vm\": {\"image\": "
+     "\"vm:1\"}, \"bundle\": {\"image\": \"bundle:1\"}}, \"bottles\": "
+     "{\"web\": {\"smolvm_allow_newer\": false}}}",
+     0,
+     "config: bottles.web.smolvm_allow_newer: allowed only in defaults (one "
+     "smolvm serves every bottle)"},
+    {"rejects smolvm_allow_newer that is no boolean",
+     "{\"defaults\": {\"smolvm_allow_newer\": \"yes\"}}", 0,
+     "config: defaults.smolvm_allow_newer: expected true or false, got "
+     "\"yes\""},
     {"rejects subnet_pool with a prefix out of range",
      "{\"defaults\": {\"subnet_pool\": \"10.0.0.0/30\"}}", 0,
      "config: defaults.subnet_pool: expected an IPv4 network such as "
@@ -572,6 +679,83 @@ static void test_valid_limits_are_accepted(void **state)
 	config_free(c);
 }
 
+static void test_pools_beside_the_reserved_ranges_are_accepted(void **state)
+{
+	static const char *const pools[] = {
+	    "10.213.0.0/16", "10.0.0.0/8",     "100.96.0.16/28",
+	    "100.95.0.0/16", "169.253.0.0/16", "126.0.0.0/8",
+	    "128.0.0.0/8",   "1.0.0.0/8",      "223.255.255.0/24",
+	    "172.16.0.0/12", "192.168.0.0/16", "100.97.0.0/16",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_NELEM(pools); i++) {
+		char *json = xasprintf("{" IMAGES ", \"bottles\": {\"web\": "
+				       "{\"subnet_pool\": \"%s\"}}}",
+				       pools[i]);
+		struct config *c = parse_ok(json);
+		assert_string_equal(config_find(c, "web")->subnet_pool,
+				    pools[i]);
+		config_free(c);
+		free(json);
+	}
+}
+
+static void test_dns_name_defaults_and_accepts_names(void **state)
+{
+	static const char *const names[] = {
+	    "example.com", "a-b.example", "localhost",
+	    "EXAMPLE.COM", "x1.y2.z3",	  "a.b.c.d.e.f",
+	};
+	struct config *c;
+	size_t i;
+
+	(void)state;
+	c = parse_ok("{" IMAGES ", \"bottles\": {\"web\": {}}}");
+	assert_string_equal(config_find(c, "web")->dns_name, "example.com");
+	config_free(c);
+	for (i = 0; i < UTIL_NELEM(names); i++) {
+		char *json = xasprintf("{" IMAGES ", \"bottles\": {\"web\": "
+				       "{\"probes\": {\"dns_name\": \"%s\"}}}}",
+				       names[i]);
+		c = parse_ok(json);
+		assert_string_equal(config_find(c, "web")->dns_name, names[i]);
+		/* the rest of probes still comes from the defaults */
+		assert_string_equal(config_find(c, "web")->resolver, "1.1.1.1");
+		config_free(c);
+		free(json);
+	}
+}
+
+static void test_smolvm_allow_newer_is_read_from_defaults(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = parse_ok("{" IMAGES ", \"bottles\": {\"web\": {}}}");
+	assert_int_equal(c->smolvm_allow_newer, 0);
+	assert_int_equal(config_find(c, "web")->smolvm_allow_newer, 0);
+	config_free(c);
+	c = parse_ok("{\"defaults\": {\"smolvm_allow_newer\": true}}");
+	assert_int_equal(c->smolvm_allow_newer, 1);
+	assert_int_equal(c->n_bottles, 0);
+	config_free(c);
+	/* a bottle repeating the defaults' value is harmless */
+	c = parse_ok("{\"defaults\": {\"smolvm_allow_newer\": true, \"vm\": "
+		     "{\"image\": \"vm:1\"}, \"bundle\": {\"image\": "
+		     "\"bundle:1\"}}, \"bottles\": {\"web\": {}, \"db\": "
+		     "{\"smolvm_allow_newer\": true}}}");
+	assert_int_equal(c->smolvm_allow_newer, 1);
+	assert_int_equal(config_find(c, "db")->smolvm_allow_newer, 1);
+	assert_int_equal(config_find(c, "web")->smolvm_allow_newer, 1);
+	config_free(c);
+	c = parse_ok("{" IMAGES ", \"bottles\": {\"web\": "
+		     "{\"smolvm_allow_newer\": false}}}");
+	assert_int_equal(c->smolvm_allow_newer, 0);
+	config_free(c);
+}
+
 static void test_name_validity(void **state)
 {
 	static const struct {
@@ -764,6 +948,10 @@ int main(void)
 	    cmocka_unit_test(test_comments_are_accepted),
 	    cmocka_unit_test(test_error_positions_count_through_comments),
 	    cmocka_unit_test(test_valid_limits_are_accepted),
+	    cmocka_unit_test(
+		test_pools_beside_the_reserved_ranges_are_accepted),
+	    cmocka_unit_test(test_dns_name_defaults_and_accepts_names),
+	    cmocka_unit_test(test_smolvm_allow_newer_is_read_from_defaults),
 	    cmocka_unit_test(test_name_validity),
 	    cmocka_unit_test(test_unsafe_bind_override_warns),
 	    cmocka_unit_test(test_messages_name_the_origin),

@@ -148,6 +148,12 @@ static void test_helper_line_rejects_what_is_not_one(void **state)
 	assert_int_equal(connected, 1);
 }
 
+/* An unanswered batch item for HOST and PORT word. */
+#define ITEM(h, p)                                                             \
+	{                                                                      \
+		.host = (h), .port = (p), .out = PROBE_OUT_NONE                \
+	}
+
 /* items_release: free what probe_parse_helper_output put in items. */
 static void items_release(struct probe_batch_item *items, size_t n)
 {
@@ -171,9 +177,9 @@ static void test_helper_output_answers_each_target_in_order(void **state)
 	    "bottle-probe connect 10.0.0.2 9099 result=refused "
 	    "errno=ECONNREFUSED(111) ms=0"; /* no final newline */
 	struct probe_batch_item items[] = {
-	    {"10.0.0.2", 8888, PROBE_OUT_NONE, NULL, 0},
-	    {"127.0.0.1", 4000, PROBE_OUT_NONE, NULL, 0},
-	    {"10.0.0.2", 9099, PROBE_OUT_NONE, NULL, 0},
+	    ITEM("10.0.0.2", "8888"),
+	    ITEM("127.0.0.1", "4000"),
+	    ITEM("10.0.0.2", "9099"),
 	};
 
 	(void)state;
@@ -206,13 +212,13 @@ static void test_helper_output_leaves_unmatched_targets_unanswered(void **state)
 	    "bottle-probe connect 10.0.0.3 9099 result=connected ms=0\n"
 	    "bottle-probe connect 10.0.0.3 9099 result=connected ms=0\n";
 	struct probe_batch_item items[] = {
-	    {"10.0.0.2", 8888, PROBE_OUT_NONE, NULL, 0},
-	    {"10.0.0.3", 9099, PROBE_OUT_NONE, NULL, 0},
-	    {"10.0.0.4", 9099, PROBE_OUT_NONE, NULL, 0},
+	    ITEM("10.0.0.2", "8888"),
+	    ITEM("10.0.0.3", "9099"),
+	    ITEM("10.0.0.4", "9099"),
 	};
 	struct probe_batch_item two[] = {
-	    {"10.0.0.2", 8888, PROBE_OUT_NONE, NULL, 0},
-	    {"10.0.0.3", 9099, PROBE_OUT_NONE, NULL, 0},
+	    ITEM("10.0.0.2", "8888"),
+	    ITEM("10.0.0.3", "9099"),
 	};
 
 	(void)state;
@@ -497,6 +503,394 @@ static void test_result_copy_is_deep(void **state)
 	assert_null(b.detail);
 }
 
+/* ---- reply=, and verdicts under virtio-net (1.1.3+) ---------------------- */
+
+static void test_parse_reply_cases_and_rejections(void **state)
+{
+	static const struct {
+		const char *s;
+		enum probe_reply reply;
+		int code, n;
+	} ok[] = {
+	    {"http(200)", PROBE_REPLY_HTTP, 200, 0},
+	    {"http(599)", PROBE_REPLY_HTTP, 599, 0},
+	    {"http(100)", PROBE_REPLY_HTTP, 100, 0},
+	    {"data(17)", PROBE_REPLY_DATA, 0, 17},
+	    {"data(0)", PROBE_REPLY_DATA, 0, 0},
+	    {"eof", PROBE_REPLY_EOF, 0, 0},
+	    {"reset", PROBE_REPLY_RESET, 0, 0},
+	    {"silent", PROBE_REPLY_SILENT, 0, 0},
+	    {"dns(0,1)", PROBE_REPLY_DNS, 0, 1},
+	    {"dns(3,0)", PROBE_REPLY_DNS, 3, 0},
+	    {"dns(15,12)", PROBE_REPLY_DNS, 15, 12},
+	};
+	static const char *const bad[] = {
+	    "",		 "http",      "http()",	    "http(99)",	 "http(600)",
+	    "http(2x0)", "http(200",  "http200",    "http(1,2)", "data()",
+	    "data(-1)",	 "data(1,2)", "dns(0)",	    "dns(16,1)", "dns(0,)",
+	    "dns(,1)",	 "dns(0,1",   "Reset",	    "eof ",	 "silently",
+	    "tls(1)",	 "dns(0,1)x", "http(200)x",
+	};
+	enum probe_reply r;
+	int code, n;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_NELEM(ok); i++) {
+		r = PROBE_REPLY_NONE;
+		if (probe_parse_reply(ok[i].s, strlen(ok[i].s), &r, &code,
+				      &n) != 0)
+			fail_msg("%s refused", ok[i].s);
+		if (r != ok[i].reply || code != ok[i].code || n != ok[i].n)
+			fail_msg("%s: %d %d %d", ok[i].s, r, code, n);
+	}
+	for (i = 0; i < UTIL_NELEM(bad); i++)
+		if (probe_parse_reply(bad[i], strlen(bad[i]), &r, &code, &n) ==
+		    0)
+			fail_msg("\"%s\" accepted", bad[i]);
+	/* only len bytes count */
+	assert_int_equal(probe_parse_reply("resetXX", 5, &r, &code, &n), 0);
+	assert_int_equal(r, PROBE_REPLY_RESET);
+}
+
+static void test_helper_output_carries_the_reply(void **state)
+{
+	static const char out[] =
+	    "bottle-probe connect 10.213.0.2 8888 result=connected "
+	    "errno=none(0) ms=3 reply=http(200)\n"
+	    "bottle-probe connect 10.213.0.2 9099 result=connected "
+	    "errno=none(0) ms=1 reply=reset\n"
+	    "bottle-probe connect 100.96.0.1 53 result=connected "
+	    "errno=none(0) ms=2 reply=dns(0,1)\n"
+	    "bottle-probe connect 100.96.0.1 53/tcp:example.com "
+	    "result=connected errno=none(0) ms=2 reply=dns(3,0)\n"
+	    "bottle-probe connect 10.213.0.6 8888 result=refused "
+	    "errno=ECONNREFUSED(111) ms=0\n"
+	    "bottle-probe connect 10.213.0.2 9100 result=connected "
+	    "errno=none(0) ms=1 reply=bogus\n";
+	struct probe_batch_item items[] = {
+	    ITEM("10.213.0.2", "8888"),
+	    ITEM("10.213.0.2", "9099"),
+	    /* the PORT word must match as given: 53 is not 53/udp:... */
+	    ITEM("100.96.0.1", "53/udp:example.com"),
+	    ITEM("100.96.0.1", "53/tcp:example.com"),
+	    ITEM("10.213.0.6", "8888"),
+	    ITEM("10.213.0.2", "9100"),
+	};
+
+	(void)state;
+	/* the last line's reply= is no reply: not a helper line */
+	assert_int_equal(probe_parse_helper_output(out, strlen(out), items, 6),
+			 5);
+	assert_int_equal(items[0].out, PROBE_OUT_CONNECTED);
+	assert_int_equal(items[0].reply, PROBE_REPLY_HTTP);
+	assert_int_equal(items[0].reply_code, 200);
+	assert_int_equal(items[1].reply, PROBE_REPLY_RESET);
+	assert_int_equal(items[2].out, PROBE_OUT_NONE);
+	assert_int_equal(items[3].out, PROBE_OUT_CONNECTED);
+	assert_int_equal(items[3].reply, PROBE_REPLY_DNS);
+	assert_int_equal(items[3].reply_code, 3);
+	assert_int_equal(items[3].reply_n, 0);
+	assert_int_equal(items[4].out, PROBE_OUT_REFUSED);
+	assert_int_equal(items[4].reply, PROBE_REPLY_NONE);
+	assert_string_equal(items[4].err_name, "ECONNREFUSED");
+	assert_int_equal(items[5].out, PROBE_OUT_NONE);
+	items_release(items, 6);
+}
+
+/* One attempt judged with everything the virtio-net verdicts read. */
+struct vcase {
+	enum probe_outcome out;
+	enum probe_reply reply;
+	int code, n;
+	int virtio, attribution, attributed;
+	const char *attribution_error;
+};
+
+static enum probe_verdict judge_v(enum probe_id id, const struct vcase *c,
+				  enum probe_verdict control, char **detail)
+{
+	struct probe_raw raw;
+	struct probe_result res = {0};
+	const char *info = c->out == PROBE_OUT_REFUSED ? "ECONNREFUSED" : NULL;
+
+	raw_set(&raw, 1, &c->out, &info);
+	raw.att[0].reply = c->reply;
+	raw.att[0].reply_code = c->code;
+	raw.att[0].reply_n = c->n;
+	raw.att[0].attributed = c->attributed;
+	raw.virtio = c->virtio;
+	raw.attribution = c->attribution;
+	raw.attribution_error =
+	    c->attribution_error ? xstrdup(c->attribution_error) : NULL;
+	probe_judge(id, &raw, control, &res);
+	probe_raw_release(&raw);
+	if (detail != NULL)
+		*detail = res.detail;
+	else
+		free(res.detail);
+	return res.verdict;
+}
+
+#define C PROBE_OUT_CONNECTED
+#define R PROBE_OUT_REFUSED
+
+static void expect_v(enum probe_id id, struct vcase c, enum probe_verdict want)
+{
+	char *d = NULL;
+	enum probe_verdict got = judge_v(id, &c, PROBE_PASS, &d);
+
+	if (got != want)
+		fail_msg("%s out=%d reply=%d virtio=%d attribution=%d "
+			 "attributed=%d: %s (%s), want %s",
+			 probe_name(id), c.out, c.reply, c.virtio,
+			 c.attribution, c.attributed, probe_verdict_name(got),
+			 d ? d : "", probe_verdict_name(want));
+	free(d);
+}
+
+static void test_virtio_bundle_reach_needs_an_http_answer(void **state)
+{
+	char *d;
+	struct vcase reset = {C, PROBE_REPLY_RESET, 0, 0, 1, 0, 0, NULL};
+
+	(void)state;
+	expect_v(PROBE_BUNDLE_REACH,
+		 (struct vcase){C, PROBE_REPLY_HTTP, 200, 0, 1, 0, 0, NULL},
+		 PROBE_PASS);
+	/* a 5xx is still the service answering over the network */
+	expect_v(PROBE_BUNDLE_REACH,
+		 (struct vcase){C, PROBE_REPLY_HTTP, 503, 0, 1, 0, 0, NULL},
+		 PROBE_PASS);
+	assert_int_equal(judge_v(PROBE_BUNDLE_REACH, &reset, PROBE_NONE, &d),
+			 PROBE_FAIL);
+	assert_non_null(strstr(d, "then reset with nothing answered"));
+	free(d);
+	expect_v(PROBE_BUNDLE_REACH,
+		 (struct vcase){C, PROBE_REPLY_EOF, 0, 0, 1, 0, 0, NULL},
+		 PROBE_FAIL);
+	expect_v(PROBE_BUNDLE_REACH,
+		 (struct vcase){C, PROBE_REPLY_DATA, 0, 5, 1, 0, 0, NULL},
+		 PROBE_FAIL);
+	expect_v(PROBE_BUNDLE_REACH,
+		 (struct vcase){C, PROBE_REPLY_SILENT, 0, 0, 1, 0, 0, NULL},
+		 PROBE_UNKNOWN);
+	/* a bare connect (nc) proves nothing under virtio-net */
+	expect_v(PROBE_BUNDLE_REACH,
+		 (struct vcase){C, PROBE_REPLY_NONE, 0, 0, 1, 0, 0, NULL},
+		 PROBE_UNKNOWN);
+	expect_v(PROBE_BUNDLE_REACH,
+		 (struct vcase){R, PROBE_REPLY_NONE, 0, 0, 1, 0, 0, NULL},
+		 PROBE_FAIL);
+	/* TSI: a bare connect still is the control */
+	expect_v(PROBE_BUNDLE_REACH,
+		 (struct vcase){C, PROBE_REPLY_NONE, 0, 0, 0, 0, 0, NULL},
+		 PROBE_PASS);
+	expect_v(PROBE_BUNDLE_REACH,
+		 (struct vcase){C, PROBE_REPLY_HTTP, 200, 0, 0, 0, 0, NULL},
+		 PROBE_PASS);
+}
+
+static void test_virtio_egress_port_needs_reset_after_connect(void **state)
+{
+	(void)state;
+	expect_v(PROBE_EGRESS_PORT_BYPASS,
+		 (struct vcase){C, PROBE_REPLY_RESET, 0, 0, 1, 0, 0, NULL},
+		 PROBE_PASS);
+	expect_v(PROBE_EGRESS_PORT_BYPASS,
+		 (struct vcase){C, PROBE_REPLY_EOF, 0, 0, 1, 0, 0, NULL},
+		 PROBE_PASS);
+	expect_v(PROBE_EGRESS_PORT_BYPASS,
+		 (struct vcase){C, PROBE_REPLY_DATA, 0, 3, 1, 0, 0, NULL},
+		 PROBE_FAIL);
+	expect_v(PROBE_EGRESS_PORT_BYPASS,
+		 (struct vcase){C, PROBE_REPLY_HTTP, 404, 0, 1, 0, 0, NULL},
+		 PROBE_FAIL);
+	expect_v(PROBE_EGRESS_PORT_BYPASS,
+		 (struct vcase){C, PROBE_REPLY_SILENT, 0, 0, 1, 0, 0, NULL},
+		 PROBE_UNKNOWN);
+	expect_v(PROBE_EGRESS_PORT_BYPASS,
+		 (struct vcase){C, PROBE_REPLY_NONE, 0, 0, 1, 0, 0, NULL},
+		 PROBE_UNKNOWN);
+	/* refused at connect: B itself denied, which contradicts the
+	 * control */
+	expect_v(PROBE_EGRESS_PORT_BYPASS,
+		 (struct vcase){R, PROBE_REPLY_NONE, 0, 0, 1, 0, 0, NULL},
+		 PROBE_UNKNOWN);
+	/* TSI: unchanged, a connect is a leak and a refusal a pass */
+	expect_v(PROBE_EGRESS_PORT_BYPASS,
+		 (struct vcase){C, PROBE_REPLY_RESET, 0, 0, 0, 0, 0, NULL},
+		 PROBE_FAIL);
+	expect_v(PROBE_EGRESS_PORT_BYPASS,
+		 (struct vcase){R, PROBE_REPLY_NONE, 0, 0, 0, 0, 0, NULL},
+		 PROBE_PASS);
+}
+
+static void test_virtio_denials_need_their_record(void **state)
+{
+	enum probe_id ids[] = {PROBE_CROSS_BOTTLE, PROBE_LOCALHOST_REACH};
+	char *d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_NELEM(ids); i++) {
+		/* E (attribution): refused and recorded */
+		expect_v(
+		    ids[i],
+		    (struct vcase){R, PROBE_REPLY_NONE, 0, 0, 1, 1, 1, NULL},
+		    PROBE_PASS);
+		/* refused, but smolvm recorded no denial */
+		expect_v(
+		    ids[i],
+		    (struct vcase){R, PROBE_REPLY_NONE, 0, 0, 1, 1, 0, NULL},
+		    PROBE_UNKNOWN);
+		/* a connect is a leak, recorded or not */
+		expect_v(
+		    ids[i],
+		    (struct vcase){C, PROBE_REPLY_RESET, 0, 0, 1, 1, 0, NULL},
+		    PROBE_FAIL);
+		expect_v(
+		    ids[i],
+		    (struct vcase){C, PROBE_REPLY_SILENT, 0, 0, 1, 0, 0, NULL},
+		    PROBE_FAIL);
+		/* D (no egress-events): refused at connect is the proof */
+		expect_v(
+		    ids[i],
+		    (struct vcase){R, PROBE_REPLY_NONE, 0, 0, 1, 0, 0, NULL},
+		    PROBE_PASS);
+		expect_v(ids[i],
+			 (struct vcase){PROBE_OUT_TIMEOUT, PROBE_REPLY_NONE, 0,
+					0, 1, 0, 0, NULL},
+			 PROBE_UNKNOWN);
+		/* egress-events could not be read */
+		expect_v(ids[i],
+			 (struct vcase){R, PROBE_REPLY_NONE, 0, 0, 1, 1, 0,
+					"smolvm machine egress-events: exit 1"},
+			 PROBE_UNKNOWN);
+		/* TSI: a timeout or an error still counts as not reached */
+		expect_v(ids[i],
+			 (struct vcase){PROBE_OUT_TIMEOUT, PROBE_REPLY_NONE, 0,
+					0, 0, 0, 0, NULL},
+			 PROBE_PASS);
+	}
+	assert_int_equal(
+	    judge_v(PROBE_CROSS_BOTTLE,
+		    &(struct vcase){R, PROBE_REPLY_NONE, 0, 0, 1, 1, 0,
+				    "smolvm machine egress-events: exit 1"},
+		    PROBE_PASS, &d),
+	    PROBE_UNKNOWN);
+	assert_string_equal(d, "no proof of the denial: smolvm machine "
+			       "egress-events: exit 1");
+	free(d);
+	assert_int_equal(
+	    judge_v(PROBE_CROSS_BOTTLE,
+		    &(struct vcase){R, PROBE_REPLY_NONE, 0, 0, 1, 1, 1, NULL},
+		    PROBE_PASS, &d),
+	    PROBE_PASS);
+	assert_string_equal(d, "10.0.0.2:9000: refused (ECONNREFUSED), denial "
+			       "recorded by smolvm");
+	free(d);
+	/* without the control, a recorded denial is still no PASS */
+	assert_int_equal(
+	    judge_v(PROBE_CROSS_BOTTLE,
+		    &(struct vcase){R, PROBE_REPLY_NONE, 0, 0, 1, 1, 1, NULL},
+		    PROBE_FAIL, NULL),
+	    PROBE_UNKNOWN);
+}
+
+static void test_virtio_dns_hole_fails_when_names_resolve(void **state)
+{
+	char *d;
+
+	(void)state;
+	assert_int_equal(
+	    judge_v(PROBE_DNS_HOLE,
+		    &(struct vcase){C, PROBE_REPLY_DNS, 0, 1, 1, 0, 0, NULL},
+		    PROBE_PASS, &d),
+	    PROBE_FAIL);
+	assert_non_null(strstr(d, "DNS answer rcode 0 with 1 record"));
+	assert_non_null(strstr(d, "names resolve from inside the VM"));
+	free(d);
+	/* a resolved name fails even without the control */
+	assert_int_equal(
+	    judge_v(PROBE_DNS_HOLE,
+		    &(struct vcase){C, PROBE_REPLY_DNS, 0, 2, 1, 0, 0, NULL},
+		    PROBE_FAIL, NULL),
+	    PROBE_FAIL);
+	expect_v(PROBE_DNS_HOLE,
+		 (struct vcase){C, PROBE_REPLY_DNS, 2, 0, 1, 0, 0, NULL},
+		 PROBE_PASS);
+	expect_v(PROBE_DNS_HOLE,
+		 (struct vcase){C, PROBE_REPLY_DNS, 0, 0, 1, 0, 0, NULL},
+		 PROBE_PASS);
+	expect_v(PROBE_DNS_HOLE,
+		 (struct vcase){C, PROBE_REPLY_SILENT, 0, 0, 1, 0, 0, NULL},
+		 PROBE_PASS);
+	expect_v(PROBE_DNS_HOLE,
+		 (struct vcase){C, PROBE_REPLY_RESET, 0, 0, 1, 0, 0, NULL},
+		 PROBE_PASS);
+	/* a TCP connect to port 53 reaches the gateway: no proof of a
+	 * hole by itself */
+	expect_v(PROBE_DNS_HOLE,
+		 (struct vcase){C, PROBE_REPLY_NONE, 0, 0, 1, 0, 0, NULL},
+		 PROBE_PASS);
+	/* TSI: a connect to the resolver is the (known) hole: WARN */
+	expect_v(PROBE_DNS_HOLE,
+		 (struct vcase){C, PROBE_REPLY_NONE, 0, 0, 0, 0, 0, NULL},
+		 PROBE_WARN);
+	expect_v(PROBE_DNS_HOLE,
+		 (struct vcase){PROBE_OUT_DENIED, PROBE_REPLY_NONE, 0, 0, 0, 0,
+				0, NULL},
+		 PROBE_PASS);
+}
+
+#undef C
+#undef R
+
+static void test_denial_recorded_matches_connect_dest_and_window(void **state)
+{
+	static const struct smolvm_egress_event ev[] = {
+	    {(char *)"2026-08-13T02:31:05Z", (char *)"sendto",
+	     (char *)"10.213.0.6:8888"},
+	    {(char *)"2026-08-13T02:31:05Z", (char *)"connect",
+	     (char *)"10.213.0.7:8888"},
+	    {(char *)"2026-08-13T02:29:00Z", (char *)"connect",
+	     (char *)"10.213.0.6:8888"},
+	    {(char *)"13 Aug 2026 02:31:06", (char *)"connect",
+	     (char *)"10.213.0.6:8888"},
+	    {(char *)"2026-08-13T02:31:06Z", (char *)"connect",
+	     (char *)"10.213.0.6:8888"},
+	};
+	const char *from = "2026-08-13T02:31:04.120Z";
+	const char *to = "2026-08-13T02:31:07.500Z";
+
+	(void)state;
+	assert_int_equal(
+	    probe_denial_recorded(ev, 5, "10.213.0.6", 8888, from, to), 1);
+	/* without the last one: sendto, another dest, outside the window
+	 * and a malformed stamp do not count */
+	assert_int_equal(
+	    probe_denial_recorded(ev, 4, "10.213.0.6", 8888, from, to), 0);
+	assert_int_equal(
+	    probe_denial_recorded(ev, 5, "10.213.0.6", 8889, from, to), 0);
+	assert_int_equal(
+	    probe_denial_recorded(ev, 5, "10.213.0.60", 8888, from, to), 0);
+	/* the window's bounds are inclusive to the second */
+	assert_int_equal(probe_denial_recorded(ev + 4, 1, "10.213.0.6", 8888,
+					       "2026-08-13T02:31:06.999Z",
+					       "2026-08-13T02:31:06.000Z"),
+			 1);
+	assert_int_equal(probe_denial_recorded(ev + 4, 1, "10.213.0.6", 8888,
+					       "2026-08-13T02:31:07.000Z",
+					       "2026-08-13T02:31:09.000Z"),
+			 0);
+	assert_int_equal(probe_denial_recorded(ev + 2, 1, "10.213.0.6", 8888,
+					       "2026-08-13T02:29:00.000Z", to),
+			 1);
+	assert_int_equal(
+	    probe_denial_recorded(NULL, 0, "10.213.0.6", 8888, from, to), 0);
+}
+
 /* ---- the canary
  * ------------------------------------------------------------------ */
 
@@ -620,10 +1014,10 @@ static const char fake_smolvm[] =
     "	echo 'error: --name and --timeout are required' >&2; exit 2\n"
     "fi\n"
     "case $name in\n"
-    "stopped) echo \"Error: agent operation failed: connect: machine "
+    "bottle-stopped) echo \"Error: agent operation failed: connect: machine "
     "'$name' is not running. Start it first\" >&2; exit 1 ;;\n"
-    "slow) exec sleep 30 ;;\n"
-    "expired) exit 124 ;;\n"
+    "bottle-slow) exec sleep 30 ;;\n"
+    "bottle-expired) exit 124 ;;\n"
     "esac\n"
     "if [ -n \"$ALLOW\" ]; then\n"
     "	case $1 in\n"
@@ -703,8 +1097,11 @@ struct prun {
 	uv_loop_t loop;
 	struct fake fake;
 	struct canary *canary;
-	int bundle_fd; /* plays the bundle's pipelock: listens, never accepts */
+	uv_tcp_t bundle; /* plays the bundle's pipelock: answers HTTP 200 */
+	int bundle_open;
 	int bundle_port;
+	struct smolvm_cli cli;
+	struct strv env;
 	struct probe_port closed[6];
 	const char *others[2];
 	struct probe_target t;
@@ -743,18 +1140,106 @@ static void prun_on_done(struct probe_run *run, const struct probe_report *rep,
 	uv_stop(&p->loop); /* the listening canary keeps it alive */
 }
 
-/* prun_init: loop, canary, a bundle listener, the fake, and a target with
- * one closed port (egress). */
-static void prun_init(struct prun *p, const char *machine, const char *allow)
+/* ---- the bundle: answers one HTTP request per connection, then closes */
+
+static void bundle_free(uv_handle_t *h)
 {
+	free(h);
+}
+
+static void bundle_on_write(uv_write_t *w, int status)
+{
+	(void)status;
+	uv_close((uv_handle_t *)w->handle, bundle_free);
+	free(w);
+}
+
+static void bundle_alloc(uv_handle_t *h, size_t size, uv_buf_t *b)
+{
+	static char buf[2048];
+
+	(void)h;
+	(void)size;
+	*b = uv_buf_init(buf, sizeof buf);
+}
+
+static void bundle_on_read(uv_stream_t *c, ssize_t n, const uv_buf_t *b)
+{
+	static char answer[] = "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n";
+	uv_buf_t out = uv_buf_init(answer, sizeof answer - 1);
+	uv_write_t *w;
+
+	(void)b;
+	if (n == 0)
+		return;
+	uv_read_stop(c);
+	if (n < 0) {
+		uv_close((uv_handle_t *)c, bundle_free);
+		return;
+	}
+	w = xcalloc(1, sizeof *w);
+	if (uv_write(w, c, &out, 1, bundle_on_write) != 0) {
+		free(w);
+		uv_close((uv_handle_t *)c, bundle_free);
+	}
+}
+
+static void bundle_on_connection(uv_stream_t *server, int status)
+{
+	uv_tcp_t *c;
+
+	if (status != 0)
+		return;
+	c = xcalloc(1, sizeof *c);
+	uv_tcp_init(server->loop, c);
+	if (uv_accept(server, (uv_stream_t *)c) == 0)
+		uv_read_start((uv_stream_t *)c, bundle_alloc, bundle_on_read);
+	else
+		uv_close((uv_handle_t *)c, bundle_free);
+}
+
+/* prun_bundle_gone: the bundle is gone; its port now refuses. */
+static void prun_bundle_gone(struct prun *p)
+{
+	if (p->bundle_open)
+		uv_close((uv_handle_t *)&p->bundle, NULL);
+	p->bundle_open = 0;
+	p->bundle_port = closed_port();
+	p->t.proxy_port = p->bundle_port;
+}
+
+/* prun_cli: the target speaks smolvm at version text. */
+static void prun_cli(struct prun *p, const char *text)
+{
+	char *cause = NULL;
+
+	if (smolvm_cli_init(&p->cli, p->fake.smolvm, text, 0, &cause) != 0)
+		fail_msg("%s", cause);
+	strv_release(&p->env);
+	smolvm_env(&p->cli, 0, 0, &p->env);
+	p->t.cli = &p->cli;
+	p->t.env = (const char *const *)p->env.v;
+}
+
+/* prun_init: loop, canary, a bundle listener, the fake (smolvm 0.8.0),
+ * and a target (the bottle NAME) with one closed port (egress). */
+static void prun_init(struct prun *p, const char *name, const char *allow)
+{
+	int fd;
+
 	memset(p, 0, sizeof *p);
 	assert_int_equal(uv_loop_init(&p->loop), 0);
 	assert_int_equal(canary_open(&p->loop, &p->canary, NULL), 0);
-	p->bundle_fd = listen_local(&p->bundle_port);
+	fd = listen_local(&p->bundle_port);
+	assert_int_equal(uv_tcp_init(&p->loop, &p->bundle), 0);
+	assert_int_equal(uv_tcp_open(&p->bundle, fd), 0);
+	assert_int_equal(
+	    uv_listen((uv_stream_t *)&p->bundle, 128, bundle_on_connection), 0);
+	p->bundle_open = 1;
 	fake_make(&p->fake, allow, 0, 0);
 	p->closed[0] = (struct probe_port){"egress", closed_port()};
-	p->t.smolvm = p->fake.smolvm;
-	p->t.machine = machine;
+	prun_cli(p, "smolvm 0.8.0\n");
+	p->t.name = name;
 	p->t.bundle_ip = "127.0.0.1";
 	p->t.proxy_port = p->bundle_port;
 	p->t.closed = p->closed;
@@ -772,7 +1257,6 @@ static void prun_tsi(struct prun *p, int hang, int leak)
 	snprintf(allow, sizeof allow, "127.0.0.1:%d", p->bundle_port);
 	fake_remove(&p->fake);
 	fake_make(&p->fake, allow, hang, leak);
-	p->t.smolvm = p->fake.smolvm;
 }
 
 static void prun_go(struct prun *p)
@@ -790,16 +1274,17 @@ static void prun_finish(struct prun *p)
 	size_t i;
 
 	canary_close(p->canary); /* NULL-safe */
+	if (p->bundle_open)
+		uv_close((uv_handle_t *)&p->bundle, NULL);
 	uv_run(&p->loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&p->loop), 0);
 	assert_int_equal(proc_live_count(), 0);
-	if (p->bundle_fd >= 0)
-		close(p->bundle_fd);
 	fake_remove(&p->fake);
 	for (i = 0; i < PROBE_COUNT; i++)
 		probe_result_release(&p->rep.r[i]);
 	for (i = 0; i < p->n_cmds; i++)
 		free(p->cmds[i]);
+	strv_release(&p->env);
 }
 
 static void assert_verdict(const struct prun *p, enum probe_id id,
@@ -831,7 +1316,7 @@ static void test_run_with_the_helper_sees_the_host_loopback(void **state)
 	(void)state;
 	if (access(HELPER, X_OK) != 0)
 		skip(); /* `make build/bottle-probe` first */
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	p.t.helper = HELPER;
 	prun_go(&p);
 	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
@@ -878,7 +1363,7 @@ static void test_run_falls_back_to_nc_when_the_helper_is_missing(void **state)
 	(void)state;
 	if (!fake_have_busybox())
 		skip();
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	p.t.helper = "/nonexistent/bottle-probe";
 	prun_go(&p);
 	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
@@ -908,7 +1393,7 @@ static void test_run_passes_when_only_the_bundle_is_reachable(void **state)
 		skip();
 	/* the fake allows only the bundle, like TSI with ["B/32"] would
 	 * (ports aside) */
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	prun_tsi(&p, 0, 0);
 	p.t.helper = HELPER;
 	for (i = 0; i < UTIL_NELEM(p.closed); i++)
@@ -951,7 +1436,7 @@ test_run_cross_bottle_fails_when_another_bundle_answers(void **state)
 	(void)state;
 	if (access(HELPER, X_OK) != 0)
 		skip();
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	p.t.helper = HELPER;
 	p.others[0] = "127.0.0.1"; /* "another bundle": our own listener */
 	p.t.n_others = 1;
@@ -970,9 +1455,8 @@ static void test_run_without_the_control_runs_no_negative_probe(void **state)
 	(void)state;
 	if (!fake_have_busybox())
 		skip();
-	prun_init(&p, "bottle-t", NULL);
-	close(p.bundle_fd); /* the bundle is gone */
-	p.bundle_fd = -1;
+	prun_init(&p, "t", NULL);
+	prun_bundle_gone(&p);
 	p.bundle_port = closed_port();
 	p.t.proxy_port = p.bundle_port;
 	p.others[0] = "127.0.0.1";
@@ -1009,7 +1493,7 @@ static void test_run_smolvm_error_makes_everything_unknown(void **state)
 			assert_verdict(&p, (enum probe_id)i, PROBE_UNKNOWN);
 	assert_non_null(strstr(p.rep.r[PROBE_BUNDLE_REACH].detail,
 			       ": smolvm: agent operation failed: connect: "
-			       "machine 'stopped' is not running"));
+			       "machine 'bottle-stopped' is not running"));
 	assert_non_null(strstr(p.rep.r[PROBE_EXEC_FIDELITY].detail,
 			       "smolvm: agent operation failed"));
 	assert_string_equal(p.rep.r[PROBE_LOCALHOST_REACH].detail,
@@ -1069,7 +1553,7 @@ static void test_run_cancel_frees_the_canary_for_closing(void **state)
 	(void)state;
 	if (access(HELPER, X_OK) != 0)
 		skip();
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	prun_tsi(&p, 1, 0); /* a connect to anything but the bundle hangs */
 	p.t.helper = HELPER;
 	uv_timer_init(&p.loop, &p.cancel_timer);
@@ -1092,7 +1576,7 @@ static void test_run_without_canary_is_unknown_not_pass(void **state)
 	(void)state;
 	if (access(HELPER, X_OK) != 0)
 		skip();
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	p.t.helper = HELPER;
 	p.t.canary = NULL;
 	prun_go(&p);
@@ -1117,9 +1601,8 @@ test_run_batch_without_the_control_leaves_negatives_unknown(void **state)
 	(void)state;
 	if (access(HELPER, X_OK) != 0)
 		skip();
-	prun_init(&p, "bottle-t", NULL);
-	close(p.bundle_fd); /* the bundle is gone */
-	p.bundle_fd = -1;
+	prun_init(&p, "t", NULL);
+	prun_bundle_gone(&p);
 	p.bundle_port = closed_port();
 	p.t.proxy_port = p.bundle_port;
 	prun_tsi(&p, 0, 0);
@@ -1156,10 +1639,9 @@ static void test_run_batch_canary_hit_fails_localhost_reach(void **state)
 	/* the VMM says denied but lets the connects through: only the
 	 * canary knows; with the control passing, then failing */
 	for (control = 1; control >= 0; control--) {
-		prun_init(&p, "bottle-t", NULL);
+		prun_init(&p, "t", NULL);
 		if (!control) {
-			close(p.bundle_fd);
-			p.bundle_fd = -1;
+			prun_bundle_gone(&p);
 			p.bundle_port = closed_port();
 			p.t.proxy_port = p.bundle_port;
 		}
@@ -1213,7 +1695,7 @@ static void test_run_batch_target_without_a_line_is_unknown(void **state)
 	struct prun p;
 
 	(void)state;
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	p.t.helper = p.fake.partial; /* answers the bundle only */
 	prun_go(&p);
 	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
@@ -1237,7 +1719,7 @@ test_run_falls_back_to_nc_when_the_helper_prints_nothing(void **state)
 	(void)state;
 	if (!fake_have_busybox())
 		skip();
-	prun_init(&p, "bottle-t", NULL);
+	prun_init(&p, "t", NULL);
 	p.t.helper = "/bin/false"; /* runs, exits 1, says nothing */
 	prun_go(&p);
 	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
@@ -1248,6 +1730,187 @@ test_run_falls_back_to_nc_when_the_helper_prints_nothing(void **state)
 	assert_verdict(&p, PROBE_EGRESS_PORT_BYPASS, PROBE_PASS);
 	assert_int_equal(prun_ran(&p, " -- nc -w 3 127.0.0.1 "), 3);
 	assert_int_equal(p.n_cmds, 5);
+	prun_finish(&p);
+}
+
+/* smolvm 1.9.3 (band E) played without a VM: the helper's lines are what
+ * virtio-net gives (the bundle answers HTTP, a closed port on it resets
+ * after the connect, every other address is refused at connect, the
+ * gateway's DNS says NXDOMAIN), and `machine egress-events` records the
+ * denial of RECORD (HOST:PORT, or nothing), or fails with EVENTS_EXIT.
+ * No connect is made: the addresses are only words. */
+static const char fake_smolvm_e[] =
+    "#!/bin/sh\n"
+    "RECORD='%s'\n"
+    "EVENTS_EXIT='%s'\n"
+    "if [ \"$1 $2\" = 'machine egress-events' ]; then\n"
+    "	[ \"$3 $4 $5 $6\" = '--name bottle-t --json --limit' ] || "
+    "{ echo \"error: unexpected argument '$3'\" >&2; exit 2; }\n"
+    "	[ -z \"$EVENTS_EXIT\" ] || { echo 'Error: boom' >&2; "
+    "exit \"$EVENTS_EXIT\"; }\n"
+    "	now=$(date -u +%%Y-%%m-%%dT%%H:%%M:%%SZ)\n"
+    "	printf '[{\"timestamp\": \"%%s\", \"operation\": \"sendto\", "
+    "\"dest\": \"10.9.9.9:123\"}' \"$now\"\n"
+    "	[ -z \"$RECORD\" ] || printf ',\\n {\"timestamp\": \"%%s\", "
+    "\"operation\": \"connect\", \"dest\": \"%%s\"}' \"$now\" \"$RECORD\"\n"
+    "	echo ']'\n"
+    "	exit 0\n"
+    "fi\n"
+    "[ \"$1 $2 $3 $4\" = 'machine exec --name bottle-t' ] || "
+    "{ echo \"error: unexpected argument '$3'\" >&2; exit 2; }\n"
+    "shift 4\n"
+    "while [ \"$1\" != -- ]; do shift; done\n"
+    "shift\n"
+    "answer() {\n"
+    "	l=\"bottle-probe connect $1 $2\"\n"
+    "	case $2 in\n"
+    "	53/udp:*|53/tcp:*) echo \"$l result=connected errno=none(0) ms=2 "
+    "reply=dns(3,0)\" ;;\n"
+    "	8888) if [ \"$1\" = 10.213.0.2 ]; then\n"
+    "		echo \"$l result=connected errno=none(0) ms=3 "
+    "reply=http(200)\"\n"
+    "	else\n"
+    "		echo \"$l result=refused errno=ECONNREFUSED(111) ms=1\"\n"
+    "	fi ;;\n"
+    "	*) if [ \"$1\" = 10.213.0.2 ]; then\n"
+    "		echo \"$l result=connected errno=none(0) ms=1 reply=reset\"\n"
+    "	else\n"
+    "		echo \"$l result=refused errno=ECONNREFUSED(111) ms=1\"\n"
+    "	fi ;;\n"
+    "	esac\n"
+    "}\n"
+    "case $1 in\n"
+    "*bottle-probe)\n"
+    "	shift 2\n"
+    "	answer \"$1\" \"$2\"\n"
+    "	shift 3\n"
+    "	while [ $# -ge 2 ]; do answer \"$1\" \"$2\"; shift 2; done\n"
+    "	exit 1 ;;\n"
+    "*) exec \"$@\" ;;\n"
+    "esac\n";
+
+/* prun_band_e: p plays smolvm 1.9.3 with bundle 10.213.0.2 (pipelock on
+ * 8888, egress 9099 loopback-only) and another bottle at 10.213.0.6. */
+static void prun_band_e(struct prun *p, const char *record,
+			const char *events_exit)
+{
+	FILE *fp;
+
+	prun_init(p, "t", NULL);
+	fp = fopen(p->fake.smolvm, "w");
+	assert_non_null(fp);
+	fprintf(fp, fake_smolvm_e, record, events_exit);
+	fclose(fp);
+	prun_cli(p, "smolvm 1.9.3\n");
+	p->t.bundle_ip = "10.213.0.2";
+	p->t.proxy_port = 8888;
+	p->closed[0] = (struct probe_port){"egress", 9099};
+	p->others[0] = "10.213.0.6";
+	p->t.n_others = 1;
+	p->t.dns_name = "example.com";
+	p->t.helper = "/opt/bottle/bottle-probe";
+}
+
+/* prun_index: the index of the first command containing needle, or -1. */
+static int prun_index(const struct prun *p, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_cmds; i++)
+		if (strstr(p->cmds[i], needle) != NULL)
+			return (int)i;
+	return -1;
+}
+
+static void test_run_band_e_reads_egress_events_after_the_batch(void **state)
+{
+	struct prun p;
+	char want[200];
+	int batch, events;
+
+	(void)state;
+	prun_band_e(&p, "10.213.0.6:8888", "");
+	prun_go(&p);
+	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
+	assert_non_null(
+	    strstr(p.rep.r[PROBE_BUNDLE_REACH].detail, "answered HTTP 200"));
+	assert_verdict(&p, PROBE_EGRESS_PORT_BYPASS, PROBE_PASS);
+	assert_non_null(strstr(p.rep.r[PROBE_EGRESS_PORT_BYPASS].detail,
+			       "then reset with nothing answered"));
+	assert_verdict(&p, PROBE_EXEC_FIDELITY, PROBE_PASS);
+	/* refused and recorded */
+	assert_verdict(&p, PROBE_CROSS_BOTTLE, PROBE_PASS);
+	assert_non_null(strstr(p.rep.r[PROBE_CROSS_BOTTLE].detail,
+			       "denial recorded by smolvm"));
+	/* the gateway was refused too, but smolvm recorded nothing */
+	assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_UNKNOWN);
+	assert_non_null(strstr(p.rep.r[PROBE_LOCALHOST_REACH].detail,
+			       "smolvm recorded no denial for it"));
+	/* UDP and TCP queries through the gateway: NXDOMAIN */
+	assert_verdict(&p, PROBE_DNS_HOLE, PROBE_PASS);
+	assert_non_null(strstr(p.rep.r[PROBE_DNS_HOLE].detail,
+			       "100.96.0.1:53 (gateway, UDP)"));
+	assert_non_null(strstr(p.rep.r[PROBE_DNS_HOLE].detail,
+			       "100.96.0.1:53 (gateway, TCP)"));
+	/* the batch aims at the gateway, not 127.0.0.1, and queries names */
+	snprintf(want, sizeof want,
+		 "-- /opt/bottle/bottle-probe connect 10.213.0.2 8888 3000 "
+		 "100.96.0.1 %d 10.213.0.2 9099 10.213.0.6 8888 100.96.0.1 "
+		 "53/udp:example.com 100.96.0.1 53/tcp:example.com",
+		 canary_port(p.canary));
+	batch = prun_index(&p, want);
+	if (batch < 0)
+		fail_msg("no batch %s in %s", want, p.cmds[0]);
+	events = prun_index(
+	    &p, " machine egress-events --name bottle-t --json --limit 1000");
+	assert_true(events >= 0);
+	assert_true(events > batch);
+	assert_int_equal(p.n_cmds, 3);
+	assert_int_equal(prun_ran(&p, "127.0.0.1"), 0);
+	prun_finish(&p);
+}
+
+static void test_run_band_e_without_records_proves_nothing(void **state)
+{
+	struct prun p;
+
+	(void)state;
+	/* nothing recorded: a refusal is no proof of a denial */
+	prun_band_e(&p, "", "");
+	prun_go(&p);
+	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
+	assert_verdict(&p, PROBE_CROSS_BOTTLE, PROBE_UNKNOWN);
+	assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_UNKNOWN);
+	assert_verdict(&p, PROBE_EGRESS_PORT_BYPASS, PROBE_PASS);
+	prun_finish(&p);
+	/* egress-events failed: said so */
+	prun_band_e(&p, "10.213.0.6:8888", "1");
+	prun_go(&p);
+	assert_verdict(&p, PROBE_CROSS_BOTTLE, PROBE_UNKNOWN);
+	assert_non_null(strstr(p.rep.r[PROBE_CROSS_BOTTLE].detail,
+			       "no proof of the denial: smolvm: boom"));
+	assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_UNKNOWN);
+	assert_verdict(&p, PROBE_DNS_HOLE, PROBE_PASS);
+	prun_finish(&p);
+}
+
+/* Band D (1.5.0): virtio-net without egress-events: no such command is
+ * run, and a refusal at connect is the proof. */
+static void test_run_band_d_judges_refusals_without_events(void **state)
+{
+	struct prun p;
+
+	(void)state;
+	prun_band_e(&p, "", "");
+	prun_cli(&p, "smolvm 1.5.0\n");
+	prun_go(&p);
+	assert_verdict(&p, PROBE_BUNDLE_REACH, PROBE_PASS);
+	assert_verdict(&p, PROBE_CROSS_BOTTLE, PROBE_PASS);
+	assert_verdict(&p, PROBE_LOCALHOST_REACH, PROBE_PASS);
+	assert_verdict(&p, PROBE_EGRESS_PORT_BYPASS, PROBE_PASS);
+	assert_verdict(&p, PROBE_DNS_HOLE, PROBE_PASS);
+	assert_int_equal(prun_ran(&p, "egress-events"), 0);
+	assert_int_equal(p.n_cmds, 2);
 	prun_finish(&p);
 }
 
@@ -1270,6 +1933,14 @@ int main(void)
 	    cmocka_unit_test(test_exec_fidelity_needs_exit_42_back),
 	    cmocka_unit_test(test_report_tally),
 	    cmocka_unit_test(test_result_copy_is_deep),
+	    cmocka_unit_test(test_parse_reply_cases_and_rejections),
+	    cmocka_unit_test(test_helper_output_carries_the_reply),
+	    cmocka_unit_test(test_virtio_bundle_reach_needs_an_http_answer),
+	    cmocka_unit_test(test_virtio_egress_port_needs_reset_after_connect),
+	    cmocka_unit_test(test_virtio_denials_need_their_record),
+	    cmocka_unit_test(test_virtio_dns_hole_fails_when_names_resolve),
+	    cmocka_unit_test(
+		test_denial_recorded_matches_connect_dest_and_window),
 	    cmocka_unit_test(test_canary_counts_and_closes_connections),
 	    cmocka_unit_test(test_run_with_the_helper_sees_the_host_loopback),
 	    cmocka_unit_test(
@@ -1291,6 +1962,10 @@ int main(void)
 	    cmocka_unit_test(test_run_batch_target_without_a_line_is_unknown),
 	    cmocka_unit_test(
 		test_run_falls_back_to_nc_when_the_helper_prints_nothing),
+	    cmocka_unit_test(
+		test_run_band_e_reads_egress_events_after_the_batch),
+	    cmocka_unit_test(test_run_band_e_without_records_proves_nothing),
+	    cmocka_unit_test(test_run_band_d_judges_refusals_without_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, closed_ports_release);

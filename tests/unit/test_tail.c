@@ -815,6 +815,21 @@ static void test_bundle_missing_container_is_reported_once(void **state)
 /* ---- vm: smolvm machine data-dir ------------------------------------------
  */
 
+/* A smolvm of release major.minor.patch at bin. */
+static struct smolvm_cli tail_cli(const char *bin, int major, int minor,
+				  int patch)
+{
+	struct smolvm_cli cli;
+
+	memset(&cli, 0, sizeof cli);
+	cli.bin = bin;
+	cli.v.major = major;
+	cli.v.minor = minor;
+	cli.v.patch = patch;
+	cli.band = smolvm_band_of(&cli.v);
+	return cli;
+}
+
 static void test_vm_source_follows_the_console_log_of_data_dir(void **state)
 {
 	struct ctx *c = *state;
@@ -822,6 +837,7 @@ static void test_vm_source_follows_the_console_log_of_data_dir(void **state)
 	char *smolvm = fake(c, "smolvm",
 			    "[ \"$1 $2 $3\" = 'machine data-dir bottle-t1' ] "
 			    "|| exit 2\necho \"$D/vmdir\"\n");
+	struct smolvm_cli cli = tail_cli(smolvm, 0, 8, 0);
 	char *vmdir = xasprintf("%s/vmdir", c->dir);
 	char *console = xasprintf("%s/agent-console.log", vmdir);
 
@@ -829,13 +845,54 @@ static void test_vm_source_follows_the_console_log_of_data_dir(void **state)
 	append(console, "[    0.1] booting\n");
 	opts_init(c, &o, TAIL_VM, TAIL_FOLLOW, 10);
 	o.path = NULL;
-	o.smolvm = smolvm;
+	o.smolvm = &cli;
 	start(c, &o);
 	wait_until(c, have_lines, 1);
 	assert_string_equal(c->got[0].text, "[    0.1] booting");
 	append(console, "[    0.2] agent ready\n");
 	wait_until(c, have_lines, 2);
 	assert_string_equal(c->got[1].text, "[    0.2] agent ready");
+	free(console);
+	free(vmdir);
+	free(smolvm);
+	finish(c);
+}
+
+/* From 1.0.2 data-dir takes --name (0.8's positional NAME is a usage
+ * error); smolvm gets the given environment, not the caller's. */
+static void test_vm_data_dir_speaks_the_band_with_its_env(void **state)
+{
+	static const char *const env[] = {"PATH=/usr/bin:/bin", "TAIL_MARK=yes",
+					  NULL};
+	struct ctx *c = *state;
+	struct tail_opts o;
+	char *smolvm =
+	    fake(c, "smolvm",
+		 "[ \"$*\" = 'machine data-dir --name bottle-t1' ] || "
+		 "{ echo \"error: unexpected argument '$3'\" >&2; exit 2; }\n"
+		 "[ \"$TAIL_MARK\" = yes ] || { echo 'Error: no env' >&2; exit "
+		 "1; }\n"
+		 "[ -z \"$HTTPS_PROXY\" ] || { echo 'Error: proxy leaked' >&2; "
+		 "exit 1; }\n"
+		 "echo \"$D/vmdir\"\n");
+	struct smolvm_cli cli = tail_cli(smolvm, 1, 9, 3);
+	char *vmdir = xasprintf("%s/vmdir", c->dir);
+	char *console = xasprintf("%s/agent-console.log", vmdir);
+
+	setenv("HTTPS_PROXY", "http://leak:3128", 1);
+	assert_int_equal(mkdir(vmdir, 0700), 0);
+	append(console, "[    0.1] booting\n");
+	opts_init(c, &o, TAIL_VM, TAIL_BACKLOG_ONLY, 10);
+	o.path = NULL;
+	o.smolvm = &cli;
+	o.smolvm_env = env;
+	start(c, &o);
+	wait_until(c, have_caught_up, 0);
+	unsetenv("HTTPS_PROXY");
+	if (c->status_error)
+		fail_msg("data-dir failed: %s", c->status ? c->status : "?");
+	assert_true(c->n >= 1);
+	assert_string_equal(c->got[0].text, "[    0.1] booting");
 	free(console);
 	free(vmdir);
 	free(smolvm);
@@ -849,9 +906,11 @@ static void test_vm_data_dir_failure_is_reported(void **state)
 	char *smolvm = fake(
 	    c, "smolvm", "echo 'Error: vm not found: bottle-t1' >&2\nexit 1\n");
 
+	struct smolvm_cli cli = tail_cli(smolvm, 1, 9, 3);
+
 	opts_init(c, &o, TAIL_VM, TAIL_BACKLOG_ONLY, 10);
 	o.path = NULL;
-	o.smolvm = smolvm;
+	o.smolvm = &cli;
 	start(c, &o);
 	wait_until(c, have_caught_up, 0);
 	assert_true(c->status_error);
@@ -899,6 +958,7 @@ int main(void)
 	    T(test_bundle_restarts_after_exit_without_duplicates),
 	    T(test_bundle_missing_container_is_reported_once),
 	    T(test_vm_source_follows_the_console_log_of_data_dir),
+	    T(test_vm_data_dir_speaks_the_band_with_its_env),
 	    T(test_vm_data_dir_failure_is_reported),
 	    cmocka_unit_test(test_source_names_round_trip),
 #undef T
