@@ -430,6 +430,7 @@ static struct bottle *bottle_new(struct bottle_core *core, const char *name,
 	b->log_exec = logbuf_new(lines, 0);
 	b->log_bundle = logbuf_new(lines, 0);
 	b->log_vm = logbuf_new(lines, 0);
+	b->log_egress = logbuf_new(lines, 0);
 	core->v = xreallocarray(core->v, core->n + 1, sizeof *core->v);
 	core->v[core->n++] = b;
 	return b;
@@ -476,6 +477,7 @@ static void bottle_free(struct bottle *b)
 	logbuf_free(b->log_exec);
 	logbuf_free(b->log_bundle);
 	logbuf_free(b->log_vm);
+	logbuf_free(b->log_egress);
 	state_bottle_unlock(b->priv->lock);
 	free(b->priv->fail);
 	free(b->priv->taken);
@@ -526,12 +528,10 @@ void bottle_machine(const struct bottle *b, char *out, size_t outsz)
 
 static const struct smolvm_cli *bottle_cli(struct bottle_core *core)
 {
-	core->env.smolvm.bin = core->env.smolvm_path != NULL
-				   ? core->env.smolvm_path
-				   : "smolvm";
+	core->env.smolvm.bin =
+	    core->env.smolvm_path != NULL ? core->env.smolvm_path : "smolvm";
 	return &core->env.smolvm;
 }
-
 
 static int bottle_vm_running(const struct bottle *b)
 {
@@ -1989,7 +1989,8 @@ static void bottle_on_vm_create(struct bottle *b, const struct proc_result *r)
 		if (!b->priv->create_retried) {
 			/* stopped with an older Smolfile: recreate it, so the
 			 * allowlist is the one just rendered */
-			struct strv a = smolvm_argv_delete(bottle_cli(core), b->name);
+			struct strv a =
+			    smolvm_argv_delete(bottle_cli(core), b->name);
 			b->priv->create_retried = 1;
 			bottle_run(b, &a,
 				   bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
@@ -2092,8 +2093,7 @@ static void bottle_on_vm_delete(struct bottle *b, const struct proc_result *r)
 
 static void bottle_step_vm_delete(struct bottle *b)
 {
-	struct strv a =
-	    smolvm_argv_delete(bottle_cli(b->priv->core), b->name);
+	struct strv a = smolvm_argv_delete(bottle_cli(b->priv->core), b->name);
 
 	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
 		   bottle_on_vm_delete);
@@ -2675,6 +2675,8 @@ static struct logbuf *bottle_tail_ring(struct bottle *b, enum tail_source src)
 		return b->log_bundle;
 	case TAIL_VM:
 		return b->log_vm;
+	case TAIL_EGRESS:
+		return b->log_egress;
 	case TAIL_EVENTS:
 		break;
 	}

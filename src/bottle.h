@@ -109,6 +109,7 @@ struct bottle {
 	struct logbuf *log_exec;     /* output of dashboard exec */
 	struct logbuf *log_bundle;   /* the bundle's docker logs (when open) */
 	struct logbuf *log_vm;	     /* the guest console log (when open) */
+	struct logbuf *log_egress;   /* smolvm's denials (when open, 1.8.1+) */
 	int logs_open;		     /* bottle_logs_open is in effect */
 	/* private to bottle.c */
 	struct bottle_priv *priv;
@@ -116,14 +117,14 @@ struct bottle {
 
 /* Environment findings, refreshed by bottle_core_detect(). */
 struct bottle_env {
-	int docker_ok;	      /* -1 unknown, 0 unreachable, 1 ok */
-	char *docker_version; /* owned or NULL */
-	char *docker_error;   /* owned or NULL: why unreachable */
-	int smolvm_ok;	      /* -1 unknown, 0 unusable, 1 ok */
-	char *smolvm_path;    /* owned: the binary used */
-	char *smolvm_version; /* owned or NULL */
-	char *smolvm_error;   /* owned or NULL */
-	int simulated;	      /* the smolvm simulator is in use */
+	int docker_ok;		  /* -1 unknown, 0 unreachable, 1 ok */
+	char *docker_version;	  /* owned or NULL */
+	char *docker_error;	  /* owned or NULL: why unreachable */
+	int smolvm_ok;		  /* -1 unknown, 0 unusable, 1 ok */
+	char *smolvm_path;	  /* owned: the binary used */
+	char *smolvm_version;	  /* owned or NULL */
+	char *smolvm_error;	  /* owned or NULL */
+	int simulated;		  /* the smolvm simulator is in use */
 	struct smolvm_cli smolvm; /* bin = smolvm_path; band once known */
 	struct strv smolvm_env;	  /* smolvm's whole environment */
 };

@@ -38,7 +38,7 @@ struct config_ctx {
 	struct strv *warnings; /* borrowed; where warnings go */
 	int unsafe_bind;       /* config_opts.unsafe_bind (test builds) */
 	const struct config_opts *opts; /* borrowed, never NULL */
-	int warn_unsafe;       /* record a warning when that override bites */
+	int warn_unsafe; /* record a warning when that override bites */
 };
 
 /* ---- messages ---------------------------------------------------------- */
@@ -1520,9 +1520,9 @@ static char *config_host_refused(const struct config_opts *o, const char *path,
 				 size_t n)
 {
 	static const char *const system[] = {
-	    "/bin",  "/boot", "/dev",	"/etc",	 "/lib", "/lib32",
-	    "/lib64", "/libx32", "/proc", "/root", "/run", "/sbin",
-	    "/sys",  "/usr",  "/var",
+	    "/bin",   "/boot",	"/dev",	   "/etc",  "/lib",
+	    "/lib32", "/lib64", "/libx32", "/proc", "/root",
+	    "/run",   "/sbin",	"/sys",	   "/usr",  "/var",
 	};
 	char buf[4096];
 	size_t i;
@@ -1535,22 +1535,23 @@ static char *config_host_refused(const struct config_opts *o, const char *path,
 		return xstrdup("the path is too long");
 	for (i = 0; i < UTIL_NELEM(system); i++)
 		if (config_path_within(path, n, system[i]))
-			return xasprintf("%s is a system directory",
-					 system[i]);
+			return xasprintf("%s is a system directory", system[i]);
+	if (n == 5 && memcmp(path, "/home", 5) == 0)
+		return xstrdup("/home holds every user's home");
 	for (i = 0; o->protected_dirs && o->protected_dirs[i]; i++) {
 		const char *d = o->protected_dirs[i];
 		/* is it, lies inside, or contains bottle's own files */
 		if (config_path_within(path, n, d) ||
-		    config_path_within(d, strlen(d), config_path_dir(path, n, buf)))
+		    config_path_within(d, strlen(d),
+				       config_path_dir(path, n, buf)))
 			return xasprintf("it is, contains or lies inside "
 					 "bottle's own %s",
 					 d);
 	}
 	if (config_path_within(path, n, "/home")) {
 		const char *home = o->home;
-		if (n == 5)
-			return xstrdup("/home holds every user's home");
-		if (home == NULL || !config_path_within(path, n, home))
+		/* without a home (a bare config_parse) only /home itself */
+		if (home != NULL && !config_path_within(path, n, home))
 			return xstrdup("another user's home");
 	}
 	return NULL;

@@ -53,16 +53,16 @@ struct config_bottle {
 	char *name; /* owned; ^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$, no "--" */
 	struct config_vm vm;
 	struct config_bundle bundle;
-	char *subnet_pool;     /* owned; CIDR, default "10.213.0.0/16" */
-	int subnet_prefix;     /* default 28; 16..29 and >= pool prefix */
-	int probe_interval_s;  /* default 60; >= 5 */
-	int health_interval_s; /* default 10; >= 1 */
-	int probe_timeout_s;   /* default 5 (probes.timeout_s) */
-	char *resolver;	       /* owned; probes.resolver, NULL = dns-hole off
-				  on TSI bands */
-	char *dns_name;	       /* owned; probes.dns_name, "example.com" */
+	char *subnet_pool;	/* owned; CIDR, default "10.213.0.0/16" */
+	int subnet_prefix;	/* default 28; 16..29 and >= pool prefix */
+	int probe_interval_s;	/* default 60; >= 5 */
+	int health_interval_s;	/* default 10; >= 1 */
+	int probe_timeout_s;	/* default 5 (probes.timeout_s) */
+	char *resolver;		/* owned; probes.resolver, NULL = dns-hole off
+				   on TSI bands */
+	char *dns_name;		/* owned; probes.dns_name, "example.com" */
 	int smolvm_allow_newer; /* defaults only: try a newer smolvm */
-	enum config_vmm vmm;   /* default auto */
+	enum config_vmm vmm;	/* default auto */
 	enum config_on_unsafe on_unsafe; /* default report */
 	int log_lines; /* ring size per log source, default 10000 */
 };
@@ -71,7 +71,7 @@ struct config {
 	char *path;		       /* owned; file it came from */
 	struct config_bottle *bottles; /* owned array, in file order */
 	size_t n_bottles;
-	struct strv warnings; /* owned; non-fatal findings to print */
+	struct strv warnings;	/* owned; non-fatal findings to print */
 	int smolvm_allow_newer; /* defaults.smolvm_allow_newer */
 };
 

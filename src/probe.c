@@ -81,8 +81,8 @@ struct probe_run {
 	struct strv env;       /* smolvm's environment */
 	char *name;	       /* owned copies of the target's strings */
 	char *helper;
-	int virtio;	    /* the allowlist on virtio-net (1.1.3+) */
-	int attribution;    /* read egress-events after the connects */
+	int virtio;	     /* the allowlist on virtio-net (1.1.3+) */
+	int attribution;     /* read egress-events after the connects */
 	uint64_t batch_wall; /* wall clock when the connects began */
 	int timeout_s;
 	struct canary *canary; /* borrowed */
@@ -306,8 +306,8 @@ static int probe_paren_ints(const char *s, size_t len, int *a, int *b)
 	s++;
 	len -= 2;
 	comma = memchr(s, ',', len);
-	if (probe_decimal(s, comma ? (size_t)(comma - s) : len, 1000000,
-			  &x) != 0)
+	if (probe_decimal(s, comma ? (size_t)(comma - s) : len, 1000000, &x) !=
+	    0)
 		return -1;
 	if (comma != NULL &&
 	    probe_decimal(comma + 1, len - (size_t)(comma - s) - 1, 1000000,
@@ -1094,9 +1094,9 @@ static void probe_events_record(struct probe_run *run,
 		    j->method == PROBE_M_EVENTS)
 			continue;
 		a = &run->raw[j->id].att[j->idx];
-		a->attributed = why == NULL &&
-				probe_denial_recorded(ev, n, j->host, j->port,
-						      from, to);
+		a->attributed =
+		    why == NULL &&
+		    probe_denial_recorded(ev, n, j->host, j->port, from, to);
 	}
 	if (why != NULL) {
 		for (i = 0; i < PROBE_COUNT; i++) {
@@ -1468,7 +1468,8 @@ static void probe_plan_job(struct probe_run *run, enum probe_id id,
 		/* a DNS query needs the helper: nc cannot make one */
 		j->state = PROBE_JOB_DONE;
 		a->out = PROBE_OUT_BROKEN;
-		a->info = xstrdup("a DNS query needs bottle-probe in the guest");
+		a->info =
+		    xstrdup("a DNS query needs bottle-probe in the guest");
 	}
 }
 
@@ -1606,6 +1607,9 @@ struct probe_run *probe_run_start(uv_loop_t *loop, const struct probe_target *t,
 	run->loop = loop;
 	run->cli = *t->cli;
 	run->cli.bin = xstrdup(t->cli->bin);
+	/* fail closed: no environment given is smolvm's own, never ours */
+	if (t->env == NULL)
+		smolvm_env(t->cli, 0, 0, &run->env);
 	for (i = 0; t->env != NULL && t->env[i] != NULL; i++)
 		strv_push(&run->env, t->env[i]);
 	run->name = xstrdup(t->name);

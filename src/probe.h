@@ -81,11 +81,11 @@ struct probe_raw {
 	const char *skip_reason;   /* borrowed; when !applicable */
 	struct probe_attempt *att; /* owned array of n_att */
 	size_t n_att;
-	uint64_t canary_hits; /* localhost-reach: connections the canary
-				 saw while the probe ran */
-	int virtio;	      /* smolvm's allowlist on virtio-net (1.1.3+) */
-	int attribution;      /* egress-events was read: a denial counts
-				 only with its record (1.8.1+) */
+	uint64_t canary_hits;	 /* localhost-reach: connections the canary
+				    saw while the probe ran */
+	int virtio;		 /* smolvm's allowlist on virtio-net (1.1.3+) */
+	int attribution;	 /* egress-events was read: a denial counts
+				    only with its record (1.8.1+) */
 	char *attribution_error; /* owned: why egress-events could not be
 				    read, or NULL */
 };

@@ -42,8 +42,8 @@ const char *smolvm_owned_name(const struct smolvm_machine *m)
 /* ------------------------------------------------------------------ */
 /* Bands and features. */
 
-static int smolvm_at_least(const struct smolvm_version *v, int major,
-			   int minor, int patch)
+static int smolvm_at_least(const struct smolvm_version *v, int major, int minor,
+			   int patch)
 {
 	if (v->major != major)
 		return v->major > major;
@@ -98,9 +98,12 @@ int smolvm_has(const struct smolvm_version *v, enum smolvm_feature f)
 const char *smolvm_band_name(enum smolvm_band b)
 {
 	static const char *const names[] = {
-	    [SMOLVM_BAND_UNKNOWN] = "unknown", [SMOLVM_BAND_A] = "A",
-	    [SMOLVM_BAND_B] = "B",	       [SMOLVM_BAND_C] = "C",
-	    [SMOLVM_BAND_D] = "D",	       [SMOLVM_BAND_E] = "E",
+	    [SMOLVM_BAND_UNKNOWN] = "unknown",
+	    [SMOLVM_BAND_A] = "A",
+	    [SMOLVM_BAND_B] = "B",
+	    [SMOLVM_BAND_C] = "C",
+	    [SMOLVM_BAND_D] = "D",
+	    [SMOLVM_BAND_E] = "E",
 	    [SMOLVM_BAND_NEWER] = "newer",
 	};
 
@@ -124,7 +127,8 @@ const char *smolvm_band_meaning(enum smolvm_band b)
 		return "the allowlist runs on virtio-net and smolvm records "
 		       "every denial (egress-events): the supported target";
 	case SMOLVM_BAND_NEWER:
-		return "newer than any release bottle knows (" SMOLVM_NEWEST_KNOWN
+		return "newer than any release bottle knows "
+		       "(" SMOLVM_NEWEST_KNOWN
 		       "): treated as 1.9.x, the probes decide health";
 	case SMOLVM_BAND_UNKNOWN:
 		break;
@@ -148,8 +152,10 @@ int smolvm_cli_init(struct smolvm_cli *c, const char *bin, const char *text,
 					 &c->v.patch) != 0 ||
 		    smolvm_band_of(&c->v) != SMOLVM_BAND_NEWER)
 			return -1;
-		free(*cause);
-		*cause = NULL;
+		if (cause != NULL) {
+			free(*cause);
+			*cause = NULL;
+		}
 	}
 	smolvm_parse_version(text, &c->v.major, &c->v.minor, &c->v.patch);
 	c->band = smolvm_band_of(&c->v);
@@ -167,8 +173,7 @@ static void smolvm_env_pass(struct strv *env, const char *name)
 		strv_pushf(env, "%s=%s", name, v);
 }
 
-void smolvm_env(const struct smolvm_cli *c, int sim, int tty,
-		struct strv *env)
+void smolvm_env(const struct smolvm_cli *c, int sim, int tty, struct strv *env)
 {
 	static const char *const pass[] = {
 	    "HOME",
@@ -181,7 +186,8 @@ void smolvm_env(const struct smolvm_cli *c, int sim, int tty,
 	size_t i;
 
 	/* never empty: an empty list would mean "inherit" to proc_spawn */
-	strv_pushf(env, "PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
+	strv_pushf(env, "PATH=%s",
+		   path ? path : "/usr/local/bin:/usr/bin:/bin");
 	for (i = 0; i < UTIL_NELEM(pass); i++)
 		smolvm_env_pass(env, pass[i]);
 	if (tty)
@@ -462,7 +468,8 @@ int smolvm_version_check(const char *text, char **cause)
 		    cause,
 		    "smolvm %d.%d.%d is newer than any release bottle knows "
 		    "(the newest is " SMOLVM_NEWEST_KNOWN "): its flags or "
-		    "its allowlist may have changed; set \"smolvm_allow_newer\": "
+		    "its allowlist may have changed; set "
+		    "\"smolvm_allow_newer\": "
 		    "true in the configuration's defaults to try it anyway "
 		    "(the probes still decide health)",
 		    v.major, v.minor, v.patch);

@@ -52,20 +52,20 @@ struct smolvm_cli {
 /* Features by release (the first release that has each). */
 enum smolvm_feature {
 	SMOLVM_F_STOP_UNKNOWN_FAILS, /* 0.8.1: stop of an unknown name exit 1 */
-	SMOLVM_F_SIGNAL_128,	     /* 0.8.1: exec of a signalled guest 128+N */
-	SMOLVM_F_DELETE_STOPS,	     /* 0.8.1: delete stops a running VM */
-	SMOLVM_F_PROXY,		     /* 0.8.1: start --proxy */
-	SMOLVM_F_CONFINE,	     /* 0.8.2: SMOLVM_SECCOMP/LANDLOCK */
-	SMOLVM_F_NAME_FLAG,	     /* 1.0.2: create/delete/data-dir --name */
-	SMOLVM_F_LOCAL_IMAGE,	     /* 1.1.0: create -I /abs/archive.tar */
-	SMOLVM_F_VIRTIO,	     /* 1.1.3: the allowlist on virtio-net */
-	SMOLVM_F_DNS_FLAG,	     /* 1.2.5: create --dns IP */
-	SMOLVM_F_CONSOLE_TRUNCATED,  /* 1.6.1: console log truncated per boot */
-	SMOLVM_F_GATEWAY_LOOPBACK,   /* 1.7.2: gateway → host loopback */
-	SMOLVM_F_LABELS,	     /* 1.8.0: create --label, ls labels */
-	SMOLVM_F_FROM_KEEPS_ALLOW,   /* 1.8.0: --from keeps --allow-cidr */
-	SMOLVM_F_EGRESS_EVENTS,	     /* 1.8.1: machine egress-events */
-	SMOLVM_F_HOST_NAME,	     /* 1.8.3: host.smolvm.internal */
+	SMOLVM_F_SIGNAL_128,	    /* 0.8.1: exec of a signalled guest 128+N */
+	SMOLVM_F_DELETE_STOPS,	    /* 0.8.1: delete stops a running VM */
+	SMOLVM_F_PROXY,		    /* 0.8.1: start --proxy */
+	SMOLVM_F_CONFINE,	    /* 0.8.2: SMOLVM_SECCOMP/LANDLOCK */
+	SMOLVM_F_NAME_FLAG,	    /* 1.0.2: create/delete/data-dir --name */
+	SMOLVM_F_LOCAL_IMAGE,	    /* 1.1.0: create -I /abs/archive.tar */
+	SMOLVM_F_VIRTIO,	    /* 1.1.3: the allowlist on virtio-net */
+	SMOLVM_F_DNS_FLAG,	    /* 1.2.5: create --dns IP */
+	SMOLVM_F_CONSOLE_TRUNCATED, /* 1.6.1: console log truncated per boot */
+	SMOLVM_F_GATEWAY_LOOPBACK,  /* 1.7.2: gateway → host loopback */
+	SMOLVM_F_LABELS,	    /* 1.8.0: create --label, ls labels */
+	SMOLVM_F_FROM_KEEPS_ALLOW,  /* 1.8.0: --from keeps --allow-cidr */
+	SMOLVM_F_EGRESS_EVENTS,	    /* 1.8.1: machine egress-events */
+	SMOLVM_F_HOST_NAME,	    /* 1.8.3: host.smolvm.internal */
 	SMOLVM_F_COUNT
 };
 
@@ -160,8 +160,7 @@ int smolvm_cli_init(struct smolvm_cli *c, const char *bin, const char *text,
  * tty, SMOLVM_SECCOMP=enforce and SMOLVM_LANDLOCK=enforce on Linux from
  * 0.8.2, and, for the simulator only (sim), the SMOLVM_SIM_* variables.
  * Nothing else of the caller's environment reaches smolvm. */
-void smolvm_env(const struct smolvm_cli *c, int sim, int tty,
-		struct strv *env);
+void smolvm_env(const struct smolvm_cli *c, int sim, int tty, struct strv *env);
 /* smolvm_env_confined: 1 when smolvm_env asks for seccomp and Landlock. */
 int smolvm_env_confined(const struct smolvm_cli *c);
 

@@ -887,12 +887,13 @@ static size_t tail_egress_new(const struct tail *t,
 	return n;
 }
 
-static void tail_egress_emit(struct tail *t, const struct smolvm_egress_event *e)
+static void tail_egress_emit(struct tail *t,
+			     const struct smolvm_egress_event *e)
 {
-	char *line = xasprintf("denied %s %s %s (at %s)", e->operation,
-			       strcmp(e->operation, "resolve") == 0 ? "of"
-								   : "to",
-			       e->dest, e->timestamp);
+	char *line =
+	    xasprintf("denied %s %s %s (at %s)", e->operation,
+		      strcmp(e->operation, "resolve") == 0 ? "of" : "to",
+		      e->dest, e->timestamp);
 
 	if (strcmp(e->timestamp, t->last_ts) == 0) {
 		t->last_ts_seen++;
@@ -977,10 +978,10 @@ static void tail_egress_spawn(struct tail *t)
 	if (t->phase == TAIL_PHASE_START)
 		t->phase = TAIL_PHASE_BACKLOG;
 	strv_release(&t->argv);
-	t->argv = smolvm_argv_egress_events(
-	    &t->smolvm, t->name,
-	    t->caught_up || t->o.backlog <= 0 ? TAIL_EGRESS_LIMIT
-					      : (unsigned)t->o.backlog);
+	t->argv = smolvm_argv_egress_events(&t->smolvm, t->name,
+					    t->caught_up || t->o.backlog <= 0
+						? TAIL_EGRESS_LIMIT
+						: (unsigned)t->o.backlog);
 	memset(&po, 0, sizeof po);
 	po.argv = (const char *const *)t->argv.v;
 	po.env = (const char *const *)t->smolvm_env.v;
@@ -1106,6 +1107,8 @@ int tail_start(uv_loop_t *loop, const struct tail_opts *o, struct tail **out,
 		t->smolvm.bin = xstrdup(o->smolvm->bin);
 		for (k = 0; o->smolvm_env && o->smolvm_env[k]; k++)
 			strv_push(&t->smolvm_env, o->smolvm_env[k]);
+		if (o->smolvm_env == NULL) /* fail closed */
+			smolvm_env(o->smolvm, 0, 0, &t->smolvm_env);
 	}
 	t->o.name = t->name;
 	t->o.state_dir = t->state_dir;

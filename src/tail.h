@@ -86,13 +86,13 @@ typedef void (*tail_status_cb)(struct tail *t, int error, const char *msg,
 
 struct tail_opts {
 	enum tail_source source;
-	const char *name;      /* the bottle NAME (required) */
-	const char *state_dir; /* events: STATE_DIR (or set path) */
+	const char *name;		 /* the bottle NAME (required) */
+	const char *state_dir;		 /* events: STATE_DIR (or set path) */
 	const struct smolvm_cli *smolvm; /* vm: smolvm (or set path) */
 	const char *const *smolvm_env;	 /* vm: smolvm's environment */
-	const char *path;      /* events, vm: follow this file instead (its
-				  rotated copies are PATH.1, PATH.2) */
-	int backlog;	       /* the last N lines first; 0: none */
+	const char *path; /* events, vm: follow this file instead (its
+			     rotated copies are PATH.1, PATH.2) */
+	int backlog;	  /* the last N lines first; 0: none */
 	enum tail_mode mode;
 	struct logbuf *lb; /* optional, borrowed: every line is pushed,
 			      its display text (raw text when raw) */

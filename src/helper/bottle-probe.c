@@ -85,7 +85,7 @@ enum probe_phase { PROBE_CONNECTING, PROBE_TALKING, PROBE_DONE };
 
 /* One target: its address, and once settled its errno, time and reply. */
 struct probe_conn {
-	const char *host; /* borrowed from argv */
+	const char *host;      /* borrowed from argv */
 	const char *port_word; /* borrowed from argv, printed as given */
 	long port;
 	enum probe_kind kind;
@@ -256,6 +256,16 @@ static void probe_close(struct probe_conn *t, struct pollfd *pfd)
 /* probe_connected: the connect settled with err; talk when it worked. */
 static void probe_connected(struct probe_conn *t, struct pollfd *pfd, int err)
 {
+	if (err == ECONNRESET || err == EPIPE) {
+		/* a reset before we polled: only an established connection
+		 * is reset (a refused connect is ECONNREFUSED), so this is
+		 * "connected, then reset with nothing answered" */
+		t->err = 0;
+		t->ms = probe_ms() - t->t0;
+		t->reply_err = ECONNRESET;
+		probe_close(t, pfd);
+		return;
+	}
 	t->err = err;
 	t->ms = probe_ms() - t->t0;
 	if (err != 0) {
@@ -422,9 +432,8 @@ static void probe_print_reply(const struct probe_conn *t)
 	if (t->rlen > 0) {
 		if (t->kind != PROBE_TCP && probe_print_dns(t) == 0)
 			return;
-		status = t->kind == PROBE_TCP
-			     ? probe_http_status(t->r, t->rlen)
-			     : -1;
+		status = t->kind == PROBE_TCP ? probe_http_status(t->r, t->rlen)
+					      : -1;
 		if (status >= 0)
 			printf(" reply=http(%d)", status);
 		else

@@ -54,9 +54,9 @@ static void fuzz_one_line(const char *line, size_t size)
 static void fuzz_batch(const char *text, size_t size)
 {
 	struct probe_batch_item items[] = {
-	    {"10.213.0.2", 8888, PROBE_OUT_NONE, NULL, 0},
-	    {"127.0.0.1", 40123, PROBE_OUT_NONE, NULL, 0},
-	    {"10.213.0.2", 9099, PROBE_OUT_NONE, NULL, 0},
+	    {.host = "10.213.0.2", .port = "8888"},
+	    {.host = "127.0.0.1", .port = "40123"},
+	    {.host = "10.213.0.2", .port = "9099"},
 	};
 	size_t i, lines, answered = 0;
 

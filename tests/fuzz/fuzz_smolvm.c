@@ -79,8 +79,8 @@ static void fuzz_text(const char *text)
 	if (parsed) {
 		struct smolvm_version v = {a, b, c};
 		enum smolvm_band band = smolvm_band_of(&v);
-		if (ok != (band != SMOLVM_BAND_UNKNOWN &&
-			   band != SMOLVM_BAND_NEWER))
+		if (ok !=
+		    (band != SMOLVM_BAND_UNKNOWN && band != SMOLVM_BAND_NEWER))
 			abort();
 	} else if (ok) {
 		abort();

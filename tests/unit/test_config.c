@@ -789,8 +789,9 @@ static void test_name_validity(void **state)
 	}
 }
 
-/* Without the knob the unsafe bind is refused (see bad_cases); with it,
- * the config loads and says so loudly, once per bottle. */
+/* Without the option the unsafe bind is refused, whatever the environment
+ * holds (config_parse reads none); with it, the config loads and says so
+ * loudly, once per bottle. */
 static void test_unsafe_bind_override_warns(void **state)
 {
 	static const char json[] =
@@ -801,16 +802,18 @@ static void test_unsafe_bind_override_warns(void **state)
 	struct config *c = NULL;
 	char *cause = NULL;
 
-	setenv("BOTTLE_TEST_UNSAFE_BIND", "0", 1);
-	assert_int_equal(config_parse(json, strlen(json), "t.json", &c, &cause),
-			 -1);
-	assert_non_null(strstr(cause, "defaults.bundle.services.egress.bind"));
-	free(cause);
+	struct config_opts o = {.unsafe_bind = 1};
 
 	setenv("BOTTLE_TEST_UNSAFE_BIND", "1", 1);
 	assert_int_equal(config_parse(json, strlen(json), "t.json", &c, &cause),
-			 0);
+			 -1);
 	unsetenv("BOTTLE_TEST_UNSAFE_BIND");
+	assert_non_null(strstr(cause, "defaults.bundle.services.egress.bind"));
+	free(cause);
+
+	assert_int_equal(config_parse_opts(json, strlen(json), "t.json", &o,
+					   &c, &cause),
+			 0);
 	assert_int_equal(c->n_bottles, 1);
 	assert_string_equal(config_service_find(&c->bottles[0], "egress")->bind,
 			    "0.0.0.0");
@@ -819,11 +822,78 @@ static void test_unsafe_bind_override_warns(void **state)
 	    c->warnings.v[0],
 	    "config: t.json: bottles.web.bundle.services.egress.bind: UNSAFE: "
 	    "\"0.0.0.0\" accepted for a service with agent_reachable false "
-	    "only "
-	    "because BOTTLE_TEST_UNSAFE_BIND=1 (a test-only override): the "
-	    "agent CAN reach this service");
+	    "only because of a test-only override: the agent CAN reach this "
+	    "service");
 	assert_string_equal(c->path, "t.json");
 	config_free(c);
+}
+
+/* parse_volume: the error (or NULL) of a bottle mounting host, with o. */
+static char *parse_volume(const char *host, const struct config_opts *o)
+{
+	char *json = xasprintf(
+	    "{\"defaults\": {\"vm\": {\"image\": \"v\", \"volumes\": "
+	    "[\"%s:/work\"]}, \"bundle\": {\"image\": \"b\"}},"
+	    " \"bottles\": {\"web\": {}}}",
+	    host);
+	struct config *c = NULL;
+	char *cause = NULL;
+
+	if (config_parse_opts(json, strlen(json), "t.json", o, &c, &cause) ==
+	    0)
+		config_free(c);
+	free(json);
+	return cause;
+}
+
+/* A hostile configuration cannot hand the guest the host: system trees,
+ * other homes and bottle's own directories are refused with the key
+ * path; a project directory is fine. */
+static void test_volume_host_policy(void **state)
+{
+	static const char *const protected_dirs[] = {
+	    "/home/me/.local/state/bottle", "/home/me/.config/bottle",
+	    "/opt/bottle-src", NULL};
+	static const struct {
+		const char *host;
+		const char *why; /* NULL: accepted */
+	} cases[] = {
+	    {"/root", "/root is a system directory"},
+	    {"/root/.ssh", "/root is a system directory"},
+	    {"/etc", "/etc is a system directory"},
+	    {"/var/lib/docker", "/var is a system directory"},
+	    {"/", "the host's root directory"},
+	    {"/home", "/home holds every user's home"},
+	    {"/home/other/src", "another user's home"},
+	    {"/home/me", "bottle's own /home/me/.local/state/bottle"},
+	    {"/home/me/.config", "bottle's own /home/me/.config/bottle"},
+	    {"/home/me/.local/state/bottle/web",
+	     "bottle's own /home/me/.local/state/bottle"},
+	    {"/opt/bottle-src/assets", "bottle's own /opt/bottle-src"},
+	    {"/home/me/src/web", NULL},
+	    {"/srv/work", NULL},
+	    {"/tmp/project", NULL},
+	    {"/etcetera/x", NULL},
+	};
+	struct config_opts o = {.protected_dirs = protected_dirs,
+				.home = "/home/me"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *cause = parse_volume(cases[i].host, &o);
+		if (cases[i].why == NULL) {
+			if (cause != NULL)
+				fail_msg("%s: %s", cases[i].host, cause);
+			continue;
+		}
+		if (cause == NULL)
+			fail_msg("%s was accepted", cases[i].host);
+		if (strstr(cause, "defaults.vm.volumes[0]") == NULL ||
+		    strstr(cause, cases[i].why) == NULL)
+			fail_msg("%s: %s", cases[i].host, cause);
+		free(cause);
+	}
 }
 
 static void test_cause_may_be_null(void **state)
@@ -955,6 +1025,7 @@ int main(void)
 	    cmocka_unit_test(test_name_validity),
 	    cmocka_unit_test(test_unsafe_bind_override_warns),
 	    cmocka_unit_test(test_messages_name_the_origin),
+	    cmocka_unit_test(test_volume_host_policy),
 	    cmocka_unit_test(test_cause_may_be_null),
 	    cmocka_unit_test(test_load_reads_a_file_and_names_it),
 	    cmocka_unit_test(test_default_path_follows_xdg),
