@@ -811,9 +811,8 @@ static void test_unsafe_bind_override_warns(void **state)
 	assert_non_null(strstr(cause, "defaults.bundle.services.egress.bind"));
 	free(cause);
 
-	assert_int_equal(config_parse_opts(json, strlen(json), "t.json", &o,
-					   &c, &cause),
-			 0);
+	assert_int_equal(
+	    config_parse_opts(json, strlen(json), "t.json", &o, &c, &cause), 0);
 	assert_int_equal(c->n_bottles, 1);
 	assert_string_equal(config_service_find(&c->bottles[0], "egress")->bind,
 			    "0.0.0.0");
@@ -831,16 +830,15 @@ static void test_unsafe_bind_override_warns(void **state)
 /* parse_volume: the error (or NULL) of a bottle mounting host, with o. */
 static char *parse_volume(const char *host, const struct config_opts *o)
 {
-	char *json = xasprintf(
-	    "{\"defaults\": {\"vm\": {\"image\": \"v\", \"volumes\": "
-	    "[\"%s:/work\"]}, \"bundle\": {\"image\": \"b\"}},"
-	    " \"bottles\": {\"web\": {}}}",
-	    host);
+	char *json =
+	    xasprintf("{\"defaults\": {\"vm\": {\"image\": \"v\", \"volumes\": "
+		      "[\"%s:/work\"]}, \"bundle\": {\"image\": \"b\"}},"
+		      " \"bottles\": {\"web\": {}}}",
+		      host);
 	struct config *c = NULL;
 	char *cause = NULL;
 
-	if (config_parse_opts(json, strlen(json), "t.json", o, &c, &cause) ==
-	    0)
+	if (config_parse_opts(json, strlen(json), "t.json", o, &c, &cause) == 0)
 		config_free(c);
 	free(json);
 	return cause;
