@@ -1,4 +1,7 @@
-/* util.c: allocation that cannot fail, buffers, vectors, small helpers. */
+/* util.c: allocation that cannot fail and fatal() (declared in
+ * xalloc.h), failure causes, clocks and times, argv for display, whole
+ * files, directories, durations. Buffers and vectors are in buf.c and
+ * strv.c (git's wrapper.c, strbuf.c, strvec.c). */
 #include "util.h"
 
 #include <errno.h>
@@ -12,7 +15,7 @@
 
 static void (*util_fatal_hook)(void);
 
-static void util_oom(size_t n)
+void util_oom(size_t n)
 {
 	void (*hook)(void) = util_fatal_hook;
 
@@ -127,129 +130,6 @@ int util_fail(char **cause, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -1;
-}
-
-static void buf_grow(struct buf *b, size_t extra)
-{
-	size_t want;
-
-	if (extra > SIZE_MAX - b->len - 1)
-		util_oom(SIZE_MAX);
-	want = b->len + extra + 1;
-	if (want <= b->cap)
-		return;
-	if (b->cap == 0)
-		b->cap = 64;
-	while (b->cap < want)
-		b->cap = b->cap > SIZE_MAX / 2 ? want : b->cap * 2;
-	b->data = xrealloc(b->data, b->cap);
-}
-
-void buf_add(struct buf *b, const void *p, size_t n)
-{
-	buf_grow(b, n);
-	if (n > 0)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-void buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
-}
-
-void buf_addf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap, aq;
-	int n;
-
-	va_start(ap, fmt);
-	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	if (n < 0)
-		fatal("buf_addf: bad format");
-	buf_grow(b, (size_t)n);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
-char *buf_detach(struct buf *b)
-{
-	char *p = b->data;
-
-	if (p == NULL)
-		p = xstrdup("");
-	b->data = NULL;
-	b->len = b->cap = 0;
-	return p;
-}
-
-void buf_reset(struct buf *b)
-{
-	b->len = 0;
-	if (b->data != NULL)
-		b->data[0] = '\0';
-}
-
-void buf_release(struct buf *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = b->cap = 0;
-}
-
-void strv_push(struct strv *s, const char *str)
-{
-	s->v = xreallocarray(s->v, s->n + 2, sizeof *s->v);
-	s->v[s->n++] = xstrdup(str);
-	s->v[s->n] = NULL;
-}
-
-void strv_pushf(struct strv *s, const char *fmt, ...)
-{
-	va_list ap;
-	char *p;
-
-	va_start(ap, fmt);
-	p = xvasprintf(fmt, ap);
-	va_end(ap);
-	s->v = xreallocarray(s->v, s->n + 2, sizeof *s->v);
-	s->v[s->n++] = p;
-	s->v[s->n] = NULL;
-}
-
-void strv_pushv(struct strv *s, const char *const *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		strv_push(s, v[i]);
-}
-
-void strv_release(struct strv *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
-void strv_copy(struct strv *dst, const struct strv *src)
-{
-	dst->v = NULL;
-	dst->n = 0;
-	strv_pushv(dst, (const char *const *)src->v, src->n);
 }
 
 uint64_t util_mono_ms(void)
