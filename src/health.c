@@ -14,7 +14,7 @@
  * socket context is freed in its poll's close callback. */
 #include "health.h"
 
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>

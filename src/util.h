@@ -19,12 +19,18 @@ uint64_t util_mono_ms(void);
 uint64_t util_wall_ms(void);
 /* util_iso8601: UTC "YYYY-MM-DDTHH:MM:SS.mmmZ" into out (>= 25 bytes). */
 void util_iso8601(uint64_t wall_ms, char *out, size_t outsz);
+/* util_parse_rfc3339: "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)" at the
+ * start of s[0..len) (what util_iso8601 writes, what docker prints).
+ * Returns the bytes used and sets *ms (Unix milliseconds), or 0 if s
+ * does not start with such a time (or it is before 1970). */
+size_t util_parse_rfc3339(const char *s, size_t len, uint64_t *ms);
 
 /* util_argv_display: argv joined for display, each word quoted only when
  * it needs it (never executed by a shell). Caller frees. */
 char *util_argv_display(const char *const *argv);
 
-/* util_read_file: whole file into *out (NUL-terminated), *len set. */
+/* util_read_file: whole file into *out (NUL-terminated), *len set; -1
+ * with cause "PATH: REASON" and errno set when it cannot be read. */
 int util_read_file(const char *path, char **out, size_t *len, char **cause);
 /* util_mkdir_p: mkdir -p with mode; 0 or -1 with cause. */
 int util_mkdir_p(const char *path, unsigned mode, char **cause);
