@@ -148,6 +148,9 @@ FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc -Iui -Ibuild/gen -g -O1 \
 	-DBOTTLE_DATADIR='"$(DATADIR)"'
 # objects: instrumented, no libFuzzer main; the link adds libFuzzer
 FUZZ_OBJ_SAN = -fsanitize=fuzzer-no-link,address,undefined
+# the targets' own objects are kept (not make's deleted intermediates)
+.SECONDARY: $(patsubst tests/%.c,build/fuzz/tests/%.o,$(FUZZ_SRC)) \
+	$(patsubst tests/%.c,build/asan/tests/%.o,$(FUZZ_SRC) tests/fuzz/replay.c)
 build/tests/fuzz/%: build/fuzz/tests/fuzz/%.o build/fuzz/libbottle.a
 	@mkdir -p $(dir $@)
 	$(CLANG) -g -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
