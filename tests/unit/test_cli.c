@@ -30,37 +30,31 @@ static int run(int argc, char **argv, const char *shortopts, const char **typed)
 	return c;
 }
 
-static void unknown_options_are_named_as_typed(void **state)
+/* An unknown option ('?') or a missing value (':') is named as typed. */
+static void options_are_named_as_typed(void **state)
 {
-	char *a1[] = {"verb", "--json", "--bogus=1", NULL};
-	char *a2[] = {"verb", "-x", NULL};
-	char *a3[] = {"verb", "--json=yes", NULL};
+	static const struct {
+		const char *word;
+		int want;
+		const char *typed;
+	} cases[] = {
+	    {"--bogus=1", '?', "--bogus=1"},
+	    {"-x", '?', "-x"},
+	    /* a known long option given a value it does not take */
+	    {"--json=yes", '?', "--json=yes"},
+	    {"-e", ':', "-e"},
+	    {"--env", ':', "--env"},
+	    {"--timeout", ':', "--timeout"},
+	};
 	const char *typed;
+	size_t i;
 
 	(void)state;
-	assert_int_equal(run(3, a1, "+:e:", &typed), '?');
-	assert_string_equal(typed, "--bogus=1");
-	assert_int_equal(run(2, a2, "+:e:", &typed), '?');
-	assert_string_equal(typed, "-x");
-	/* a known long option given a value it does not take */
-	assert_int_equal(run(2, a3, "+:e:", &typed), '?');
-	assert_string_equal(typed, "--json=yes");
-}
-
-static void missing_values_name_the_option(void **state)
-{
-	char *a1[] = {"verb", "-e", NULL};
-	char *a2[] = {"verb", "--env", NULL};
-	char *a3[] = {"verb", "--timeout", NULL};
-	const char *typed;
-
-	(void)state;
-	assert_int_equal(run(2, a1, "+:e:", &typed), ':');
-	assert_string_equal(typed, "-e");
-	assert_int_equal(run(2, a2, "+:e:", &typed), ':');
-	assert_string_equal(typed, "--env");
-	assert_int_equal(run(2, a3, "+:e:", &typed), ':');
-	assert_string_equal(typed, "--timeout");
+	for (i = 0; i < UTIL_NELEM(cases); i++) {
+		char *argv[] = {"verb", "--json", (char *)cases[i].word, NULL};
+		assert_int_equal(run(3, argv, "+:e:", &typed), cases[i].want);
+		assert_string_equal(typed, cases[i].typed);
+	}
 }
 
 static void values_and_order(void **state)
@@ -85,8 +79,7 @@ static void values_and_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(unknown_options_are_named_as_typed),
-	    cmocka_unit_test(missing_values_name_the_option),
+	    cmocka_unit_test(options_are_named_as_typed),
 	    cmocka_unit_test(values_and_order),
 	};
 
