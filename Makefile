@@ -46,8 +46,16 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_HDR = $(wildcard tests/unit/*.h) # helpers some of them include
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 
-OBJ = $(patsubst %.c,build/obj/%.o,$(LIB_SRC) src/main.c) build/obj/gen/assets.o
-ASAN_LIB_OBJ = $(patsubst %.c,build/asan/%.o,$(LIB_SRC)) build/asan/gen/assets.o
+# Every source compiles once per flavour into build/FLAVOUR/ and the
+# flavour's objects go into build/FLAVOUR/libbottle.a: a test or fuzz
+# target links the archive, so it takes only the objects it uses.
+#   obj       the program (OPT_CFLAGS)
+#   asan      the sanitizer build: build/asan/bottle, unit tests, replay
+#   fuzz      clang, -fsanitize=fuzzer-no-link,address,undefined
+#   vg        -O0 for make valgrind
+LIB_OBJ = $(patsubst %.c,%.o,$(LIB_SRC)) gen/assets.o
+OBJ = $(addprefix build/obj/,$(LIB_OBJ)) build/obj/src/main.o
+ASAN_LIB = build/asan/libbottle.a
 UNIT_BIN = $(patsubst tests/unit/%.c,build/tests/unit/%,$(UNIT_SRC))
 REPLAY_BIN = $(patsubst tests/fuzz/%.c,build/tests/replay/%,$(FUZZ_SRC))
 FUZZ_BIN = $(patsubst tests/fuzz/%.c,build/tests/fuzz/%,$(FUZZ_SRC))
@@ -74,31 +82,34 @@ build/gen/assets.c: $(wildcard assets/text/*.txt) assets/scripts/embed.py | $(DE
 	@mkdir -p $(dir $@)
 	python3 assets/scripts/embed.py $@ $(wildcard assets/text/*.txt)
 
-build/obj/%.o: %.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
-build/obj/gen/assets.o: build/gen/assets.c
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) -c $< -o $@
-
-build/asan/%.o: %.c | $(DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
-build/asan/gen/assets.o: build/gen/assets.c
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) -c $< -o $@
+# $(call flavour,DIR,COMPILER,FLAGS): DIR's pattern rules and archive.
+define flavour
+build/$(1)/%.o: %.c | $$(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	$(2) $(3) $$(PKG_CFLAGS) $$(CFLAGS) -MMD -MP -c $$< -o $$@
+build/$(1)/gen/assets.o: build/gen/assets.c
+	@mkdir -p $$(dir $$@)
+	$(2) $(3) -c $$< -o $$@
+build/$(1)/libbottle.a: $$(addprefix build/$(1)/,$$(LIB_OBJ))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(eval $(call flavour,obj,$$(CC),$$(BASE_CFLAGS) $$(OPT_CFLAGS)))
+$(eval $(call flavour,asan,$$(CC),$$(BASE_CFLAGS) $$(ASAN_CFLAGS)))
+$(eval $(call flavour,fuzz,$$(CLANG),$$(FUZZ_CFLAGS) $$(FUZZ_OBJ_SAN)))
+$(eval $(call flavour,vg,$$(CC),$$(BASE_CFLAGS) -O0 -g))
 
 # Objects that compile in PREFIX's data directory are rebuilt when it changes.
 build/.prefix: FORCE
 	@mkdir -p build; echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
 FORCE:
-build/obj/src/paths.o build/asan/src/paths.o build/obj/src/cli.o build/asan/src/cli.o: build/.prefix
+$(foreach f,obj asan fuzz vg,build/$(f)/src/paths.o build/$(f)/src/cli.o): build/.prefix
 
 bottle: $(OBJ)
 	$(CC) $(OPT_CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(PKG_LIBS)
 
 # The sanitizer build of the program, used by the integration and UI tests.
-build/asan/bottle: $(ASAN_LIB_OBJ) build/asan/src/main.o
+build/asan/bottle: build/asan/src/main.o $(ASAN_LIB)
 	$(CC) $(ASAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The in-VM probe helper: static, no libraries.
@@ -109,16 +120,16 @@ $(PROBE_BIN): src/helper/bottle-probe.c | $(DEPS_STAMP)
 build/bottle-probe: $(PROBE_BIN)
 	cp $< $@
 
-build/tests/unit/%: tests/unit/%.c $(UNIT_HDR) $(ASAN_LIB_OBJ) | $(DEPS_STAMP)
+build/tests/unit/%: tests/unit/%.c $(UNIT_HDR) $(ASAN_LIB) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< \
-		$(ASAN_LIB_OBJ) $(PKG_LIBS) $(CMOCKA_LIBS)
+		$(ASAN_LIB) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 # Corpus replay: the fuzz targets with a plain main, built by gcc + ASan.
-build/tests/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(ASAN_LIB_OBJ)
+build/tests/replay/%: build/asan/tests/fuzz/%.o build/asan/tests/fuzz/replay.o \
+		$(ASAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(ASAN_CFLAGS) $(PKG_CFLAGS) -o $@ $< tests/fuzz/replay.c \
-		$(ASAN_LIB_OBJ) $(PKG_LIBS)
+	$(CC) $(ASAN_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 test-build: deps-test bottle $(PROBE_BIN) build/bottle-probe build/asan/bottle $(UNIT_BIN) $(REPLAY_BIN)
 
@@ -134,11 +145,15 @@ run: deps-run all
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc -Iui -Ibuild/gen -g -O1 \
 	-DBOTTLE_VERSION='"$(VERSION)"' -DBOTTLE_SRCDIR='"$(CURDIR)"' \
-	-DBOTTLE_DATADIR='"$(DATADIR)"' \
-	-fsanitize=fuzzer,address,undefined
-build/tests/fuzz/%: tests/fuzz/%.c $(LIB_SRC) build/gen/assets.c
+	-DBOTTLE_DATADIR='"$(DATADIR)"'
+# objects: instrumented, no libFuzzer main; the link adds libFuzzer
+FUZZ_OBJ_SAN = -fsanitize=fuzzer-no-link,address,undefined
+# the targets' own objects are kept (not make's deleted intermediates)
+.SECONDARY: $(patsubst tests/%.c,build/fuzz/tests/%.o,$(FUZZ_SRC)) \
+	$(patsubst tests/%.c,build/asan/tests/%.o,$(FUZZ_SRC) tests/fuzz/replay.c)
+build/tests/fuzz/%: build/fuzz/tests/fuzz/%.o build/fuzz/libbottle.a
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) build/gen/assets.c $(PKG_LIBS)
+	$(CLANG) -g -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
 		n=$$(basename $$f); mkdir -p build/fuzz-corpus/$$n; \
@@ -154,10 +169,10 @@ bench: all build/asan/bottle
 valgrind: deps-test
 	@$(MAKE) --no-print-directory VALGRIND=1 build/valgrind/.done
 VG_UNIT_BIN = $(patsubst tests/unit/%.c,build/valgrind/%,$(UNIT_SRC))
-build/valgrind/%: tests/unit/%.c $(UNIT_HDR) $(LIB_SRC) build/gen/assets.c | $(DEPS_STAMP)
+build/valgrind/%: tests/unit/%.c $(UNIT_HDR) build/vg/libbottle.a | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -O0 -g $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIB_SRC) \
-		build/gen/assets.c $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(BASE_CFLAGS) -O0 -g $(PKG_CFLAGS) -Itests/unit -o $@ $< \
+		build/vg/libbottle.a $(PKG_LIBS) $(CMOCKA_LIBS)
 build/valgrind/.done: $(VG_UNIT_BIN)
 	@fail=0; for t in $(VG_UNIT_BIN); do \
 		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \

@@ -16,110 +16,11 @@
 #define AUDIT_DEST_COLS 80
 #define AUDIT_SEVERITY_COLS 16
 
-/* --- RFC 3339 times --- */
-
-/* n decimal digits at s, or -1. */
-static int parse_digits(const char *s, size_t n)
-{
-	int v = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30,
-				     31, 31, 30, 31, 30, 31};
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : days[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (y >= 1970). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = y / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* The offset part: "Z" or "+HH:MM" / "-HH:MM" at s. Returns the bytes
- * used (0 if none) and the offset east of UTC in seconds. */
-static size_t parse_zone(const char *s, size_t len, int64_t *offset)
-{
-	int h, m;
-
-	if (len >= 1 && (s[0] == 'Z' || s[0] == 'z')) {
-		*offset = 0;
-		return 1;
-	}
-	if (len < 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':')
-		return 0;
-	h = parse_digits(s + 1, 2);
-	m = parse_digits(s + 4, 2);
-	if (h < 0 || h > 23 || m < 0 || m > 59)
-		return 0;
-	*offset = (s[0] == '-' ? -1 : 1) * (int64_t)(h * 3600 + m * 60);
-	return 6;
-}
-
-/* "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)" at the start of s. Returns the
- * bytes used and sets *ms, or 0 if s does not start with such a time
- * (or it is before 1970). */
-static size_t parse_rfc3339(const char *s, size_t len, uint64_t *ms)
-{
-	int y, mo, d, h, mi, sec, frac = 0, scale = 100;
-	size_t i = 19, zn;
-	int64_t offset, t;
-
-	if (len < 20 || s[4] != '-' || s[7] != '-' ||
-	    (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
-		return 0;
-	y = parse_digits(s, 4);
-	mo = parse_digits(s + 5, 2);
-	d = parse_digits(s + 8, 2);
-	h = parse_digits(s + 11, 2);
-	mi = parse_digits(s + 14, 2);
-	sec = parse_digits(s + 17, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > days_in_month(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-	    sec < 0 || sec > 60)
-		return 0;
-	if (s[i] == '.') {
-		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-			frac += (s[i] - '0') * scale;
-			scale /= 10;
-		}
-		if (i == 20)
-			return 0; /* "." without digits */
-	}
-	zn = parse_zone(s + i, len - i, &offset);
-	if (zn == 0)
-		return 0;
-	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-	    offset;
-	if (t < 0)
-		return 0;
-	*ms = (uint64_t)t * 1000 + (uint64_t)frac;
-	return i + zn;
-}
-
 size_t audit_strip_docker_timestamp(const char *line, size_t len,
 				    uint64_t *wall_ms)
 {
 	uint64_t ms;
-	size_t n = parse_rfc3339(line, len, &ms);
+	size_t n = util_parse_rfc3339(line, len, &ms);
 
 	if (n == 0 || n >= len || line[n] != ' ')
 		return 0;
@@ -151,7 +52,7 @@ static uint64_t event_time(const cJSON *obj)
 	if (cJSON_IsString(item) && item->valuestring != NULL) {
 		size_t len = strlen(item->valuestring);
 
-		if (parse_rfc3339(item->valuestring, len, &ms) != len)
+		if (util_parse_rfc3339(item->valuestring, len, &ms) != len)
 			ms = 0;
 		return ms;
 	}

@@ -31,8 +31,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "bottle.h"
-#include "paths.h"
 #include "proc.h"
 #include "smolvm.h"
 #include "state.h"
@@ -43,10 +41,8 @@
 #define CLI_EXEC_ERR_MARK_LEN 7
 
 static const char cli_exec_usage_text[] =
-    "usage: bottle exec NAME [-e K=V]... [-w DIR] [--timeout DUR] [-i] [-t] "
-    "[--] CMD...\n";
-static const char cli_exec_shell_usage_text[] =
-    "usage: bottle shell NAME [-e K=V]... [-w DIR]\n";
+    "NAME [-e K=V]... [-w DIR] [--timeout DUR] [-i] [-t] [--] CMD...";
+static const char cli_exec_shell_usage_text[] = "NAME [-e K=V]... [-w DIR]";
 
 /* What the command line asked for. */
 struct cli_exec_req {
@@ -63,7 +59,7 @@ struct cli_exec_req {
 
 /* The running smolvm exec. */
 struct cli_exec_run {
-	struct cli_exec_target *target;
+	struct cli_target *target;
 	const struct cli_exec_req *req;
 	uv_process_t proc;
 	uv_pipe_t err;
@@ -83,189 +79,59 @@ struct cli_exec_run {
 	char rbuf[65536];
 };
 
-/* ---- the target bottle (shared with cli-logs.c) ------------------------ */
-
-static void cli_exec_on_ready(struct bottle_core *core, struct bottle *b,
-			      const char *error, void *data)
-{
-	(void)core;
-	(void)b;
-	(void)error;
-	*(int *)data = 1;
-}
-
-static char *cli_exec_dup(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
-int cli_exec_target_open(struct cli_exec_target *t, const struct cli_global *g,
-			 const char *name, int fail_rc)
-{
-	/* exec, shell and logs report nothing of docker at start: no docker
-	 * version (a tail of docker logs says its own errors) */
-	struct bottle_core_opts o = {.no_timers = 1,
-				     .read_only = g->read_only,
-				     .docker_check = BOTTLE_DOCKER_CHECK_NEVER};
-	struct bottle_core *core = NULL;
-	const struct bottle_env *env;
-	struct bottle *b;
-	char *cause = NULL;
-	int ready = 0;
-
-	memset(t, 0, sizeof *t);
-	t->cfg = cli_load_config(g);
-	if (t->cfg == NULL)
-		return fail_rc == CLI_EXEC_CANNOT_RUN ? fail_rc
-						      : CLI_EXIT_CONFIG;
-	t->state_dir = paths_state_dir();
-	t->name = xstrdup(name);
-	uv_loop_init(&t->loop);
-	if (bottle_core_new(&t->loop, t->cfg, t->state_dir, &o, &core,
-			    &cause) != 0) {
-		fprintf(stderr, "bottle: %s\n", cause);
-		free(cause);
-		cli_exec_target_close(t);
-		return fail_rc;
-	}
-	bottle_core_start(core, cli_exec_on_ready, &ready);
-	while (!ready && uv_run(&t->loop, UV_RUN_ONCE) != 0)
-		;
-	env = bottle_core_env(core);
-	t->smolvm = cli_exec_dup(env->smolvm_path);
-	t->smolvm_version = cli_exec_dup(env->smolvm_version);
-	t->cli = env->smolvm;
-	t->cli.bin = t->smolvm ? t->smolvm : "smolvm";
-	smolvm_env(&t->cli, env->simulated, 1, &t->env);
-	if (env->smolvm_ok != 1)
-		t->smolvm_error =
-		    xstrdup(env->smolvm_error ? env->smolvm_error
-					      : "smolvm is not usable");
-	t->simulated = env->simulated;
-	b = config_name_valid(name) ? bottle_core_find(core, name) : NULL;
-	if (b != NULL) {
-		t->vm_state = cli_exec_dup(b->vm_state);
-		t->bundle_state = cli_exec_dup(b->bundle_state);
-	}
-	bottle_core_close(core);
-	if (b == NULL) {
-		fprintf(stderr,
-			"bottle: %s: no such bottle (not in the configuration, "
-			"nothing of it in docker or smolvm)\n",
-			name);
-		cli_exec_target_close(t);
-		return fail_rc;
-	}
-	return 0;
-}
-
-void cli_exec_target_close(struct cli_exec_target *t)
-{
-	uv_run(&t->loop, UV_RUN_DEFAULT);
-	if (uv_loop_close(&t->loop) != 0)
-		fatal("internal error: a libuv handle was leaked");
-	config_free(t->cfg);
-	free(t->name);
-	free(t->state_dir);
-	free(t->smolvm);
-	strv_release(&t->env);
-	free(t->smolvm_version);
-	free(t->smolvm_error);
-	free(t->vm_state);
-	free(t->bundle_state);
-	memset(t, 0, sizeof *t);
-}
-
 /* ---- argument parsing ------------------------------------------------- */
 
 UTIL_PRINTF(2, 3)
 static int cli_exec_usage(const struct cli_exec_req *r, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
+	int shell = strcmp(r->verb, "shell") == 0;
 
-	fprintf(stderr, "bottle %s: ", r->verb);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	fputs(strcmp(r->verb, "shell") == 0 ? cli_exec_shell_usage_text
-					    : cli_exec_usage_text,
-	      stderr);
+	cli_usage(r->verb,
+		  shell ? cli_exec_shell_usage_text : cli_exec_usage_text, "%s",
+		  msg);
+	free(msg);
 	return -1;
 }
 
-/* cli_exec_value: the value of option opt: "--opt=V", or the next word. */
-static const char *cli_exec_value(int argc, char **argv, int *i,
-				  const char *opt)
+enum { CLI_EXEC_OPT_TIMEOUT = CLI_OPT_LONG };
+
+static const struct option cli_exec_opts[] = {
+    {"env", required_argument, NULL, 'e'},
+    {"workdir", required_argument, NULL, 'w'},
+    {"timeout", required_argument, NULL, CLI_EXEC_OPT_TIMEOUT},
+    {"interactive", no_argument, NULL, 'i'},
+    {"tty", no_argument, NULL, 't'},
+    {NULL, 0, NULL, 0},
+};
+/* shell: -e and -w only */
+static const struct option cli_exec_shell_opts[] = {
+    {"env", required_argument, NULL, 'e'},
+    {"workdir", required_argument, NULL, 'w'},
+    {NULL, 0, NULL, 0},
+};
+
+/* cli_exec_option: option c with value v (typed: as written); 0 or -1
+ * (message printed). */
+static int cli_exec_option(struct cli_exec_req *r, int c, const char *v,
+			   const char *typed)
 {
-	size_t n = strlen(opt);
-
-	if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (*i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
-}
-
-static int cli_exec_is(const char *a, const char *s, const char *l)
-{
-	size_t n = strlen(l);
-
-	return (s != NULL && strcmp(a, s) == 0) || strcmp(a, l) == 0 ||
-	       (strncmp(a, l, n) == 0 && a[n] == '=');
-}
-
-/* cli_exec_flags: "-i", "-t", "-it", "-ti"; 0, or -1 if a is not that. */
-static int cli_exec_flags(struct cli_exec_req *r, const char *a)
-{
-	const char *p;
-
-	if (strcmp(a, "--interactive") == 0) {
-		r->interactive = 1;
-		return 0;
-	}
-	if (strcmp(a, "--tty") == 0) {
-		r->tty = 1;
-		return 0;
-	}
-	if (a[0] != '-' || a[1] == '\0' || a[1] == '-')
-		return -1;
-	for (p = a + 1; *p != '\0'; p++)
-		if (*p != 'i' && *p != 't')
-			return -1;
-	for (p = a + 1; *p != '\0'; p++) {
-		if (*p == 'i')
-			r->interactive = 1;
-		else
-			r->tty = 1;
-	}
-	return 0;
-}
-
-/* cli_exec_option: one option at argv[*i]; 0 or -1 (message printed). */
-static int cli_exec_option(struct cli_exec_req *r, int argc, char **argv,
-			   int *i, int shell)
-{
-	const char *a = argv[*i], *v;
-
-	if (cli_exec_is(a, "-e", "--env")) {
-		if ((v = cli_exec_value(argc, argv, i, "--env")) == NULL)
-			return cli_exec_usage(r, "%s needs K=V", a);
+	switch (c) {
+	case 'e':
 		if (v[0] == '=' || strchr(v, '=') == NULL)
 			return cli_exec_usage(r, "-e %s: expected K=V", v);
 		strv_push(&r->env, v);
 		return 0;
-	}
-	if (cli_exec_is(a, "-w", "--workdir")) {
-		if ((v = cli_exec_value(argc, argv, i, "--workdir")) == NULL ||
-		    v[0] == '\0')
-			return cli_exec_usage(r, "%s needs a directory", a);
+	case 'w':
+		if (v[0] == '\0')
+			return cli_exec_usage(r, "%s needs a directory", typed);
 		r->workdir = v;
 		return 0;
-	}
-	if (!shell && cli_exec_is(a, NULL, "--timeout")) {
-		if ((v = cli_exec_value(argc, argv, i, "--timeout")) == NULL)
-			return cli_exec_usage(r, "%s needs a duration", a);
+	case CLI_EXEC_OPT_TIMEOUT:
 		if (util_parse_duration(v, &r->timeout_ms) != 0 ||
 		    r->timeout_ms == 0)
 			return cli_exec_usage(
@@ -275,10 +141,28 @@ static int cli_exec_option(struct cli_exec_req *r, int argc, char **argv,
 			    v);
 		r->timeout = v;
 		return 0;
-	}
-	if (!shell && cli_exec_flags(r, a) == 0)
+	case 'i':
+		r->interactive = 1;
 		return 0;
-	return cli_exec_usage(r, "unknown option %s", a);
+	case 't':
+		r->tty = 1;
+		return 0;
+	}
+	return cli_exec_usage(r, "unknown option %s", typed);
+}
+
+/* cli_exec_missing: the message for option typed without its value. */
+static int cli_exec_missing(struct cli_exec_req *r, const char *typed)
+{
+	const char *what = "a value";
+
+	if (strcmp(typed, "-e") == 0 || strncmp(typed, "--e", 3) == 0)
+		what = "K=V";
+	else if (strcmp(typed, "-w") == 0 || strncmp(typed, "--w", 3) == 0)
+		what = "a directory";
+	else if (strncmp(typed, "--t", 3) == 0)
+		what = "a duration";
+	return cli_exec_usage(r, "%s needs %s", typed, what);
 }
 
 /* cli_exec_parse: NAME, options and the command; 0 or -1. Options come
@@ -286,33 +170,45 @@ static int cli_exec_option(struct cli_exec_req *r, int argc, char **argv,
 static int cli_exec_parse(struct cli_exec_req *r, int argc, char **argv,
 			  int shell)
 {
-	int i;
+	const char *typed = NULL, *value = NULL;
+	int c;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] == '-' && a[1] != '\0') {
-			if (cli_exec_option(r, argc, argv, &i, shell) != 0)
+	optind = 0;
+	for (;;) {
+		/* "+": stop at the first word that is no option (NAME, then
+		 * the command) */
+		c = cli_getopt(argc, argv, shell ? "+:e:w:" : "+:e:w:it",
+			       shell ? cli_exec_shell_opts : cli_exec_opts,
+			       &typed);
+		if (c == ':')
+			return cli_exec_missing(r, typed);
+		if (c != -1) {
+			value = optarg;
+			if (c != '?') /* the word that holds the option */
+				typed = optarg != NULL && optind >= 2 &&
+						optarg == argv[optind - 1]
+					    ? argv[optind - 2]
+					    : argv[optind - 1];
+			if (cli_exec_option(r, c, optarg, typed) != 0)
 				return -1;
 			continue;
 		}
-		if (r->name != NULL)
-			break;
-		r->name = a;
+		if (optind >= argc || r->name != NULL ||
+		    (strcmp(argv[optind - 1], "--") == 0 &&
+		     argv[optind - 1] != value))
+			break; /* the end, the command, or "--" */
+		r->name = argv[optind++];
 	}
 	if (r->name == NULL)
 		return cli_exec_usage(r, "which bottle?");
 	if (shell) {
-		if (i < argc)
-			return cli_exec_usage(r, "unexpected %s", argv[i]);
+		if (optind < argc)
+			return cli_exec_usage(r, "unexpected %s", argv[optind]);
 		return 0;
 	}
-	if (i >= argc)
+	if (optind >= argc)
 		return cli_exec_usage(r, "no command given");
-	r->cmd = (const char *const *)argv + i;
+	r->cmd = (const char *const *)argv + optind;
 	return 0;
 }
 
@@ -355,7 +251,7 @@ static void cli_exec_on_status(struct proc *p, const struct proc_result *r,
 /* cli_exec_running: 1 when bottle-NAME runs, else prints why (0). The
  * refresh already read `machine ls`; anything but "running" there is
  * confirmed with `machine status`. */
-static int cli_exec_running(struct cli_exec_target *t)
+static int cli_exec_running(struct cli_target *t)
 {
 	struct cli_exec_status s;
 	struct proc_opts o;
@@ -372,8 +268,8 @@ static int cli_exec_running(struct cli_exec_target *t)
 	o.timeout_ms = CLI_EXEC_STATUS_TIMEOUT_MS;
 	o.on_exit = cli_exec_on_status;
 	o.data = &s;
-	proc_spawn(&t->loop, &o);
-	while (!s.done && uv_run(&t->loop, UV_RUN_ONCE) != 0)
+	proc_spawn(&t->c.loop, &o);
+	while (!s.done && uv_run(&t->c.loop, UV_RUN_ONCE) != 0)
 		;
 	strv_release(&a);
 	if (s.ok && strcmp(s.state, "running") == 0) {
@@ -621,7 +517,7 @@ static int cli_exec_spawn(struct cli_exec_run *x, uv_loop_t *loop,
 static int cli_exec_outcome(const struct cli_exec_run *x, uint64_t ms,
 			    char **what)
 {
-	const struct cli_exec_target *t = x->target;
+	const struct cli_target *t = x->target;
 	const struct cli_exec_req *r = x->req;
 	int major = 0, minor = 0, patch = 0;
 	int st = (int)x->status;
@@ -683,7 +579,7 @@ static void cli_exec_terminal(int save, struct termios *tio, int *saved)
 }
 
 /* cli_exec_run: run r in target's VM; returns bottle's exit status. */
-static int cli_exec_run(struct cli_exec_target *t, const struct cli_exec_req *r)
+static int cli_exec_run(struct cli_target *t, const struct cli_exec_req *r)
 {
 	struct smolvm_exec_opts so;
 	struct cli_exec_run *x = xcalloc(1, sizeof *x);
@@ -705,22 +601,22 @@ static int cli_exec_run(struct cli_exec_target *t, const struct cli_exec_req *r)
 	x->req = r;
 	if (r->tty)
 		cli_exec_terminal(1, &tio, &saved);
-	rc = cli_exec_spawn(x, &t->loop, &argv);
+	rc = cli_exec_spawn(x, &t->c.loop, &argv);
 	if (rc != 0) {
-		uv_run(&t->loop, UV_RUN_DEFAULT);
+		uv_run(&t->c.loop, UV_RUN_DEFAULT);
 		fprintf(stderr, "bottle: %s: %s could not be run: %s\n",
 			t->name, argv.v[0], uv_strerror(rc));
 		what = xasprintf("not started: %s", uv_strerror(rc));
 		rc = CLI_EXEC_CANNOT_RUN;
 	} else {
-		uv_run(&t->loop, UV_RUN_DEFAULT);
+		uv_run(&t->c.loop, UV_RUN_DEFAULT);
 		ms = util_mono_ms() - x->t0;
 		cli_exec_terminal(0, &tio, &saved);
 		rc = cli_exec_outcome(x, ms, &what);
 	}
 	ms = util_mono_ms() - x->t0;
 	display = util_argv_display(r->cmd);
-	state_event(t->state_dir, t->name,
+	state_event(t->c.state_dir, t->name,
 		    "%s: %s%s%s \xe2\x86\x92 %s in %llu ms", r->verb,
 		    r->tty ? "(tty) " : "", display,
 		    r->interactive && !r->tty ? " (stdin)" : "", what,
@@ -736,7 +632,7 @@ static int cli_exec_run(struct cli_exec_target *t, const struct cli_exec_req *r)
 /* cli_exec_go: everything after parsing. */
 static int cli_exec_go(const struct cli_global *g, struct cli_exec_req *r)
 {
-	struct cli_exec_target t;
+	struct cli_target t;
 	int rc;
 
 	if (g->read_only) {
@@ -744,7 +640,8 @@ static int cli_exec_go(const struct cli_global *g, struct cli_exec_req *r)
 			r->verb);
 		return CLI_EXEC_CANNOT_RUN;
 	}
-	rc = cli_exec_target_open(&t, g, r->name, CLI_EXEC_CANNOT_RUN);
+	rc = cli_target_open(&t, g, r->name, CLI_EXEC_CANNOT_RUN,
+			     CLI_EXEC_CANNOT_RUN);
 	if (rc != 0)
 		return rc;
 	if (t.smolvm_error != NULL) {
@@ -755,7 +652,7 @@ static int cli_exec_go(const struct cli_global *g, struct cli_exec_req *r)
 	} else {
 		rc = cli_exec_run(&t, r);
 	}
-	cli_exec_target_close(&t);
+	cli_target_close(&t);
 	return rc;
 }
 

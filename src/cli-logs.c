@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli-exec.h"
 #include "logbuf.h"
 #include "tail.h"
 
@@ -35,8 +34,7 @@
 #define CLI_LOGS_FLUSH_MS 20
 
 static const char cli_logs_usage_text[] =
-    "usage: bottle logs NAME [--source events|bundle|vm|all] [-f] [-n N] "
-    "[--raw]\n";
+    "NAME [--source events|bundle|vm|all] [-f] [-n N] [--raw]";
 
 struct cli_logs;
 
@@ -59,7 +57,7 @@ struct cli_logs {
 	int backlog;
 	int raw;
 	/* state */
-	struct cli_exec_target target;
+	struct cli_target target;
 	struct cli_logs_src src[TAIL_SOURCE_COUNT];
 	size_t n;
 	size_t caught_up; /* sources caught up */
@@ -216,7 +214,7 @@ static int cli_logs_start_tail(struct cli_logs *l, struct cli_logs_src *s)
 	memset(&o, 0, sizeof o);
 	o.source = s->source;
 	o.name = l->name;
-	o.state_dir = l->target.state_dir;
+	o.state_dir = l->target.c.state_dir;
 	o.smolvm = &l->target.cli;
 	o.smolvm_env = (const char *const *)l->target.env.v;
 	o.backlog = l->backlog;
@@ -226,7 +224,7 @@ static int cli_logs_start_tail(struct cli_logs *l, struct cli_logs_src *s)
 	o.on_caught_up = cli_logs_on_caught_up;
 	o.on_status = cli_logs_on_status;
 	o.data = s;
-	if (tail_start(&l->target.loop, &o, &s->t, &cause) != 0) {
+	if (tail_start(&l->target.c.loop, &o, &s->t, &cause) != 0) {
 		fprintf(stderr, "bottle: %s: %s\n", l->name, cause);
 		free(cause);
 		return -1;
@@ -267,11 +265,11 @@ static void cli_logs_handles(struct cli_logs *l)
 	size_t i;
 
 	for (i = 0; i < UTIL_NELEM(sigs); i++) {
-		uv_signal_init(&l->target.loop, &l->sig[i]);
+		uv_signal_init(&l->target.c.loop, &l->sig[i]);
 		l->sig[i].data = l;
 		uv_signal_start(&l->sig[i], cli_logs_on_signal, sigs[i]);
 	}
-	uv_timer_init(&l->target.loop, &l->flush);
+	uv_timer_init(&l->target.c.loop, &l->flush);
 	l->flush.data = l;
 	l->handles_on = 1;
 }
@@ -320,9 +318,9 @@ static int cli_logs_run(struct cli_logs *l)
 		}
 	if (l->n == 0) /* nothing exists of it: nothing to show */
 		cli_logs_stop(l);
-	uv_run(&l->target.loop, UV_RUN_DEFAULT);
+	uv_run(&l->target.c.loop, UV_RUN_DEFAULT);
 	cli_logs_stop(l);
-	uv_run(&l->target.loop, UV_RUN_DEFAULT);
+	uv_run(&l->target.c.loop, UV_RUN_DEFAULT);
 	if (!l->out_failed && fflush(stdout) != 0 && errno != EPIPE)
 		l->out_failed = 2;
 	for (i = 0; i < l->n; i++) {
@@ -336,35 +334,10 @@ static int cli_logs_run(struct cli_logs *l)
 
 /* ---- arguments ---------------------------------------------------------- */
 
-static int cli_logs_usage(const char *fmt, const char *arg)
+static int cli_logs_usage(const char *msg, const char *arg)
 {
-	fputs("bottle logs: ", stderr);
-	fputs(fmt, stderr);
-	if (arg != NULL)
-		fputs(arg, stderr);
-	fputc('\n', stderr);
-	fputs(cli_logs_usage_text, stderr);
-	return CLI_EXIT_USAGE;
-}
-
-/* cli_logs_value: "--opt=V" or the next word; NULL when missing. */
-static const char *cli_logs_value(int argc, char **argv, int *i,
-				  const char *opt)
-{
-	size_t n = strlen(opt);
-
-	if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (strcmp(argv[*i], opt) != 0 || *i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
-}
-
-static int cli_logs_is(const char *a, const char *opt)
-{
-	size_t n = strlen(opt);
-
-	return strncmp(a, opt, n) == 0 && (a[n] == '\0' || a[n] == '=');
+	return cli_usage("logs", cli_logs_usage_text, "%s%s", msg,
+			 arg != NULL ? arg : "");
 }
 
 static int cli_logs_parse_n(const char *v, int *out)
@@ -381,47 +354,66 @@ static int cli_logs_parse_n(const char *v, int *out)
 	return 0;
 }
 
+enum { CLI_LOGS_OPT_SOURCE = CLI_OPT_LONG, CLI_LOGS_OPT_RAW };
+
+static const struct option cli_logs_opts[] = {
+    {"follow", no_argument, NULL, 'f'},
+    {"raw", no_argument, NULL, CLI_LOGS_OPT_RAW},
+    {"source", required_argument, NULL, CLI_LOGS_OPT_SOURCE},
+    {"lines", required_argument, NULL, 'n'},
+    {"tail", required_argument, NULL, 'n'},
+    {NULL, 0, NULL, 0},
+};
+
 static int cli_logs_parse(struct cli_logs *l, int argc, char **argv)
 {
-	int i;
+	const char *typed = NULL, *v;
+	int c;
 
 	l->all = 1;
 	l->backlog = CLI_LOGS_DEFAULT_N;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v;
-		if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0) {
+	optind = 0;
+	/* "-": NAME comes back as 1 wherever it stands */
+	while ((c = cli_getopt(argc, argv, "-:fn:", cli_logs_opts, &typed)) !=
+	       -1) {
+		v = optarg;
+		switch (c) {
+		case 'f':
 			l->follow = 1;
-		} else if (strcmp(a, "--raw") == 0) {
+			break;
+		case CLI_LOGS_OPT_RAW:
 			l->raw = 1;
-		} else if (cli_logs_is(a, "--source")) {
-			if ((v = cli_logs_value(argc, argv, &i, "--source")) ==
-			    NULL)
-				return cli_logs_usage("--source needs a value",
-						      NULL);
+			break;
+		case CLI_LOGS_OPT_SOURCE:
 			l->all = strcmp(v, "all") == 0;
 			if (!l->all && tail_source_parse(v, &l->only) != 0)
 				return cli_logs_usage("unknown source ", v);
-		} else if (cli_logs_is(a, "-n") || cli_logs_is(a, "--lines") ||
-			   cli_logs_is(a, "--tail")) {
-			const char *opt = a[1] == 'n'	? "-n"
-					  : a[2] == 'l' ? "--lines"
-							: "--tail";
-			if ((v = cli_logs_value(argc, argv, &i, opt)) == NULL)
-				return cli_logs_usage("-n needs a number",
-						      NULL);
+			break;
+		case 'n':
+			if (v[0] == '=' && v != argv[optind - 1])
+				v++; /* -n=N, as written before getopt */
 			if (cli_logs_parse_n(v, &l->backlog) != 0)
 				return cli_logs_usage(
 				    "-n: expected a number of "
 				    "lines, got ",
 				    v);
-		} else if (a[0] == '-') {
-			return cli_logs_usage("unknown option ", a);
-		} else if (l->name == NULL) {
-			l->name = a;
-		} else {
-			return cli_logs_usage("unexpected ", a);
+			break;
+		case ':':
+			return cli_logs_usage(strncmp(typed, "--s", 3) == 0
+						  ? "--source needs a value"
+						  : "-n needs a number",
+					      NULL);
+		case 1:
+			if (l->name != NULL)
+				return cli_logs_usage("unexpected ", v);
+			l->name = v;
+			break;
+		default:
+			return cli_logs_usage("unknown option ", typed);
 		}
 	}
+	if (optind < argc) /* words after "--" */
+		return cli_logs_usage("unexpected ", argv[optind]);
 	if (l->name == NULL)
 		return cli_logs_usage("which bottle?", NULL);
 	return 0;
@@ -435,10 +427,11 @@ int cli_logs_main(const struct cli_global *g, int argc, char **argv)
 	memset(&l, 0, sizeof l);
 	if ((rc = cli_logs_parse(&l, argc, argv)) != 0)
 		return rc;
-	rc = cli_exec_target_open(&l.target, g, l.name, CLI_EXIT_FAIL);
+	rc = cli_target_open(&l.target, g, l.name, CLI_EXIT_CONFIG,
+			     CLI_EXIT_FAIL);
 	if (rc != 0)
 		return rc;
 	rc = cli_logs_run(&l);
-	cli_exec_target_close(&l.target);
+	cli_target_close(&l.target);
 	return rc;
 }

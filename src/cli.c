@@ -1,46 +1,15 @@
-/* cli.c: the lifecycle verbs of the command line: ls, up, down, rm,
- * status, probe, prepare, doctor. exec, shell and logs live in
- * cli-exec.c and cli-logs.c.
- *
- * Each verb builds a core without timers, waits for its first refresh
- * (three subprocesses whatever the number of bottles), starts the
- * operations of every named bottle at once (bottles run in parallel),
- * prints progress lines on stderr and results on stdout, then closes the
- * core and checks that the loop closes clean. */
+/* cli.c: what every verb of the command line shares: the configuration,
+ * the core's set-up and teardown, option parsing, quoting. */
 #include "cli.h"
 
-#include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include "bottle.h"
-#include "cli-exec.h"
-#include "cli-logs.h"
 #include "paths.h"
-#include "proc.h"
 #include "sanitize.h"
-#include "smolfile.h"
-#include "smolvm.h"
-#include "state.h"
-
-struct cli_run {
-	const struct cli_global *g;
-	struct config *cfg;
-	uv_loop_t loop;
-	struct bottle_core *core;
-	char *state_dir;
-	int json;
-	int pending;  /* operations not yet done */
-	int failures; /* operations that failed */
-	int quiet;
-};
-
-static int cli_quiet;
 
 /* cli_quote_arg: an argument the user typed, made safe to print (escape
  * sequences and control characters visible, bounded); static buffer. */
@@ -62,7 +31,7 @@ void cli_progress(const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cli_quiet)
+	if (getenv("BOTTLE_QUIET") != NULL)
 		return;
 	if (name != NULL)
 		fprintf(stderr, "bottle: %s: ", name);
@@ -72,6 +41,46 @@ void cli_progress(const char *name, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int cli_usage(const char *verb, const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt != NULL) {
+		fprintf(stderr, "bottle %s: ", verb);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "usage: bottle %s %s\n", verb, usage);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, const char **typed)
+{
+	static char one[3];
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c != '?' && c != ':')
+		return c;
+	/* a short option is named by optopt; a long one (optopt 0 when
+	 * unknown, CLI_OPT_LONG.. when known) by the word that holds it */
+	if (optopt > 0 && optopt < CLI_OPT_LONG &&
+	    (optind < 1 || optind > argc ||
+	     strncmp(argv[optind - 1], "--", 2) != 0)) {
+		one[0] = '-';
+		one[1] = (char)optopt;
+		one[2] = '\0';
+		*typed = one;
+	} else {
+		*typed = optind >= 1 && optind <= argc ? argv[optind - 1] : "?";
+	}
+	return c;
 }
 
 struct config *cli_load_config(const struct cli_global *g)
@@ -104,30 +113,39 @@ struct config *cli_load_config(const struct cli_global *g)
 	return cfg;
 }
 
-/* ---- the core's listener: progress on stderr -------------------------- */
+/* ---- the core ----------------------------------------------------------- */
 
-static void cli_on_event(struct bottle_core *core, struct bottle *b,
-			 enum bottle_event ev, const char *msg, void *data)
+int cli_open(struct cli_core *c, const struct cli_global *g,
+	     const struct bottle_core_opts *o, unsigned flags)
 {
-	(void)core;
-	(void)data;
-	switch (ev) {
-	case BOTTLE_EV_STEP:
-		if (b != NULL)
-			cli_progress(b->name, "%s: %s", bottle_op_name(b->op),
-				     msg);
-		break;
-	case BOTTLE_EV_MESSAGE:
-		cli_progress(b ? b->name : NULL, "%s", msg);
-		break;
-	case BOTTLE_EV_CHANGED:
-	case BOTTLE_EV_DONE:
-	case BOTTLE_EV_LOG:
-		break;
-	}
-}
+	char *cause = NULL, *path;
+	struct stat st;
 
-/* ---- setup and teardown ----------------------------------------------- */
+	memset(c, 0, sizeof *c);
+	path = config_default_path();
+	if ((flags & CLI_OPEN_OPTIONAL) && g->config_path == NULL &&
+	    stat(path, &st) != 0) {
+		if (config_parse("{}", 2, "(no configuration)", &c->cfg,
+				 &cause) != 0)
+			fatal("internal error: %s", cause);
+	} else {
+		c->cfg = cli_load_config(g);
+	}
+	free(path);
+	if (c->cfg == NULL)
+		return CLI_EXIT_CONFIG;
+	c->state_dir = paths_state_dir();
+	uv_loop_init(&c->loop);
+	if (bottle_core_new(&c->loop, c->cfg, c->state_dir, o, &c->core,
+			    &cause) != 0) {
+		fprintf(stderr, "bottle: %s\n", cause);
+		free(cause);
+		c->core = NULL;
+		cli_close(c);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
 
 static void cli_on_ready(struct bottle_core *core, struct bottle *b,
 			 const char *error, void *data)
@@ -138,939 +156,91 @@ static void cli_on_ready(struct bottle_core *core, struct bottle *b,
 	*(int *)data = 1;
 }
 
-/* What cli_open_opt does beyond opening: */
-enum {
-	CLI_OPEN_OPTIONAL = 1, /* no configuration file is no error */
-	CLI_OPEN_LEAN = 2,     /* the verb never shows docker's version */
-};
-
-/* cli_targets: the bottles a verb names (argv[1..]) or --all */
-struct cli_targets {
-	int argc;
-	char **argv;
-	int all;
-};
-
-/* cli_wants_allocation: does one of the targets (configured bottles) lack
- * a subnet? Then `up` will allocate, and the docker subnets it needs can
- * be fetched while the start-up checks run. */
-static int cli_wants_allocation(struct cli_run *r, const struct cli_targets *t)
+void cli_ready(struct cli_core *c)
 {
-	size_t i;
-	int j;
-
-	if (t->all) {
-		for (i = 0; i < bottle_core_count(r->core); i++) {
-			const struct bottle *b = bottle_core_at(r->core, i);
-			if (b->cfg != NULL && b->subnet == NULL)
-				return 1;
-		}
-		return 0;
-	}
-	for (j = 1; j < t->argc; j++) {
-		const struct bottle *b =
-		    config_name_valid(t->argv[j])
-			? bottle_core_find(r->core, t->argv[j])
-			: NULL;
-		if (b != NULL && b->cfg != NULL && b->subnet == NULL)
-			return 1;
-	}
-	return 0;
-}
-
-/* cli_open_opt: config (an empty one when optional and there is no
- * file), loop, core; runs the loop until the first refresh. With up
- * (the targets of an up, else NULL), prefetches the docker subnets when
- * one of them will allocate. */
-static int cli_open_opt(struct cli_run *r, const struct cli_global *g,
-			unsigned flags, const struct cli_targets *up)
-{
-	struct bottle_core_opts o = {
-	    .no_timers = 1,
-	    .read_only = g->read_only,
-	    .docker_check = (flags & CLI_OPEN_LEAN)
-				? BOTTLE_DOCKER_CHECK_ON_FAILURE
-				: BOTTLE_DOCKER_CHECK_ALWAYS,
-	};
-	int optional = (flags & CLI_OPEN_OPTIONAL) != 0;
-	char *cause = NULL, *path;
-	struct stat st;
 	int ready = 0;
 
-	memset(r, 0, sizeof *r);
-	r->g = g;
-	path = config_default_path();
-	if (optional && g->config_path == NULL && stat(path, &st) != 0) {
-		if (config_parse("{}", 2, "(no configuration)", &r->cfg,
-				 &cause) != 0)
-			fatal("internal error: %s", cause);
-	} else {
-		r->cfg = cli_load_config(g);
-	}
-	free(path);
-	if (r->cfg == NULL)
-		return CLI_EXIT_CONFIG;
-	r->state_dir = paths_state_dir();
-	uv_loop_init(&r->loop);
-	if (bottle_core_new(&r->loop, r->cfg, r->state_dir, &o, &r->core,
-			    &cause) != 0) {
-		fprintf(stderr, "bottle: %s\n", cause);
-		free(cause);
-		uv_loop_close(&r->loop);
-		config_free(r->cfg);
-		free(r->state_dir);
-		return CLI_EXIT_FAIL;
-	}
-	bottle_core_set_listener(r->core, cli_on_event, r);
-	if (up != NULL && cli_wants_allocation(r, up))
-		bottle_core_prefetch_ipam(r->core);
-	bottle_core_start(r->core, cli_on_ready, &ready);
-	while (!ready && uv_run(&r->loop, UV_RUN_ONCE) != 0)
+	bottle_core_start(c->core, cli_on_ready, &ready);
+	while (!ready && uv_run(&c->loop, UV_RUN_ONCE) != 0)
 		;
-	return CLI_EXIT_OK;
 }
 
-static int cli_open(struct cli_run *r, const struct cli_global *g)
+void cli_close(struct cli_core *c)
 {
-	return cli_open_opt(r, g, 0, NULL);
-}
-
-static void cli_close(struct cli_run *r)
-{
-	bottle_core_close(r->core);
-	uv_run(&r->loop, UV_RUN_DEFAULT);
-	if (uv_loop_close(&r->loop) != 0)
+	if (c->core != NULL)
+		bottle_core_close(c->core);
+	c->core = NULL;
+	uv_run(&c->loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&c->loop) != 0)
 		fatal("internal error: a libuv handle was leaked");
-	config_free(r->cfg);
-	free(r->state_dir);
+	config_free(c->cfg);
+	free(c->state_dir);
+	memset(c, 0, sizeof *c);
 }
 
-static void cli_wait(struct cli_run *r)
+/* ---- one bottle, for exec and logs -------------------------------------- */
+
+static char *cli_dup(const char *s)
 {
-	while (r->pending > 0 && uv_run(&r->loop, UV_RUN_ONCE) != 0)
-		;
+	return s != NULL ? xstrdup(s) : NULL;
 }
 
-static int cli_env_ok(struct cli_run *r, int need_smolvm)
+int cli_target_open(struct cli_target *t, const struct cli_global *g,
+		    const char *name, int config_rc, int fail_rc)
 {
-	const struct bottle_env *env = bottle_core_env(r->core);
-
-	if (env->docker_ok != 1) {
-		fprintf(stderr, "bottle: %s\n",
-			env->docker_error
-			    ? env->docker_error
-			    : "docker: the engine does not answer");
-		return 0;
-	}
-	if (need_smolvm && env->smolvm_ok != 1) {
-		fprintf(stderr, "bottle: %s\n",
-			env->smolvm_error ? env->smolvm_error
-					  : "smolvm is not usable");
-		return 0;
-	}
-	if (need_smolvm && env->simulated)
-		cli_progress(NULL,
-			     "using the smolvm SIMULATOR (%s): it enforces "
-			     "the allowlist with netfilter but it is not a VM",
-			     env->smolvm_path);
-	return 1;
-}
-
-/* ---- JSON views ------------------------------------------------------- */
-
-static void cli_json_str(cJSON *o, const char *k, const char *v)
-{
-	if (v != NULL)
-		cJSON_AddStringToObject(o, k, v);
-	else
-		cJSON_AddNullToObject(o, k);
-}
-
-static cJSON *cli_json_probes(const struct bottle *b)
-{
-	cJSON *o = cJSON_CreateObject();
-	size_t i;
-
-	for (i = 0; i < PROBE_COUNT; i++) {
-		const struct probe_result *p = &b->probes[i];
-		cJSON *e = cJSON_CreateObject();
-		char ts[32] = "";
-		cJSON_AddStringToObject(e, "verdict",
-					p->verdict == PROBE_NONE
-					    ? "NONE"
-					    : probe_verdict_name(p->verdict));
-		cli_json_str(e, "detail", p->detail);
-		cli_json_str(e, "method", p->method);
-		cJSON_AddNumberToObject(e, "latency_ms", (double)p->latency_ms);
-		if (p->at_ms != 0)
-			util_iso8601(p->at_ms, ts, sizeof ts);
-		cli_json_str(e, "at", p->at_ms ? ts : NULL);
-		cJSON_AddItemToObject(o, probe_name((enum probe_id)i), e);
-	}
-	return o;
-}
-
-static cJSON *cli_json_health(const struct bottle *b)
-{
-	cJSON *a = cJSON_CreateArray();
-	size_t i;
-
-	for (i = 0; i < b->n_health; i++) {
-		const struct health_service_result *h = &b->health[i];
-		cJSON *e = cJSON_CreateObject();
-		cli_json_str(e, "service", h->name);
-		cJSON_AddBoolToObject(e, "ok", h->ok);
-		cJSON_AddNumberToObject(e, "http_status",
-					(double)h->http_status);
-		cli_json_str(e, "error", h->error);
-		cJSON_AddNumberToObject(e, "latency_ms", (double)h->latency_ms);
-		if (h->kill_switch_active >= 0)
-			cJSON_AddBoolToObject(e, "kill_switch_active",
-					      h->kill_switch_active);
-		if (h->forward_proxy_enabled >= 0)
-			cJSON_AddBoolToObject(e, "forward_proxy_enabled",
-					      h->forward_proxy_enabled);
-		cJSON_AddItemToArray(a, e);
-	}
-	return a;
-}
-
-static cJSON *cli_json_bottle(const struct bottle *b, int full)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "name", b->name);
-	cJSON_AddBoolToObject(o, "configured", b->cfg != NULL);
-	cJSON_AddStringToObject(o, "status",
-				bottle_status_name(bottle_status(b)));
-	cli_json_str(o, "subnet", b->subnet);
-	cli_json_str(o, "bundle_ip", b->bundle_ip);
-	cJSON_AddBoolToObject(o, "network", b->net_present);
-	cli_json_str(o, "bundle", b->bundle_state);
-	cli_json_str(o, "vm", b->vm_state);
-	cli_json_str(o, "drift", b->drift);
-	cli_json_str(o, "error", b->error);
-	if (b->kill_switch)
-		cJSON_AddBoolToObject(o, "kill_switch", 1);
-	cJSON_AddItemToObject(o, "probes", cli_json_probes(b));
-	if (full) {
-		char *allow =
-		    b->bundle_ip ? xasprintf("%s/32", b->bundle_ip) : NULL;
-		cJSON *arr = cJSON_CreateArray();
-		if (allow != NULL)
-			cJSON_AddItemToArray(arr, cJSON_CreateString(allow));
-		cJSON_AddItemToObject(o, "allow_cidrs", arr);
-		free(allow);
-		cJSON_AddItemToObject(o, "health", cli_json_health(b));
-		cli_json_str(o, "last_command", b->last_command);
-	}
-	return o;
-}
-
-static void cli_json_env(cJSON *root, const struct bottle_env *env)
-{
-	cJSON *d = cJSON_CreateObject(), *s = cJSON_CreateObject();
-
-	cJSON_AddBoolToObject(d, "ok", env->docker_ok == 1);
-	cli_json_str(d, "version", env->docker_version);
-	cli_json_str(d, "error", env->docker_error);
-	cJSON_AddBoolToObject(s, "ok", env->smolvm_ok == 1);
-	cli_json_str(s, "path", env->smolvm_path);
-	cli_json_str(s, "version", env->smolvm_version);
-	cJSON_AddBoolToObject(s, "simulated", env->simulated);
-	cli_json_str(s, "error", env->smolvm_error);
-	cJSON_AddItemToObject(root, "docker", d);
-	cJSON_AddItemToObject(root, "smolvm", s);
-}
-
-static void cli_print_json(cJSON *root)
-{
-	char *text = cJSON_Print(root);
-
-	fputs(text, stdout);
-	fputc('\n', stdout);
-	cJSON_free(text);
-	cJSON_Delete(root);
-}
-
-/* ---- text views ------------------------------------------------------- */
-
-static char cli_probe_mark(enum probe_verdict v)
-{
-	switch (v) {
-	case PROBE_PASS:
-		return '+';
-	case PROBE_FAIL:
-		return 'X';
-	case PROBE_UNKNOWN:
-		return '?';
-	case PROBE_WARN:
-		return '~';
-	case PROBE_SKIP:
-		return '-';
-	case PROBE_NONE:
-		break;
-	}
-	return '.';
-}
-
-static void cli_print_row(const struct bottle *b)
-{
-	char marks[PROBE_COUNT + 1];
-	size_t i;
-
-	for (i = 0; i < PROBE_COUNT; i++)
-		marks[i] = cli_probe_mark(b->probes[i].verdict);
-	marks[PROBE_COUNT] = '\0';
-	printf("%-20s %-9s %-18s %-15s %-10s %-10s %s\n", b->name,
-	       bottle_status_name(bottle_status(b)),
-	       b->subnet ? b->subnet : "-", b->bundle_ip ? b->bundle_ip : "-",
-	       b->bundle_state ? b->bundle_state : "-",
-	       b->vm_state ? b->vm_state : "-", marks);
-}
-
-static void cli_print_status(const struct bottle *b, const char *allow)
-{
-	size_t i;
-
-	printf("name:       %s%s\n", b->name,
-	       b->cfg ? "" : " (not in the configuration)");
-	printf("status:     %s\n", bottle_status_name(bottle_status(b)));
-	printf("subnet:     %s\n", b->subnet ? b->subnet : "-");
-	printf("bundle ip:  %s\n", b->bundle_ip ? b->bundle_ip : "-");
-	printf("allowlist:  %s\n", allow);
-	printf("network:    %s\n", b->net_present ? "present" : "absent");
-	printf("bundle:     %s\n",
-	       b->bundle_state ? b->bundle_state : "absent");
-	printf("vm:         %s\n", b->vm_state ? b->vm_state : "absent");
-	if (b->drift)
-		printf("drift:      %s\n", b->drift);
-	if (b->error)
-		printf("error:      %s\n", b->error);
-	for (i = 0; i < b->n_health; i++) {
-		const struct health_service_result *h = &b->health[i];
-		printf("health:     %-10s %s", h->name,
-		       h->ok ? "ok" : "FAILED");
-		if (h->error)
-			printf(" (%s)", h->error);
-		if (h->kill_switch_active == 1)
-			printf(" KILL SWITCH ON");
-		if (h->forward_proxy_enabled == 0)
-			printf(" forward proxy off");
-		putchar('\n');
-	}
-	printf("probes:\n");
-	for (i = 0; i < PROBE_COUNT; i++) {
-		const struct probe_result *p = &b->probes[i];
-		char ts[32] = "";
-		if (p->at_ms)
-			util_iso8601(p->at_ms, ts, sizeof ts);
-		printf("  %-20s %-7s %s%s%s\n", probe_name((enum probe_id)i),
-		       p->verdict == PROBE_NONE
-			   ? "-"
-			   : probe_verdict_name(p->verdict),
-		       p->detail ? p->detail : "", ts[0] ? "  at " : "", ts);
-	}
-}
-
-/* ---- verbs ------------------------------------------------------------ */
-
-static int cli_flag(int *argc, char **argv, const char *flag)
-{
-	int i, j, found = 0;
-
-	for (i = 1; i < *argc; i++) {
-		if (strcmp(argv[i], flag) != 0)
-			continue;
-		found = 1;
-		for (j = i; j < *argc - 1; j++)
-			argv[j] = argv[j + 1];
-		(*argc)--;
-		i--;
-	}
-	return found;
-}
-
-static int cli_usage(const char *verb, const char *usage)
-{
-	fprintf(stderr, "usage: bottle %s %s\n", verb, usage);
-	return CLI_EXIT_USAGE;
-}
-
-static int cli_reject_options(int argc, char **argv, const char *verb,
-			      const char *usage)
-{
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (argv[i][0] == '-') {
-			fprintf(stderr, "bottle %s: unknown option %s\n", verb,
-				cli_quote_arg(argv[i]));
-			return cli_usage(verb, usage);
-		}
-	return 0;
-}
-
-static int cli_ls(const struct cli_global *g, int argc, char **argv)
-{
-	struct cli_run r;
-	int json = cli_flag(&argc, argv, "--json"), rc;
-	size_t i;
-
-	if ((rc = cli_reject_options(argc, argv, "ls", "[--json]")) != 0)
-		return rc;
-	if (argc > 1)
-		return cli_usage("ls", "[--json]");
-	if ((rc = cli_open(&r, g)) != CLI_EXIT_OK)
-		return rc;
-	if (json) {
-		cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
-		for (i = 0; i < bottle_core_count(r.core); i++)
-			cJSON_AddItemToArray(
-			    arr, cli_json_bottle(bottle_core_at(r.core, i), 0));
-		cJSON_AddItemToObject(root, "bottles", arr);
-		cli_json_env(root, bottle_core_env(r.core));
-		cli_print_json(root);
-	} else {
-		const struct bottle_env *env = bottle_core_env(r.core);
-		printf("%-20s %-9s %-18s %-15s %-10s %-10s %s\n", "NAME",
-		       "STATUS", "SUBNET", "BUNDLE IP", "BUNDLE", "VM",
-		       "PROBES");
-		for (i = 0; i < bottle_core_count(r.core); i++)
-			cli_print_row(bottle_core_at(r.core, i));
-		if (env->docker_ok != 1)
-			fprintf(stderr, "bottle: %s\n",
-				env->docker_error ? env->docker_error
-						  : "docker is not reachable");
-	}
-	rc = bottle_core_env(r.core)->docker_ok == 1 ? CLI_EXIT_OK
-						     : CLI_EXIT_FAIL;
-	cli_close(&r);
-	return rc;
-}
-
-static void cli_on_op_done(struct bottle_core *core, struct bottle *b,
-			   const char *error, void *data)
-{
-	struct cli_run *r = data;
-
-	(void)core;
-	r->pending--;
-	if (error != NULL) {
-		r->failures++;
-		fprintf(stderr, "bottle: %s: %s\n", b->name, error);
-	}
-	printf("%s: %s\n", b->name, bottle_status_name(bottle_status(b)));
-	fflush(stdout);
-}
-
-enum cli_op { CLI_UP, CLI_DOWN, CLI_RM };
-
-/* cli_select: the bottles named in argv (or every one with --all). */
-static int cli_select(struct cli_run *r, int argc, char **argv, int all,
-		      int configured_only, struct bottle ***out, size_t *n)
-{
-	size_t i, k = 0;
-	int j;
-
-	*out = xcalloc(bottle_core_count(r->core) + (size_t)argc + 1,
-		       sizeof **out);
-	if (all) {
-		for (i = 0; i < bottle_core_count(r->core); i++) {
-			struct bottle *b = bottle_core_at(r->core, i);
-			if (configured_only && b->cfg == NULL)
-				continue;
-			/* --all never reaches bottles of other configurations
-			 * or state directories that docker happens to list */
-			if (b->cfg == NULL && b->subnet == NULL)
-				continue;
-			(*out)[k++] = b;
-		}
-	}
-	for (j = 1; j < argc; j++) {
-		struct bottle *b = NULL;
-		if (config_name_valid(argv[j]))
-			b = bottle_core_find(r->core, argv[j]);
-		if (b == NULL) {
-			fprintf(stderr,
-				"bottle: %s: no such bottle (not in the "
-				"configuration, nothing of it in docker or "
-				"smolvm)\n",
-				cli_quote_arg(argv[j]));
-			free(*out);
-			*out = NULL;
-			return -1;
-		}
-		for (i = 0; i < k; i++)
-			if ((*out)[i] == b)
-				break;
-		if (i == k)
-			(*out)[k++] = b;
-	}
-	*n = k;
-	return 0;
-}
-
-static int cli_lifecycle(const struct cli_global *g, int argc, char **argv,
-			 enum cli_op op)
-{
-	static const char *const verbs[] = {"up", "down", "rm"};
-	const char *verb = verbs[op];
-	const char *usage = op == CLI_RM ? "NAME..." : "NAME...|--all";
-	struct cli_run r;
-	struct bottle **sel = NULL;
-	size_t n = 0, i;
-	int all = op != CLI_RM && cli_flag(&argc, argv, "--all"), rc;
-	struct cli_targets targets;
-
-	if ((rc = cli_reject_options(argc, argv, verb, usage)) != 0)
-		return rc;
-	if (argc < 2 && !all)
-		return cli_usage(verb, usage);
-	targets.argc = argc;
-	targets.argv = argv;
-	targets.all = all;
-	if ((rc = cli_open_opt(&r, g, CLI_OPEN_LEAN,
-			       op == CLI_UP ? &targets : NULL)) != CLI_EXIT_OK)
-		return rc;
-	if (!cli_env_ok(&r, op == CLI_UP) ||
-	    cli_select(&r, argc, argv, all, op == CLI_UP, &sel, &n) != 0) {
-		cli_close(&r);
-		return CLI_EXIT_FAIL;
-	}
-	if (n == 0)
-		cli_progress(NULL, "no bottles to %s", verb);
-	for (i = 0; i < n; i++) {
-		char *cause = NULL;
-		int started;
-		if (op == CLI_UP)
-			started = bottle_up(r.core, sel[i], cli_on_op_done, &r,
-					    &cause);
-		else if (op == CLI_DOWN)
-			started = bottle_down(r.core, sel[i], cli_on_op_done,
-					      &r, &cause);
-		else
-			started = bottle_rm(r.core, sel[i], cli_on_op_done, &r,
-					    &cause);
-		if (started != 0) {
-			fprintf(stderr, "bottle: %s\n", cause);
-			free(cause);
-			r.failures++;
-			continue;
-		}
-		r.pending++;
-	}
-	cli_wait(&r);
-	free(sel);
-	rc = r.failures > 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-	cli_close(&r);
-	return rc;
-}
-
-static int cli_one(struct cli_run *r, const char *name, struct bottle **out)
-{
-	*out = config_name_valid(name) ? bottle_core_find(r->core, name) : NULL;
-	if (*out == NULL) {
-		fprintf(stderr, "bottle: %s: no such bottle\n",
-			cli_quote_arg(name));
-		return -1;
-	}
-	return 0;
-}
-
-static void cli_on_probe_done(struct bottle_core *core, struct bottle *b,
-			      const char *error, void *data)
-{
-	struct cli_run *r = data;
-
-	(void)core;
-	(void)b;
-	r->pending--;
-	if (error != NULL)
-		r->failures++;
-}
-
-/* cli_allowlist: the allowlist as written in the bottle's Smolfile,
- * verified by the strict reader (exactly ["B/32"]); *ok 0 with the
- * reason when it can't be read or is not that. Caller frees. */
-static char *cli_allowlist(struct cli_run *r, const struct bottle *b, int *ok)
-{
-	char *dir, *path, *text = NULL, *cause = NULL, *res;
-	size_t len = 0;
-
-	*ok = 0;
-	if (b->bundle_ip == NULL)
-		return xstrdup("- (no allocation)");
-	dir = state_bottle_dir(r->state_dir, b->name);
-	path = xasprintf("%s/Smolfile", dir);
-	free(dir);
-	if (util_read_file(path, &text, &len, &cause) != 0) {
-		res = xasprintf("- (no Smolfile: %s)", cause);
-	} else if (smolfile_check(text, len, b->bundle_ip, NULL, &cause) != 0) {
-		res = xasprintf("UNVERIFIED: %s: %s", path, cause);
-	} else {
-		*ok = 1;
-		res = xasprintf("%s/32", b->bundle_ip);
-	}
-	free(cause);
-	free(text);
-	free(path);
-	return res;
-}
-
-static int cli_status(const struct cli_global *g, int argc, char **argv)
-{
-	struct cli_run r;
+	/* exec, shell and logs report nothing of docker at start: no docker
+	 * version (a tail of docker logs says its own errors) */
+	struct bottle_core_opts o = {.no_timers = 1,
+				     .read_only = g->read_only,
+				     .docker_check = BOTTLE_DOCKER_CHECK_NEVER};
+	const struct bottle_env *env;
 	struct bottle *b;
-	char *allow;
-	int json = cli_flag(&argc, argv, "--json"), rc, allow_ok = 0;
-
-	if ((rc = cli_reject_options(argc, argv, "status", "NAME [--json]")) !=
-	    0)
-		return rc;
-	if (argc != 2)
-		return cli_usage("status", "NAME [--json]");
-	if ((rc = cli_open(&r, g)) != CLI_EXIT_OK)
-		return rc;
-	if (cli_one(&r, argv[1], &b) != 0) {
-		cli_close(&r);
-		return CLI_EXIT_FAIL;
-	}
-	/* the bundle's health, live (HTTP, no subprocess) */
-	r.pending = 1;
-	if (bottle_health_now(r.core, b, cli_on_probe_done, &r, NULL) == 0)
-		cli_wait(&r);
-	r.pending = 0;
-	r.failures = 0;
-	allow = cli_allowlist(&r, b, &allow_ok);
-	if (json) {
-		cJSON *root = cli_json_bottle(b, 1), *arr = cJSON_CreateArray();
-		if (allow_ok)
-			cJSON_AddItemToArray(arr, cJSON_CreateString(allow));
-		cJSON_ReplaceItemInObject(root, "allow_cidrs", arr);
-		if (!allow_ok)
-			cJSON_AddStringToObject(root, "allowlist_error", allow);
-		cli_json_env(root, bottle_core_env(r.core));
-		cli_print_json(root);
-	} else {
-		cli_print_status(b, allow);
-	}
-	free(allow);
-	rc = CLI_EXIT_OK;
-	if (bottle_core_env(r.core)->docker_ok != 1) {
-		fprintf(stderr, "bottle: %s: what exists is unknown: %s\n",
-			b->name,
-			bottle_core_env(r.core)->docker_error
-			    ? bottle_core_env(r.core)->docker_error
-			    : "docker does not answer");
-		rc = CLI_EXIT_FAIL;
-	}
-	cli_close(&r);
-	return rc;
-}
-
-/* cli_probes_pass: 1 when b's latest run has no FAIL, UNKNOWN or NONE. */
-static int cli_probes_pass(const struct bottle *b)
-{
-	size_t i;
-
-	for (i = 0; i < PROBE_COUNT; i++) {
-		enum probe_verdict v = b->probes[i].verdict;
-		if (v != PROBE_PASS && v != PROBE_WARN && v != PROBE_SKIP)
-			return 0;
-	}
-	return 1;
-}
-
-static cJSON *cli_json_probe_result(const struct bottle *b)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "name", b->name);
-	cJSON_AddStringToObject(o, "status",
-				bottle_status_name(bottle_status(b)));
-	cJSON_AddBoolToObject(o, "all_pass", cli_probes_pass(b));
-	cJSON_AddItemToObject(o, "probes", cli_json_probes(b));
-	return o;
-}
-
-/* probe NAME...|--all: every named bottle's probes at once, in this one
- * process (runs of different bottles are parallel). */
-static int cli_probe(const struct cli_global *g, int argc, char **argv)
-{
-	static const char usage[] = "NAME...|--all [--json]";
-	struct cli_run r;
-	struct bottle **sel = NULL;
-	size_t n = 0, i, k, started = 0;
-	int json = cli_flag(&argc, argv, "--json");
-	int all = cli_flag(&argc, argv, "--all"), rc, ok = 1;
-
-	if ((rc = cli_reject_options(argc, argv, "probe", usage)) != 0)
-		return rc;
-	if (argc < 2 && !all)
-		return cli_usage("probe", usage);
-	if ((rc = cli_open_opt(&r, g, CLI_OPEN_LEAN, NULL)) != CLI_EXIT_OK)
-		return rc;
-	if (!cli_env_ok(&r, 1) ||
-	    cli_select(&r, argc, argv, all, 1, &sel, &n) != 0) {
-		cli_close(&r);
-		return CLI_EXIT_FAIL;
-	}
-	for (i = 0; i < n; i++) {
-		char *cause = NULL;
-		if (all && !util_streq(sel[i]->vm_state, "running")) {
-			sel[i] = NULL; /* --all: only the bottles that run */
-			continue;
-		}
-		if (bottle_probe(r.core, sel[i], cli_on_probe_done, &r,
-				 &cause) != 0) {
-			fprintf(stderr, "bottle: %s\n", cause);
-			free(cause);
-			sel[i] = NULL;
-			ok = 0;
-			continue;
-		}
-		r.pending++;
-		started++;
-	}
-	cli_wait(&r);
-	if (json && n == 1 && !all) {
-		if (sel[0] != NULL)
-			cli_print_json(cli_json_probe_result(sel[0]));
-	} else if (json) {
-		cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
-		for (i = 0; i < n; i++)
-			if (sel[i] != NULL)
-				cJSON_AddItemToArray(
-				    arr, cli_json_probe_result(sel[i]));
-		cJSON_AddItemToObject(root, "bottles", arr);
-		cJSON_AddBoolToObject(root, "all_pass",
-				      ok && r.failures == 0 && started > 0);
-		cli_print_json(root);
-	} else {
-		for (i = 0; i < n; i++) {
-			if (sel[i] == NULL)
-				continue;
-			for (k = 0; k < PROBE_COUNT; k++) {
-				const struct probe_result *p =
-				    &sel[i]->probes[k];
-				if (n > 1 || all)
-					printf("%s: ", sel[i]->name);
-				printf("%-20s %-7s %s\n",
-				       probe_name((enum probe_id)k),
-				       probe_verdict_name(p->verdict),
-				       p->detail ? p->detail : "");
-			}
-		}
-	}
-	if (all && started == 0)
-		fprintf(stderr, "bottle: no running bottle to probe\n");
-	rc = ok && r.failures == 0 && started > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-	free(sel);
-	cli_close(&r);
-	return rc;
-}
-
-/* prepare: smolvm pack create -I IMAGE as a prepare-time cache. The VM
- * is never created from the pack (`machine create --from` drops the
- * allowlist in smolvm 0.8.0). */
-struct cli_prepare {
-	struct cli_run *r;
-	int status;
-	char *err;
-};
-
-static void cli_on_pack(struct proc *p, const struct proc_result *res,
-			void *data)
-{
-	struct cli_prepare *c = data;
-
-	(void)p;
-	c->status = res->exited ? res->exit_status : -1;
-	if (c->status != 0 && res->err.len > 0)
-		c->err = xstrndup(res->err.data, res->err.len);
-	c->r->pending--;
-}
-
-static int cli_prepare(const struct cli_global *g, int argc, char **argv)
-{
-	struct cli_run r;
-	struct bottle *b = NULL;
-	struct cli_prepare c = {NULL, -1, NULL};
-	struct proc_opts o;
-	struct strv a = STRV_INIT;
-	char *dir, *out, *cause = NULL;
 	int rc;
 
-	if ((rc = cli_reject_options(argc, argv, "prepare", "NAME")) != 0)
-		return rc;
-	if (argc != 2)
-		return cli_usage("prepare", "NAME");
-	if ((rc = cli_open(&r, g)) != CLI_EXIT_OK)
-		return rc;
-	if (bottle_core_env(r.core)->smolvm_ok != 1 ||
-	    cli_one(&r, argv[1], &b) != 0 || b->cfg == NULL) {
-		if (bottle_core_env(r.core)->smolvm_ok != 1)
-			fprintf(stderr, "bottle: %s\n",
-				bottle_core_env(r.core)->smolvm_error);
-		if (b != NULL && b->cfg == NULL)
-			fprintf(stderr, "bottle: %s is not configured\n",
-				b->name);
-		cli_close(&r);
-		return CLI_EXIT_FAIL;
+	memset(t, 0, sizeof *t);
+	rc = cli_open(&t->c, g, &o, 0);
+	if (rc != CLI_EXIT_OK)
+		return rc == CLI_EXIT_CONFIG ? config_rc : fail_rc;
+	t->name = xstrdup(name);
+	cli_ready(&t->c);
+	env = bottle_core_env(t->c.core);
+	t->smolvm = cli_dup(env->smolvm_path);
+	t->smolvm_version = cli_dup(env->smolvm_version);
+	t->cli = env->smolvm;
+	t->cli.bin = t->smolvm ? t->smolvm : "smolvm";
+	smolvm_env(&t->cli, env->simulated, 1, &t->env);
+	if (env->smolvm_ok != 1)
+		t->smolvm_error =
+		    xstrdup(env->smolvm_error ? env->smolvm_error
+					      : "smolvm is not usable");
+	t->simulated = env->simulated;
+	b = config_name_valid(name) ? bottle_core_find(t->c.core, name) : NULL;
+	if (b != NULL) {
+		t->vm_state = cli_dup(b->vm_state);
+		t->bundle_state = cli_dup(b->bundle_state);
 	}
-	dir = xasprintf("%s/packs", r.state_dir);
-	if (util_mkdir_p(dir, 0700, &cause) != 0) {
-		fprintf(stderr, "bottle: %s\n", cause);
-		free(cause);
-		free(dir);
-		cli_close(&r);
-		return CLI_EXIT_FAIL;
+	bottle_core_close(t->c.core);
+	t->c.core = NULL;
+	if (b == NULL) {
+		fprintf(stderr,
+			"bottle: %s: no such bottle (not in the configuration, "
+			"nothing of it in docker or smolvm)\n",
+			name);
+		cli_target_close(t);
+		return fail_rc;
 	}
-	out = xasprintf("%s/%s", dir, b->name);
-	strv_push(&a, bottle_core_env(r.core)->smolvm_path);
-	strv_pushv(&a, (const char *const[]){"pack", "create", "-I"}, 3);
-	strv_push(&a, b->cfg->vm.image);
-	strv_push(&a, "-o");
-	strv_push(&a, out);
-	cli_progress(b->name,
-		     "prepare: smolvm pack create -I %s (a cache only: "
-		     "the VM is never created from it)",
-		     b->cfg->vm.image);
-	memset(&o, 0, sizeof o);
-	o.argv = (const char *const *)a.v;
-	o.timeout_ms = 30 * 60 * 1000;
-	o.capture = 1;
-	o.on_exit = cli_on_pack;
-	o.data = &c;
-	c.r = &r;
-	r.pending = 1;
-	proc_spawn(&r.loop, &o);
-	cli_wait(&r);
-	state_event(r.state_dir, b->name,
-		    "prepare: pack create -I %s -> exit %d", b->cfg->vm.image,
-		    c.status);
-	if (c.status == 0) {
-		printf("%s: prepared %s.smolmachine\n", b->name, out);
-		rc = CLI_EXIT_OK;
-	} else {
-		fprintf(stderr, "bottle: %s: smolvm pack create failed%s%s\n",
-			b->name, c.err ? ": " : "", c.err ? c.err : "");
-		rc = CLI_EXIT_FAIL;
-	}
-	free(c.err);
-	free(out);
-	free(dir);
-	strv_release(&a);
-	cli_close(&r);
-	return rc;
+	return 0;
 }
 
-/* doctor: every finding with its fix. */
-static int cli_doctor(const struct cli_global *g, int argc, char **argv)
+void cli_target_close(struct cli_target *t)
 {
-	struct cli_run r;
-	const struct bottle_env *env;
-	int problems = 0, rc;
-
-	(void)argv;
-	if (argc != 1)
-		return cli_usage("doctor", "");
-	if ((rc = cli_open_opt(&r, g, CLI_OPEN_OPTIONAL, NULL)) != CLI_EXIT_OK)
-		return rc;
-	env = bottle_core_env(r.core);
-	if (env->docker_ok == 1) {
-		printf("ok       docker engine %s\n", env->docker_version);
-	} else {
-		printf("PROBLEM  %s\n", env->docker_error);
-		problems++;
-	}
-	if (env->smolvm_ok == 1) {
-		printf("ok       %s (%s)%s\n", env->smolvm_version,
-		       env->smolvm_path,
-		       env->simulated ? " - the SIMULATOR, not a VM" : "");
-	} else {
-		printf("PROBLEM  %s\n", env->smolvm_error);
-		problems++;
-	}
-	if (env->simulated) {
-		if (geteuid() == 0) {
-			printf("ok       running as root (the simulator "
-			       "enforces the "
-			       "allowlist with netfilter)\n");
-		} else {
-			printf(
-			    "PROBLEM  the simulator needs root: run bottle as "
-			    "root, or install smolvm 0.8.x\n");
-			problems++;
-		}
-	} else {
-		if (access("/dev/kvm", R_OK | W_OK) == 0) {
-			printf("ok       /dev/kvm is readable and writable\n");
-		} else {
-			printf(
-			    "PROBLEM  /dev/kvm: %s; fix: add yourself to the "
-			    "kvm group (sudo usermod -aG kvm $USER) and log in "
-			    "again\n",
-			    strerror(errno));
-			problems++;
-		}
-		if (env->smolvm_version != NULL &&
-		    strstr(env->smolvm_version, "0.8.0") != NULL) {
-			if (access("/usr/lib/x86_64-linux-gnu/"
-				   "libvirglrenderer.so.1",
-				   R_OK) == 0 ||
-			    access("/usr/lib/aarch64-linux-gnu/"
-				   "libvirglrenderer.so.1",
-				   R_OK) == 0 ||
-			    access("/usr/lib/libvirglrenderer.so.1", R_OK) ==
-				0) {
-				printf("ok       libvirglrenderer.so.1 present "
-				       "(smolvm 0.8.0 needs it)\n");
-			} else {
-				printf(
-				    "PROBLEM  smolvm 0.8.0 needs "
-				    "libvirglrenderer.so.1 even without a GPU; "
-				    "fix: apt-get install libvirglrenderer1 "
-				    "(or upgrade to smolvm 0.8.1)\n");
-				problems++;
-			}
-		}
-	}
-	printf("%s\n",
-	       problems ? "doctor: problems found" : "doctor: all good");
-	cli_close(&r);
-	return problems ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-}
-
-int cli_main(const struct cli_global *g, int argc, char **argv)
-{
-	const char *verb = argv[0];
-
-	cli_quiet = getenv("BOTTLE_QUIET") != NULL;
-	if (strcmp(verb, "ls") == 0)
-		return cli_ls(g, argc, argv);
-	if (strcmp(verb, "up") == 0)
-		return cli_lifecycle(g, argc, argv, CLI_UP);
-	if (strcmp(verb, "down") == 0)
-		return cli_lifecycle(g, argc, argv, CLI_DOWN);
-	if (strcmp(verb, "rm") == 0)
-		return cli_lifecycle(g, argc, argv, CLI_RM);
-	if (strcmp(verb, "status") == 0)
-		return cli_status(g, argc, argv);
-	if (strcmp(verb, "probe") == 0)
-		return cli_probe(g, argc, argv);
-	if (strcmp(verb, "prepare") == 0)
-		return cli_prepare(g, argc, argv);
-	if (strcmp(verb, "doctor") == 0)
-		return cli_doctor(g, argc, argv);
-	if (strcmp(verb, "exec") == 0)
-		return cli_exec_main(g, argc, argv);
-	if (strcmp(verb, "shell") == 0)
-		return cli_exec_shell(g, argc, argv);
-	if (strcmp(verb, "logs") == 0)
-		return cli_logs_main(g, argc, argv);
-	fprintf(stderr, "bottle: unknown command %s (see bottle --help)\n",
-		cli_quote_arg(verb));
-	return CLI_EXIT_USAGE;
+	cli_close(&t->c);
+	free(t->name);
+	free(t->smolvm);
+	strv_release(&t->env);
+	free(t->smolvm_version);
+	free(t->smolvm_error);
+	free(t->vm_state);
+	free(t->bundle_state);
+	memset(t, 0, sizeof *t);
 }

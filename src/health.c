@@ -14,7 +14,7 @@
  * socket context is freed in its poll's close callback. */
 #include "health.h"
 
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -146,16 +146,20 @@ static void health_on_sock_close(uv_handle_t *handle)
 	free(handle->data);
 }
 
+/* HEALTH_UNLINK: take e out of the doubly linked list that head starts. */
+#define HEALTH_UNLINK(head, e)                                                 \
+	do {                                                                   \
+		if ((e)->prev != NULL)                                         \
+			(e)->prev->next = (e)->next;                           \
+		else                                                           \
+			(head) = (e)->next;                                    \
+		if ((e)->next != NULL)                                         \
+			(e)->next->prev = (e)->prev;                           \
+	} while (0)
+
 static void health_sock_close(struct health_sock *hs)
 {
-	struct health *h = hs->h;
-
-	if (hs->prev != NULL)
-		hs->prev->next = hs->next;
-	else
-		h->socks = hs->next;
-	if (hs->next != NULL)
-		hs->next->prev = hs->prev;
+	HEALTH_UNLINK(hs->h->socks, hs);
 	uv_close((uv_handle_t *)&hs->poll, health_on_sock_close);
 }
 
@@ -249,14 +253,7 @@ static int health_on_timer_set(CURLM *multi, long timeout_ms, void *userp)
 
 static void health_batch_unlink(struct health_batch *b)
 {
-	struct health *h = b->h;
-
-	if (b->prev != NULL)
-		b->prev->next = b->next;
-	else
-		h->batches = b->next;
-	if (b->next != NULL)
-		b->next->prev = b->prev;
+	HEALTH_UNLINK(b->h->batches, b);
 	b->prev = b->next = NULL;
 }
 

@@ -2,7 +2,7 @@
 #include "ipam.h"
 
 #include <arpa/inet.h>
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +73,7 @@ uint32_t ipam_mask(int prefix)
 	return UINT32_MAX << (32 - prefix);
 }
 
-/* Parse "a.b.c.d/n" from s[0..len) without looking at the host bits. */
-static int ipam_parse_cidr_n(const char *s, size_t len, struct ipam_net *out)
+int ipam_parse_net(const char *s, size_t len, struct ipam_net *out)
 {
 	const char *slash = memchr(s, '/', len);
 	unsigned prefix;
@@ -96,7 +95,7 @@ int ipam_parse_cidr(const char *s, struct ipam_net *out, char **cause)
 	struct ipam_net n;
 	char *want;
 
-	if (ipam_parse_cidr_n(s, strlen(s), &n) < 0)
+	if (ipam_parse_net(s, strlen(s), &n) < 0)
 		return util_fail(cause,
 				 "ipam: \"%s\": expected an IPv4 CIDR such as "
 				 "10.213.0.0/16",
@@ -334,21 +333,31 @@ static size_t ipam_each_line(const char *text, size_t len,
 	return 0;
 }
 
-int ipam_parse_proc_route(const char *text, size_t len, struct ipam_net **nets,
-			  size_t *n, char **cause)
+/* ipam_parse_lines: fn over every line, the nets into (*nets, *n); -1 with
+ * cause "ipam: SOURCE line N: expected WANT" at the first bad line. */
+static int ipam_parse_lines(const char *text, size_t len,
+			    int (*fn)(const char *, size_t, struct ipam_list *),
+			    const char *source, const char *want,
+			    struct ipam_net **nets, size_t *n, char **cause)
 {
 	struct ipam_list l = {NULL, 0};
-	size_t bad = ipam_each_line(text, len, ipam_route_line, &l);
+	size_t bad = ipam_each_line(text, len, fn, &l);
 
 	if (bad != 0) {
 		free(l.v);
-		return util_fail(cause,
-				 "ipam: /proc/net/route line %zu: expected "
-				 "hex destination and contiguous mask",
-				 bad);
+		return util_fail(cause, "ipam: %s line %zu: expected %s",
+				 source, bad, want);
 	}
 	ipam_list_append_to(&l, nets, n);
 	return 0;
+}
+
+int ipam_parse_proc_route(const char *text, size_t len, struct ipam_net **nets,
+			  size_t *n, char **cause)
+{
+	return ipam_parse_lines(text, len, ipam_route_line, "/proc/net/route",
+				"hex destination and contiguous mask", nets, n,
+				cause);
 }
 
 /* One IPAM.Config element: push its IPv4 subnet, if any. */
@@ -368,7 +377,7 @@ static int ipam_docker_elem(const cJSON *e, struct ipam_list *l)
 		return -1;
 	if (s[0] == '\0' || strchr(s, ':') != NULL)
 		return 0; /* none, or IPv6 */
-	if (ipam_parse_cidr_n(s, strlen(s), &net) < 0)
+	if (ipam_parse_net(s, strlen(s), &net) < 0)
 		return -1;
 	net.addr &= ipam_mask(net.prefix);
 	ipam_list_push(l, &net);
@@ -416,16 +425,7 @@ static int ipam_docker_line(const char *s, size_t len, struct ipam_list *l)
 int ipam_parse_docker_ipam(const char *text, size_t len, struct ipam_net **nets,
 			   size_t *n, char **cause)
 {
-	struct ipam_list l = {NULL, 0};
-	size_t bad = ipam_each_line(text, len, ipam_docker_line, &l);
-
-	if (bad != 0) {
-		free(l.v);
-		return util_fail(cause,
-				 "ipam: docker network inspect line %zu: "
-				 "expected a JSON array of {\"Subnet\": ...}",
-				 bad);
-	}
-	ipam_list_append_to(&l, nets, n);
-	return 0;
+	return ipam_parse_lines(
+	    text, len, ipam_docker_line, "docker network inspect",
+	    "a JSON array of {\"Subnet\": ...}", nets, n, cause);
 }

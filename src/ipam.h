@@ -25,6 +25,12 @@ char *ipam_format_addr(uint32_t addr);
  * cause "ipam: S: ..." otherwise. */
 int ipam_parse_cidr(const char *s, struct ipam_net *out, char **cause);
 
+/* ipam_parse_net: "a.b.c.d/n" (strict dotted quad, n 0..32 without a
+ * leading zero) that is exactly s[0..len), host bits as written (not
+ * checked). 0 or -1. The one CIDR parser: config.c's pool check uses
+ * it too. */
+int ipam_parse_net(const char *s, size_t len, struct ipam_net *out);
+
 /* ipam_format_cidr: "a.b.c.d/n". Caller frees. */
 char *ipam_format_cidr(const struct ipam_net *n);
 

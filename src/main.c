@@ -8,8 +8,7 @@
 
 #include "assets.h"
 #include "bottle.h"
-#include "cli.h"
-#include "paths.h"
+#include "cli-main.h"
 #include "ui.h"
 #include "util.h"
 
@@ -24,37 +23,18 @@ static int main_dashboard(const struct cli_global *g, const char *self)
 {
 	struct bottle_core_opts o = {.read_only = g->read_only};
 	struct ui_opts uo;
-	struct bottle_core *core;
-	struct config *cfg;
-	uv_loop_t loop;
-	char *state_dir, *cause = NULL;
+	struct cli_core c;
 	int rc;
 
-	cfg = cli_load_config(g);
-	if (cfg == NULL)
-		return CLI_EXIT_CONFIG;
-	state_dir = paths_state_dir();
-	uv_loop_init(&loop);
-	if (bottle_core_new(&loop, cfg, state_dir, &o, &core, &cause) != 0) {
-		fprintf(stderr, "bottle: %s\n", cause);
-		free(cause);
-		uv_loop_close(&loop);
-		config_free(cfg);
-		free(state_dir);
-		return CLI_EXIT_FAIL;
-	}
-	bottle_core_start(core, NULL, NULL);
+	if ((rc = cli_open(&c, g, &o, 0)) != CLI_EXIT_OK)
+		return rc;
+	bottle_core_start(c.core, NULL, NULL);
 	memset(&uo, 0, sizeof uo);
 	uo.read_only = g->read_only;
 	uo.self_path = self;
 	uo.config_path = g->config_path;
-	rc = ui_run(core, &uo);
-	bottle_core_close(core);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	if (uv_loop_close(&loop) != 0)
-		fatal("internal error: a libuv handle was leaked");
-	config_free(cfg);
-	free(state_dir);
+	rc = ui_run(c.core, &uo);
+	cli_close(&c);
 	return rc;
 }
 

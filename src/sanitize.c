@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#define SANITIZE_BAD 0xFFFFFFFFu /* utf8_decode: ill-formed input */
+#define SANITIZE_BAD SANITIZE_UTF8_BAD
 #define ESC 0x1b
 
 /* The emitter: appends to out while keeping the bounds. fit_len is the
@@ -96,10 +96,7 @@ int sanitize_cp_width(uint32_t cp)
 	return 1;
 }
 
-/* utf8_decode: decode one character at p (len >= 1). Returns the bytes
- * consumed; on ill-formed input *cp = SANITIZE_BAD and the count is the
- * maximal ill-formed subpart (at least 1). */
-static size_t utf8_decode(const unsigned char *p, size_t len, uint32_t *cp)
+size_t sanitize_utf8_decode(const unsigned char *p, size_t len, uint32_t *cp)
 {
 	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
 	size_t need, i;
@@ -142,6 +139,20 @@ static size_t utf8_decode(const unsigned char *p, size_t len, uint32_t *cp)
 	}
 	*cp = v;
 	return need + 1;
+}
+
+int sanitize_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	uint32_t cp;
+
+	while (i < len) {
+		i += sanitize_utf8_decode(u + i, len - i, &cp);
+		if (cp == SANITIZE_BAD)
+			return 0;
+	}
+	return 1;
 }
 
 size_t sanitize_utf8_encode(uint32_t cp, char *out)
@@ -359,7 +370,7 @@ static size_t skip_string(struct san *s, const unsigned char *p, size_t len,
 			i++;
 			continue;
 		}
-		n = utf8_decode(p + i, len - i, &cp);
+		n = sanitize_utf8_decode(p + i, len - i, &cp);
 		if (cp == 0x9C)
 			return i + n;
 		i += n;
@@ -465,7 +476,7 @@ static size_t handle_other(struct san *s, const unsigned char *p, size_t len,
 		san_emit_cp(s, 0xFFFD);
 		return i + 1;
 	}
-	n = utf8_decode(p + i, len - i, &cp);
+	n = sanitize_utf8_decode(p + i, len - i, &cp);
 	if (cp == SANITIZE_BAD)
 		san_emit_cp(s, 0xFFFD);
 	else if (cp <= 0x9F) /* UTF-8 encoded C1 */
@@ -515,7 +526,7 @@ size_t sanitize_width(const char *s, size_t len)
 
 	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_decode(p + i, len - i, &cp);
+		size_t n = sanitize_utf8_decode(p + i, len - i, &cp);
 
 		if (cp == SANITIZE_BAD || cp < 0x20 ||
 		    (cp >= 0x7F && cp < 0xA0))
@@ -534,7 +545,7 @@ size_t sanitize_fit(const char *s, size_t len, size_t max_cols, size_t *cols)
 
 	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_decode(p + i, len - i, &cp), w;
+		size_t n = sanitize_utf8_decode(p + i, len - i, &cp), w;
 
 		if (cp == SANITIZE_BAD || cp < 0x20 ||
 		    (cp >= 0x7F && cp < 0xA0))

@@ -77,6 +77,19 @@ struct sanitize_opts {
 size_t sanitize_line(const char *in, size_t len, struct buf *out,
 		     const struct sanitize_opts *o);
 
+/* What sanitize_utf8_decode gives for ill-formed input. */
+#define SANITIZE_UTF8_BAD 0xFFFFFFFFu
+
+/* sanitize_utf8_decode: the one UTF-8 decoder. One character at p
+ * (len >= 1) into *cp; returns the bytes consumed. Ill-formed input
+ * (overlong, surrogate, above U+10FFFF, truncated) gives *cp =
+ * SANITIZE_UTF8_BAD and the length of the maximal ill-formed subpart (at
+ * least 1). */
+size_t sanitize_utf8_decode(const unsigned char *p, size_t len, uint32_t *cp);
+
+/* sanitize_utf8_valid: 1 when s[0..len) is entirely valid UTF-8. */
+int sanitize_utf8_valid(const char *s, size_t len);
+
 /* sanitize_utf8_encode: code point cp (at most U+10FFFF) as UTF-8 into
  * out (room for 4 bytes); returns the bytes written. */
 size_t sanitize_utf8_encode(uint32_t cp, char *out);

@@ -2,7 +2,7 @@
  * runs in, and parsers of its output (smolvm-1.9.md, smolvm-0.8.md). */
 #include "smolvm.h"
 
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,6 +370,18 @@ struct strv smolvm_argv_egress_events(const struct smolvm_cli *c,
 	strv_push(&v, "--json");
 	strv_push(&v, "--limit");
 	strv_pushf(&v, "%u", limit);
+	return v;
+}
+
+struct strv smolvm_argv_pack_image(const struct smolvm_cli *c,
+				   const char *image, const char *out)
+{
+	static const char *const args[] = {"pack", "create", "-I"};
+	struct strv v = smolvm_argv(c->bin, args, UTIL_NELEM(args));
+
+	strv_push(&v, image);
+	strv_push(&v, "-o");
+	strv_push(&v, out);
 	return v;
 }
 

@@ -195,6 +195,10 @@ struct strv smolvm_argv_data_dir(const struct smolvm_cli *c, const char *name);
 /* BIN machine egress-events --name bottle-NAME --json --limit N (1.8.1+) */
 struct strv smolvm_argv_egress_events(const struct smolvm_cli *c,
 				      const char *name, unsigned limit);
+/* BIN pack create -I IMAGE -o OUT (a cache: no machine is ever created
+ * from it) */
+struct strv smolvm_argv_pack_image(const struct smolvm_cli *c,
+				   const char *image, const char *out);
 /* BIN pack create -s SMOLFILE -o OUT */
 struct strv smolvm_argv_pack_create(const struct smolvm_cli *c,
 				    const char *smolfile, const char *out);

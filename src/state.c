@@ -1,7 +1,7 @@
 /* state.c: state.json, locks, per-bottle files and the events log. */
 #include "state.h"
 
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -243,71 +243,12 @@ int state_remove(struct state *s, const char *name)
 /* ------------------------------------------------------------------ */
 /* state.json text. */
 
-/* Parse exactly n decimal digits at *p into *v, advancing *p. */
-static int state_digits(const char **p, int n, int *v)
-{
-	int i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return -1;
-		*v = *v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	return 0;
-}
-
-static int state_expect(const char **p, char c)
-{
-	if (**p != c)
-		return -1;
-	(*p)++;
-	return 0;
-}
-
-/* "YYYY-MM-DDTHH:MM:SS[.fff...]Z" (as util_iso8601 writes) to ms. */
+/* An RFC 3339 time, the whole of s, to ms. */
 static int state_parse_time(const char *s, uint64_t *ms)
 {
-	struct tm tm;
-	int year, mon, day, hour, min, sec, frac = 0, i;
-	time_t t;
+	size_t len = strlen(s);
 
-	memset(&tm, 0, sizeof tm);
-	if (state_digits(&s, 4, &year) || state_expect(&s, '-') ||
-	    state_digits(&s, 2, &mon) || state_expect(&s, '-') ||
-	    state_digits(&s, 2, &day) || state_expect(&s, 'T') ||
-	    state_digits(&s, 2, &hour) || state_expect(&s, ':') ||
-	    state_digits(&s, 2, &min) || state_expect(&s, ':') ||
-	    state_digits(&s, 2, &sec))
-		return -1;
-	if (*s == '.') {
-		s++;
-		if (*s < '0' || *s > '9')
-			return -1;
-		for (i = 0; *s >= '0' && *s <= '9'; i++, s++) {
-			if (i < 3)
-				frac = frac * 10 + (*s - '0');
-		}
-		for (; i < 3; i++)
-			frac *= 10;
-	}
-	if (strcmp(s, "Z") != 0)
-		return -1;
-	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 ||
-	    hour > 23 || min > 59 || sec > 60)
-		return -1;
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	tm.tm_min = min;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t < 0)
-		return -1;
-	*ms = (uint64_t)t * 1000 + (uint64_t)frac;
-	return 0;
+	return len > 0 && util_parse_rfc3339(s, len, ms) == len ? 0 : -1;
 }
 
 /* Read an optional string member into *field (null or absent: NULL). */
@@ -531,46 +472,26 @@ static int state_lock_open(const char *dir, int op, char **cause)
 /* Load DIR/state.json (the caller holds the lock). */
 static int state_load(const char *dir, struct state **out, char **cause)
 {
-	char *path = xasprintf("%s/state.json", dir);
-	struct buf b = BUF_INIT;
-	char tmp[8192];
-	ssize_t n;
-	int fd, rc;
+	char *path = xasprintf("%s/state.json", dir), *text = NULL;
+	size_t len = 0;
+	int rc;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
-		free(path);
-		*out = state_new();
-		return 0;
-	}
-	if (fd < 0)
-		goto fail;
-	for (;;) {
-		n = read(fd, tmp, sizeof tmp);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			errno = e;
-			goto fail;
+	if (util_read_file(path, &text, &len, NULL) != 0) {
+		if (errno == ENOENT) {
+			*out = state_new();
+			rc = 0;
+		} else {
+			rc = util_fail(cause, "state: %s: %s", path,
+				       strerror(errno));
 		}
-		if (n == 0)
-			break;
-		buf_add(&b, tmp, (size_t)n);
+		free(path);
+		return rc;
 	}
-	close(fd);
-	rc = state_parse(b.data != NULL ? b.data : "", b.len, path, out, cause);
-	buf_release(&b);
+	rc = state_parse(text, len, path, out, cause);
+	free(text);
 	free(path);
 	return rc;
-
-fail:
-	util_fail(cause, "state: %s: %s", path, strerror(errno));
-	buf_release(&b);
-	free(path);
-	return -1;
 }
 
 int state_read(const char *dir, struct state **out, char **cause)

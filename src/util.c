@@ -1,4 +1,7 @@
-/* util.c: allocation that cannot fail, buffers, vectors, small helpers. */
+/* util.c: allocation that cannot fail and fatal() (declared in
+ * xalloc.h), failure causes, clocks and times, argv for display, whole
+ * files, directories, durations. Buffers and vectors are in buf.c and
+ * strv.c (git's wrapper.c, strbuf.c, strvec.c). */
 #include "util.h"
 
 #include <errno.h>
@@ -12,7 +15,7 @@
 
 static void (*util_fatal_hook)(void);
 
-static void util_oom(size_t n)
+void util_oom(size_t n)
 {
 	void (*hook)(void) = util_fatal_hook;
 
@@ -129,129 +132,6 @@ int util_fail(char **cause, const char *fmt, ...)
 	return -1;
 }
 
-static void buf_grow(struct buf *b, size_t extra)
-{
-	size_t want;
-
-	if (extra > SIZE_MAX - b->len - 1)
-		util_oom(SIZE_MAX);
-	want = b->len + extra + 1;
-	if (want <= b->cap)
-		return;
-	if (b->cap == 0)
-		b->cap = 64;
-	while (b->cap < want)
-		b->cap = b->cap > SIZE_MAX / 2 ? want : b->cap * 2;
-	b->data = xrealloc(b->data, b->cap);
-}
-
-void buf_add(struct buf *b, const void *p, size_t n)
-{
-	buf_grow(b, n);
-	if (n > 0)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-void buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
-}
-
-void buf_addf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap, aq;
-	int n;
-
-	va_start(ap, fmt);
-	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	if (n < 0)
-		fatal("buf_addf: bad format");
-	buf_grow(b, (size_t)n);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
-char *buf_detach(struct buf *b)
-{
-	char *p = b->data;
-
-	if (p == NULL)
-		p = xstrdup("");
-	b->data = NULL;
-	b->len = b->cap = 0;
-	return p;
-}
-
-void buf_reset(struct buf *b)
-{
-	b->len = 0;
-	if (b->data != NULL)
-		b->data[0] = '\0';
-}
-
-void buf_release(struct buf *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = b->cap = 0;
-}
-
-void strv_push(struct strv *s, const char *str)
-{
-	s->v = xreallocarray(s->v, s->n + 2, sizeof *s->v);
-	s->v[s->n++] = xstrdup(str);
-	s->v[s->n] = NULL;
-}
-
-void strv_pushf(struct strv *s, const char *fmt, ...)
-{
-	va_list ap;
-	char *p;
-
-	va_start(ap, fmt);
-	p = xvasprintf(fmt, ap);
-	va_end(ap);
-	s->v = xreallocarray(s->v, s->n + 2, sizeof *s->v);
-	s->v[s->n++] = p;
-	s->v[s->n] = NULL;
-}
-
-void strv_pushv(struct strv *s, const char *const *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		strv_push(s, v[i]);
-}
-
-void strv_release(struct strv *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
-void strv_copy(struct strv *dst, const struct strv *src)
-{
-	dst->v = NULL;
-	dst->n = 0;
-	strv_pushv(dst, (const char *const *)src->v, src->n);
-}
-
 uint64_t util_mono_ms(void)
 {
 	struct timespec ts;
@@ -277,6 +157,102 @@ void util_iso8601(uint64_t wall_ms, char *out, size_t outsz)
 	gmtime_r(&t, &tm);
 	strftime(tmp, sizeof tmp, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out, outsz, "%s.%03uZ", tmp, (unsigned)(wall_ms % 1000));
+}
+
+/* ---- RFC 3339 times ---------------------------------------------------- */
+
+/* n decimal digits at s, or -1. */
+static int util_digits(const char *s, size_t n)
+{
+	int v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static int util_days_in_month(int y, int m)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30,
+				     31, 31, 30, 31, 30, 31};
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (y >= 1970). */
+static int64_t util_days_from_civil(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* The offset part: "Z" or "+HH:MM" / "-HH:MM" at s. Returns the bytes
+ * used (0 if none) and the offset east of UTC in seconds. */
+static size_t util_parse_zone(const char *s, size_t len, int64_t *offset)
+{
+	int h, m;
+
+	if (len >= 1 && (s[0] == 'Z' || s[0] == 'z')) {
+		*offset = 0;
+		return 1;
+	}
+	if (len < 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':')
+		return 0;
+	h = util_digits(s + 1, 2);
+	m = util_digits(s + 4, 2);
+	if (h < 0 || h > 23 || m < 0 || m > 59)
+		return 0;
+	*offset = (s[0] == '-' ? -1 : 1) * (int64_t)(h * 3600 + m * 60);
+	return 6;
+}
+
+size_t util_parse_rfc3339(const char *s, size_t len, uint64_t *ms)
+{
+	int y, mo, d, h, mi, sec, frac = 0, scale = 100;
+	size_t i = 19, zn;
+	int64_t offset, t;
+
+	if (len < 20 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
+		return 0;
+	y = util_digits(s, 4);
+	mo = util_digits(s + 5, 2);
+	d = util_digits(s + 8, 2);
+	h = util_digits(s + 11, 2);
+	mi = util_digits(s + 14, 2);
+	sec = util_digits(s + 17, 2);
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+	    d > util_days_in_month(y, mo) || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || sec < 0 || sec > 60)
+		return 0;
+	if (s[i] == '.') {
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			frac += (s[i] - '0') * scale;
+			scale /= 10;
+		}
+		if (i == 20)
+			return 0; /* "." without digits */
+	}
+	zn = util_parse_zone(s + i, len - i, &offset);
+	if (zn == 0)
+		return 0;
+	t = util_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+	    offset;
+	if (t < 0)
+		return 0;
+	*ms = (uint64_t)t * 1000 + (uint64_t)frac;
+	return i + zn;
 }
 
 static int util_needs_quote(const char *s)
@@ -324,20 +300,22 @@ int util_read_file(const char *path, char **out, size_t *len, char **cause)
 	struct buf b = BUF_INIT;
 	char tmp[8192];
 	ssize_t n;
-	int fd;
+	int fd, e;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return util_fail(cause, "%s: %s", path, strerror(errno));
+	if (fd < 0) {
+		e = errno;
+		goto fail;
+	}
 	for (;;) {
 		n = read(fd, tmp, sizeof tmp);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			int e = errno;
+			e = errno;
 			close(fd);
 			buf_release(&b);
-			return util_fail(cause, "%s: %s", path, strerror(e));
+			goto fail;
 		}
 		if (n == 0)
 			break;
@@ -348,6 +326,11 @@ int util_read_file(const char *path, char **out, size_t *len, char **cause)
 		*len = b.len;
 	*out = buf_detach(&b);
 	return 0;
+
+fail:
+	util_fail(cause, "%s: %s", path, strerror(e));
+	errno = e;
+	return -1;
 }
 
 int util_mkdir_p(const char *path, unsigned mode, char **cause)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "docker.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,13 +29,11 @@ static void fuzz_ps(const char *buf, size_t len)
 	struct docker_container *c = NULL;
 	size_t n = 0, i;
 	char *cause = NULL;
+	int rc;
 
-	if (docker_parse_ps(buf, len, &c, &n, &cause) != 0) {
-		if (cause == NULL || c != NULL || n != 0)
-			abort();
-		free(cause);
+	rc = docker_parse_ps(buf, len, &c, &n, &cause);
+	if (fuzz_failed(rc, cause, c == NULL && n == 0))
 		return;
-	}
 	for (i = 0; i < n; i++) {
 		if (c[i].id == NULL || c[i].id[0] == '\0' ||
 		    c[i].names == NULL || c[i].state == NULL ||
@@ -52,13 +51,11 @@ static void fuzz_networks(const char *buf, size_t len)
 	struct docker_network *nw = NULL;
 	size_t n = 0, i;
 	char *cause = NULL;
+	int rc;
 
-	if (docker_parse_networks(buf, len, &nw, &n, &cause) != 0) {
-		if (cause == NULL || nw != NULL || n != 0)
-			abort();
-		free(cause);
+	rc = docker_parse_networks(buf, len, &nw, &n, &cause);
+	if (fuzz_failed(rc, cause, nw == NULL && n == 0))
 		return;
-	}
 	for (i = 0; i < n; i++) {
 		if (nw[i].id == NULL || nw[i].name == NULL)
 			abort();

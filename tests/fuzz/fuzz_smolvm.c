@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "smolvm.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,13 +24,11 @@ static void fuzz_ls(const char *buf, size_t len)
 	struct smolvm_machine *m = NULL;
 	size_t n = 0, i;
 	char *cause = NULL;
+	int rc;
 
-	if (smolvm_parse_ls(buf, len, &m, &n, &cause) != 0) {
-		if (cause == NULL || m != NULL || n != 0)
-			abort();
-		free(cause);
+	rc = smolvm_parse_ls(buf, len, &m, &n, &cause);
+	if (fuzz_failed(rc, cause, m == NULL && n == 0))
 		return;
-	}
 	for (i = 0; i < n; i++)
 		fuzz_check_machine(&m[i]);
 	smolvm_machines_free(m, n);
@@ -39,13 +38,11 @@ static void fuzz_status(const char *buf, size_t len)
 {
 	struct smolvm_machine m;
 	char *cause = NULL;
+	int rc;
 
-	if (smolvm_parse_status(buf, len, &m, &cause) != 0) {
-		if (cause == NULL || m.name != NULL)
-			abort();
-		free(cause);
+	rc = smolvm_parse_status(buf, len, &m, &cause);
+	if (fuzz_failed(rc, cause, m.name == NULL))
 		return;
-	}
 	fuzz_check_machine(&m);
 	smolvm_machine_release(&m);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -14,13 +15,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct state *s = NULL, *again = NULL;
 	char *cause = NULL, *text, *text2;
 	size_t i;
+	int rc;
 
-	if (state_parse((const char *)data, size, "fuzz", &s, &cause) != 0) {
-		if (cause == NULL || s != NULL)
-			abort();
-		free(cause);
+	rc = state_parse((const char *)data, size, "fuzz", &s, &cause);
+	if (fuzz_failed(rc, cause, s == NULL))
 		return 0;
-	}
 	for (i = 0; i < s->n; i++) {
 		if (s->bottles[i].name == NULL ||
 		    (i > 0 &&

@@ -455,12 +455,49 @@ static void test_allocates_around_parsed_docker_and_routes(void **state)
 	free(nets);
 }
 
+/* ipam_parse_net: the one CIDR parser (config.c's pool check too):
+ * host bits as written, exactly the given length. */
+static void test_parse_net_keeps_host_bits_and_length(void **state)
+{
+	struct ipam_net n;
+	static const char *const bad[] = {
+	    "10.0.0.0",
+	    "10.0.0.0/",
+	    "10.0.0.0/08",
+	    "10.0.0.0/33",
+	    "10.0.0/8",
+	    "010.0.0.0/8",
+	    "10.0.0.0/8x",
+	    " 10.0.0.0/8",
+	    "10.0.0.256/8",
+	    "10.0.0.0/123",
+	    "",
+	};
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ipam_parse_net("10.213.0.7/16", 13, &n), 0);
+	assert_int_equal(n.addr, 0x0ad50007u);
+	assert_int_equal(n.prefix, 16);
+	assert_int_equal(ipam_parse_net("10.0.0.0/0", 10, &n), 0);
+	assert_int_equal(n.prefix, 0);
+	/* only s[0..len) counts */
+	assert_int_equal(ipam_parse_net("10.0.0.0/8 and more", 10, &n), 0);
+	assert_int_equal(n.prefix, 8);
+	assert_int_equal(ipam_parse_net("10.0.0.0/24", 10, &n), 0);
+	assert_int_equal(n.prefix, 2);
+	for (i = 0; i < UTIL_NELEM(bad); i++)
+		assert_int_equal(ipam_parse_net(bad[i], strlen(bad[i]), &n),
+				 -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parses_and_formats_cidrs),
 	    cmocka_unit_test(test_rejects_malformed_cidrs),
 	    cmocka_unit_test(test_rejects_cidr_with_host_bits),
+	    cmocka_unit_test(test_parse_net_keeps_host_bits_and_length),
 	    cmocka_unit_test(test_parses_plain_addresses_strictly),
 	    cmocka_unit_test(test_overlap_is_symmetric_and_exact),
 	    cmocka_unit_test(test_allocates_first_free_subnet),

@@ -433,6 +433,41 @@ static void widths_of_code_points(void **state)
 	assert_int_equal(sanitize_cp_width(0x00E9), 1);
 }
 
+/* sanitize_utf8_decode/valid: the one UTF-8 decoder (smolfile.c's
+ * validity check too). */
+static void utf8_decoder_is_strict(void **state)
+{
+	static const char *const good[] = {
+	    "plain ascii", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	    "\xf4\x8f\xbf\xbf", /* U+10FFFF */
+	};
+	static const char *const bad[] = {
+	    "\xc0\x80",		/* overlong NUL */
+	    "\xe0\x9f\xbf",	/* overlong */
+	    "\xf0\x8f\xbf\xbf", /* overlong */
+	    "\xed\xa0\x80",	/* surrogate */
+	    "\xf4\x90\x80\x80", /* above U+10FFFF */
+	    "\xe2\x82",		/* truncated */
+	    "ok\x80",		/* lone continuation */
+	    "\xf5\x80\x80\x80", /* no such lead byte */
+	};
+	const unsigned char *p = (const unsigned char *)"\xe2\x82\xac\xe2\x82";
+	uint32_t cp;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_NELEM(good); i++)
+		assert_true(sanitize_utf8_valid(good[i], strlen(good[i])));
+	for (i = 0; i < UTIL_NELEM(bad); i++)
+		assert_false(sanitize_utf8_valid(bad[i], strlen(bad[i])));
+	assert_true(sanitize_utf8_valid("", 0));
+	assert_int_equal(sanitize_utf8_decode(p, 5, &cp), 3);
+	assert_int_equal(cp, 0x20ac);
+	/* the maximal ill-formed subpart: both bytes of a cut sequence */
+	assert_int_equal(sanitize_utf8_decode(p + 3, 2, &cp), 2);
+	assert_int_equal(cp, SANITIZE_UTF8_BAD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +487,7 @@ int main(void)
 	    cmocka_unit_test(two_byte_and_nf_escapes_are_removed),
 	    cmocka_unit_test(esc_before_a_control_marks_and_shows_the_control),
 	    cmocka_unit_test(invalid_utf8_becomes_replacement_characters),
+	    cmocka_unit_test(utf8_decoder_is_strict),
 	    cmocka_unit_test(nul_byte_is_shown_not_a_terminator),
 	    cmocka_unit_test(tab_expands_to_the_next_multiple_of_eight),
 	    cmocka_unit_test(bidi_overrides_are_stripped),
