@@ -284,7 +284,7 @@ static void bottle_probe_finish(struct bottle *b)
 			bottle_step_next(b);
 		}
 	}
-	bottle_rearm(core);
+	bottle_proof_arm(b);
 	bottle_emit(core, b, BOTTLE_EV_CHANGED, NULL);
 }
 
@@ -453,4 +453,112 @@ void bottle_proof_health_start(struct bottle *b)
 			 BOTTLE_HEALTH_TIMEOUT_MS, bottle_on_periodic_health,
 			 b) != 0)
 		b->priv->health_inflight = 0;
+}
+
+/* ---- the timers: one for health checks, one for probe runs ----------- */
+
+/* Each timer has one due function, used both to arm it and when it fires,
+ * so a due time is never armed without being acted on (a timer that fires
+ * for nothing, again and again, is a busy loop). UINT64_MAX = nothing to
+ * do until the bottle's state changes (bottle_proof_arm is called then). */
+
+static int bottle_proof_periodic(const struct bottle *b)
+{
+	const struct bottle_core *core = b->priv->core;
+
+	return !core->closing && !core->opts.no_timers &&
+	       b->op == BOTTLE_OP_NONE && b->cfg != NULL;
+}
+
+static uint64_t bottle_proof_health_due(struct bottle *b, uint64_t now)
+{
+	if (!bottle_proof_periodic(b))
+		return UINT64_MAX;
+	if (!bottle_bundle_running(b)) {
+		b->priv->next_health = 0;
+		return UINT64_MAX;
+	}
+	return b->priv->next_health == 0 ? now : b->priv->next_health;
+}
+
+static uint64_t bottle_proof_probe_due(struct bottle *b, uint64_t now)
+{
+	struct bottle_priv *p = b->priv;
+
+	if (!bottle_proof_periodic(b))
+		return UINT64_MAX;
+	if (!bottle_vm_running(b) || !bottle_bundle_running(b)) {
+		p->next_probe = 0;
+		return UINT64_MAX;
+	}
+	if (b->probing)
+		return UINT64_MAX; /* bottle_probe_finish arms it again */
+	if (p->next_probe == 0 && b->probes_at_ms == 0)
+		p->next_probe = now + 500; /* prove it soon */
+	else if (p->next_probe == 0)
+		bottle_proof_schedule(b);
+	return p->next_probe;
+}
+
+static void bottle_proof_start_timer(uv_timer_t *t, uv_timer_cb cb,
+				     uint64_t due, uint64_t now)
+{
+	if (due == UINT64_MAX)
+		uv_timer_stop(t);
+	else
+		uv_timer_start(t, cb, due > now ? due - now : 0, 0);
+}
+
+static void bottle_proof_on_health_timer(uv_timer_t *t);
+static void bottle_proof_on_probe_timer(uv_timer_t *t);
+
+static void bottle_proof_arm_health(struct bottle *b, uint64_t now)
+{
+	bottle_proof_start_timer(&b->priv->health_timer,
+				 bottle_proof_on_health_timer,
+				 bottle_proof_health_due(b, now), now);
+}
+
+static void bottle_proof_arm_probe(struct bottle *b, uint64_t now)
+{
+	bottle_proof_start_timer(&b->priv->probe_timer,
+				 bottle_proof_on_probe_timer,
+				 bottle_proof_probe_due(b, now), now);
+}
+
+static void bottle_proof_on_health_timer(uv_timer_t *t)
+{
+	struct bottle *b = t->data;
+	uint64_t now = util_mono_ms();
+
+	if (bottle_proof_health_due(b, now) <= now) {
+		bottle_proof_health_start(b);
+		b->priv->next_health =
+		    now + 1000ull * (uint64_t)b->cfg->health_interval_s;
+	}
+	bottle_proof_arm_health(b, now);
+}
+
+static void bottle_proof_on_probe_timer(uv_timer_t *t)
+{
+	struct bottle *b = t->data;
+	uint64_t now = util_mono_ms();
+
+	if (bottle_proof_probe_due(b, now) <= now) {
+		char *cause = NULL;
+		b->priv->next_probe = 0;
+		if (bottle_proof_start(b, &cause) != 0)
+			free(cause);
+	}
+	bottle_proof_arm_probe(b, now);
+}
+
+void bottle_proof_arm(struct bottle *b)
+{
+	uint64_t now = util_mono_ms();
+
+	if (b->priv->core->closing)
+		return;
+	bottle_proof_arm_health(b, now);
+	bottle_proof_arm_probe(b, now);
 }

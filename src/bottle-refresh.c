@@ -115,6 +115,8 @@ static void bottle_refresh_start(struct bottle_core *core);
 
 static void bottle_refresh_done_one(struct bottle_core *core)
 {
+	size_t i;
+
 	if (--core->refresh_left > 0)
 		return;
 	bottle_refresh_merge(core);
@@ -127,9 +129,11 @@ static void bottle_refresh_done_one(struct bottle_core *core)
 		uint64_t soon = util_mono_ms() + BOTTLE_REFRESH_FAST_MS;
 		if (core->next_refresh == 0 || core->next_refresh > soon) {
 			core->next_refresh = soon;
-			bottle_rearm(core);
+			bottle_refresh_arm(core);
 		}
 	}
+	for (i = 0; i < core->n; i++)
+		bottle_proof_arm(core->v[i]); /* what runs may have changed */
 	bottle_emit(core, NULL, BOTTLE_EV_CHANGED, NULL);
 	bottle_waiters_fire(core, &core->refresh_waiters, NULL, NULL);
 	if (core->refresh_again && !core->closing) {
@@ -249,10 +253,46 @@ void bottle_refresh_request(struct bottle_core *core, bottle_done_cb done,
 	bottle_refresh_start(core);
 }
 
+static void bottle_refresh_on_timer(uv_timer_t *t)
+{
+	struct bottle_core *core = t->data;
+	uint64_t now = util_mono_ms();
+	size_t i;
+
+	if (core->closing)
+		return;
+	core->next_refresh = 0;
+	bottle_refresh_request(core, NULL, NULL);
+	if (!core->opts.no_timers) {
+		int fast = core->env.docker_ok != 1;
+		for (i = 0; i < core->n; i++)
+			if (core->v[i]->op != BOTTLE_OP_NONE)
+				fast = 1;
+		core->next_refresh =
+		    now + (fast ? BOTTLE_REFRESH_FAST_MS : BOTTLE_REFRESH_MS);
+	}
+	bottle_refresh_arm(core);
+}
+
+void bottle_refresh_arm(struct bottle_core *core)
+{
+	uint64_t now = util_mono_ms();
+
+	if (core->closing)
+		return;
+	if (core->next_refresh == 0) {
+		uv_timer_stop(&core->refresh_timer);
+		return;
+	}
+	uv_timer_start(&core->refresh_timer, bottle_refresh_on_timer,
+		       core->next_refresh > now ? core->next_refresh - now : 0,
+		       0);
+}
+
 void bottle_refresh_soon(struct bottle_core *core)
 {
 	core->next_refresh = util_mono_ms() + 300;
-	bottle_rearm(core);
+	bottle_refresh_arm(core);
 }
 
 /* The docker networks' subnets, fetched once for every bottle allocating
@@ -508,6 +548,8 @@ void bottle_refresh_choose_vmm(struct bottle_core *core)
 
 static void bottle_detect_done(struct bottle_core *core)
 {
+	size_t i;
+
 	if (--core->detect_left > 0)
 		return;
 	/* both version checks and the first refresh are in */
@@ -518,7 +560,9 @@ static void bottle_detect_done(struct bottle_core *core)
 		core->next_refresh =
 		    util_mono_ms() +
 		    (fast ? BOTTLE_REFRESH_FAST_MS : BOTTLE_REFRESH_MS);
-		bottle_rearm(core);
+		bottle_refresh_arm(core);
+		for (i = 0; i < core->n; i++)
+			bottle_proof_arm(core->v[i]);
 	}
 }
 

@@ -199,9 +199,8 @@ static void bottle_step_advance(struct bottle *b)
 		    bottle_step_name(b->step));
 	if (bottle_test_step_delay_ms() > 0) {
 		/* test hook: make every step reachable for kill -9 tests */
-		b->priv->wake_at = util_mono_ms() + bottle_test_step_delay_ms();
-		b->priv->wake_fn = bottle_step_dispatch;
-		bottle_rearm(b->priv->core);
+		bottle_step_wake(b, bottle_test_step_delay_ms(),
+				 bottle_step_dispatch);
 		return;
 	}
 	bottle_step_dispatch(b);
@@ -211,6 +210,25 @@ static void bottle_step_advance(struct bottle *b)
 void bottle_step_next(struct bottle *b)
 {
 	bottle_step_advance(b);
+}
+
+static void bottle_step_on_wake(uv_timer_t *t)
+{
+	struct bottle *b = t->data;
+	void (*fn)(struct bottle *) = b->priv->wake_fn;
+
+	b->priv->wake_fn = NULL;
+	if (fn != NULL && !b->priv->core->closing)
+		fn(b);
+}
+
+void bottle_step_wake(struct bottle *b, uint64_t ms,
+		      void (*fn)(struct bottle *b))
+{
+	if (b->priv->core->closing)
+		return;
+	b->priv->wake_fn = fn;
+	uv_timer_start(&b->priv->wake, bottle_step_on_wake, ms, 0);
 }
 
 void bottle_step_fail(struct bottle *b, const char *fmt, ...)
@@ -254,7 +272,8 @@ void bottle_step_finish(struct bottle *b, const char *error, int mark_failed)
 	b->step = BOTTLE_STEP_NONE;
 	b->priv->touched = util_mono_ms();
 	b->priv->done = NULL;
-	b->priv->wake_at = 0;
+	uv_timer_stop(&b->priv->wake);
+	b->priv->wake_fn = NULL;
 	free(b->priv->fail);
 	b->priv->fail = NULL;
 	free(b->priv->taken);
@@ -277,6 +296,7 @@ void bottle_step_finish(struct bottle *b, const char *error, int mark_failed)
 		done(core, b, error, done_data);
 	bottle_emit(core, b, BOTTLE_EV_DONE, error);
 	bottle_refresh_soon(core);
+	bottle_proof_arm(b);
 }
 
 int bottle_step_persist_fn(struct state *s, void *data, char **cause)

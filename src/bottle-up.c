@@ -181,14 +181,7 @@ static void bottle_on_network(struct bottle *b, const struct proc_result *r)
 {
 	if (!bottle_ok(r) &&
 	    docker_classify(bottle_err_text(r)) == DOCKER_ERR_EXISTS) {
-		struct strv a = STRV_INIT;
-		strv_push(&a, paths_docker());
-		strv_pushv(&a,
-			   (const char *const[]){"network", "inspect",
-						 "--format",
-						 "{{json .IPAM.Config}}"},
-			   4);
-		strv_pushf(&a, "bottle-%s", b->name);
+		struct strv a = docker_argv_network_inspect(b->name);
 		bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
 			   bottle_on_network_inspect);
 		return;
@@ -312,9 +305,7 @@ static void bottle_on_bundle_state(struct bottle *b,
 				 first, b->name);
 		return;
 	}
-	b->priv->wake_at = util_mono_ms() + bottle_bundle_poll_ms(b);
-	b->priv->wake_fn = bottle_wait_bundle;
-	bottle_rearm(b->priv->core);
+	bottle_step_wake(b, bottle_bundle_poll_ms(b), bottle_wait_bundle);
 }
 
 static void bottle_on_bundle_health(const struct health_report *rep, void *data)
@@ -347,21 +338,12 @@ static void bottle_on_bundle_health(const struct health_report *rep, void *data)
 	}
 	if (++b->priv->wait_polls == 2 || b->priv->wait_polls % 6 == 0) {
 		/* a bundle that died won't answer: say so without waiting */
-		struct strv a = STRV_INIT;
-		strv_push(&a, paths_docker());
-		strv_pushv(&a,
-			   (const char *const[]){
-			       "inspect", "--format",
-			       "{{.State.Status}} (exit {{.State.ExitCode}})"},
-			   3);
-		strv_pushf(&a, "bottle-%s-bundle", b->name);
+		struct strv a = docker_argv_bundle_state(b->name);
 		bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
 			   bottle_on_bundle_state);
 		return;
 	}
-	b->priv->wake_at = util_mono_ms() + bottle_bundle_poll_ms(b);
-	b->priv->wake_fn = bottle_wait_bundle;
-	bottle_rearm(b->priv->core);
+	bottle_step_wake(b, bottle_bundle_poll_ms(b), bottle_wait_bundle);
 }
 
 static void bottle_wait_bundle(struct bottle *b)

@@ -1,5 +1,6 @@
-/* bottle.c: the model, its status, running commands, the timers, the
- * core's lifetime. See bottle.h; the jobs live in bottle-*.c. */
+/* bottle.c: the model, its status, running commands, the allowlist read
+ * back, the core's lifetime. See bottle.h; the jobs live in bottle-*.c
+ * (bottle-int.h says which). */
 #include "bottle-int.h"
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -298,6 +299,13 @@ struct bottle *bottle_new(struct bottle_core *core, const char *name,
 	b->log_exec = logbuf_new(lines, 0);
 	b->log_bundle = logbuf_new(lines, 0);
 	b->log_vm = logbuf_new(lines, 0);
+	uv_timer_init(core->loop, &b->priv->wake);
+	uv_timer_init(core->loop, &b->priv->health_timer);
+	uv_timer_init(core->loop, &b->priv->probe_timer);
+	b->priv->wake.data = b;
+	b->priv->health_timer.data = b;
+	b->priv->probe_timer.data = b;
+	core->refs += 3; /* released by bottle_on_bottle_timer_close */
 	core->v = xreallocarray(core->v, core->n + 1, sizeof *core->v);
 	core->v[core->n++] = b;
 	return b;
@@ -348,6 +356,8 @@ static void bottle_free(struct bottle *b)
 	free(b->priv->fail);
 	free(b->priv->taken);
 	free(b->priv->probe_summary);
+	free(b->priv->allow);
+	free(b->priv->allow_key);
 	free(b->priv);
 	free(b);
 }
@@ -483,6 +493,66 @@ const char *bottle_op_name(enum bottle_op op)
 	return "none";
 }
 
+/* ---- the allowlist, read back ---------------------------------------- */
+
+static void bottle_allow_set(const struct bottle *b, enum bottle_allow st,
+			     char *text)
+{
+	free(b->priv->allow);
+	b->priv->allow = text;
+	b->priv->allow_state = st;
+}
+
+enum bottle_allow bottle_allowlist(const struct bottle *b, const char **text)
+{
+	struct bottle_priv *p = b->priv;
+	char *dir, *path, *key, *smolfile = NULL, *cause = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	if (b->bundle_ip == NULL) {
+		free(p->allow_key);
+		p->allow_key = NULL;
+		bottle_allow_set(b, BOTTLE_ALLOW_NONE,
+				 xstrdup("- (no allocation)"));
+		*text = p->allow;
+		return p->allow_state;
+	}
+	dir = state_bottle_dir(p->core->state_dir, b->name);
+	path = xasprintf("%s/Smolfile", dir);
+	free(dir);
+	if (stat(path, &st) != 0)
+		key = xasprintf("%s none", b->bundle_ip);
+	else
+		key = xasprintf("%s %llu %llu %lld.%09ld", b->bundle_ip,
+				(unsigned long long)st.st_ino,
+				(unsigned long long)st.st_size,
+				(long long)st.st_mtim.tv_sec,
+				(long)st.st_mtim.tv_nsec);
+	if (util_streq(key, p->allow_key)) {
+		free(key);
+		free(path);
+		*text = p->allow;
+		return p->allow_state;
+	}
+	free(p->allow_key);
+	p->allow_key = key;
+	if (util_read_file(path, &smolfile, &len, &cause) != 0)
+		bottle_allow_set(b, BOTTLE_ALLOW_NONE,
+				 xstrdup("- (no Smolfile yet)"));
+	else if (smolfile_check(smolfile, len, b->bundle_ip, NULL, &cause) != 0)
+		bottle_allow_set(b, BOTTLE_ALLOW_BAD,
+				 xasprintf("UNVERIFIED: %s", cause));
+	else
+		bottle_allow_set(b, BOTTLE_ALLOW_OK,
+				 xasprintf("%s/32", b->bundle_ip));
+	free(cause);
+	free(smolfile);
+	free(path);
+	*text = p->allow;
+	return p->allow_state;
+}
+
 /* ---- drift ------------------------------------------------------------ */
 
 void bottle_update_drift(struct bottle *b)
@@ -533,121 +603,6 @@ char *bottle_helper_dir(void)
 		return NULL;
 	}
 	return dir;
-}
-
-/* ---- the one timer ---------------------------------------------------- */
-
-/* bottle_periodic: whether b's periodic health checks and probes apply
- * now. bottle_on_timer and bottle_rearm must agree on it: a due time that
- * is never acted on would make the timer fire in a loop. */
-static int bottle_periodic(const struct bottle_core *core,
-			   const struct bottle *b)
-{
-	return !core->opts.no_timers && b->op == BOTTLE_OP_NONE &&
-	       b->cfg != NULL;
-}
-
-static void bottle_on_timer(uv_timer_t *t)
-{
-	struct bottle_core *core = t->data;
-	uint64_t now = util_mono_ms();
-	size_t i;
-
-	if (core->closing)
-		return;
-	if (core->next_refresh != 0 && now >= core->next_refresh) {
-		core->next_refresh = 0;
-		bottle_core_refresh(core, NULL, NULL);
-		if (!core->opts.no_timers) {
-			int fast = core->env.docker_ok != 1;
-			for (i = 0; i < core->n; i++)
-				if (core->v[i]->op != BOTTLE_OP_NONE)
-					fast = 1;
-			core->next_refresh =
-			    now +
-			    (fast ? BOTTLE_REFRESH_FAST_MS : BOTTLE_REFRESH_MS);
-		}
-	}
-	for (i = 0; i < core->n; i++) {
-		struct bottle *b = core->v[i];
-		struct bottle_priv *p = b->priv;
-		int up = bottle_vm_running(b) && bottle_bundle_running(b);
-
-		if (p->wake_at != 0 && now >= p->wake_at) {
-			void (*fn)(struct bottle *) = p->wake_fn;
-			p->wake_at = 0;
-			p->wake_fn = NULL;
-			if (fn != NULL)
-				fn(b);
-		}
-		if (!bottle_periodic(core, b))
-			continue;
-		if (bottle_bundle_running(b)) {
-			if (p->next_health == 0 || now >= p->next_health) {
-				bottle_proof_health_start(b);
-				p->next_health =
-				    now +
-				    1000ull *
-					(uint64_t)b->cfg->health_interval_s;
-			}
-		} else {
-			p->next_health = 0;
-		}
-		if (up) {
-			if (p->next_probe == 0 && b->probes_at_ms == 0)
-				p->next_probe = now + 500; /* prove it soon */
-			else if (p->next_probe == 0)
-				bottle_proof_schedule(b);
-			if (p->next_probe != 0 && now >= p->next_probe &&
-			    !b->probing) {
-				char *cause = NULL;
-				p->next_probe = 0;
-				if (bottle_proof_start(b, &cause) != 0)
-					free(cause);
-			}
-		} else {
-			p->next_probe = 0;
-		}
-	}
-	bottle_rearm(core);
-}
-
-void bottle_rearm(struct bottle_core *core)
-{
-	uint64_t now = util_mono_ms(), due = UINT64_MAX;
-	size_t i;
-
-	if (core->closing)
-		return;
-	if (core->next_refresh != 0)
-		due = core->next_refresh;
-	for (i = 0; i < core->n; i++) {
-		const struct bottle *b = core->v[i];
-		const struct bottle_priv *p = b->priv;
-		uint64_t t;
-
-		if (p->wake_at != 0 && p->wake_at < due)
-			due = p->wake_at;
-		if (!bottle_periodic(core, b))
-			continue;
-		if (bottle_bundle_running(b)) {
-			t = p->next_health == 0 ? now : p->next_health;
-			if (t < due)
-				due = t;
-		}
-		if (bottle_vm_running(b) && bottle_bundle_running(b) &&
-		    !b->probing) {
-			t = p->next_probe == 0 ? now + 500 : p->next_probe;
-			if (t < due)
-				due = t;
-		}
-	}
-	if (due == UINT64_MAX) {
-		uv_timer_stop(&core->timer);
-		return;
-	}
-	uv_timer_start(&core->timer, bottle_on_timer, due > now ? due - now : 0,
-		       0);
 }
 
 /* ---- core lifetime ---------------------------------------------------- */
@@ -704,9 +659,9 @@ int bottle_core_new(uv_loop_t *loop, const struct config *cfg,
 	for (i = 0; i < core->n; i++)
 		bottle_proof_load(core->v[i]);
 	state_free(s);
-	uv_timer_init(loop, &core->timer);
-	core->timer.data = core;
-	core->refs = 1; /* the timer */
+	uv_timer_init(loop, &core->refresh_timer);
+	core->refresh_timer.data = core;
+	core->refs++; /* the refresh timer */
 	core->health = health_new(loop);
 	bottle_refresh_choose_vmm(core);
 	*out = core;
@@ -790,6 +745,19 @@ static void bottle_on_timer_close(uv_handle_t *h)
 	bottle_core_unref(h->data);
 }
 
+static void bottle_on_bottle_timer_close(uv_handle_t *h)
+{
+	struct bottle *b = h->data;
+
+	bottle_core_unref(b->priv->core);
+}
+
+static void bottle_close_timer(uv_timer_t *t)
+{
+	uv_timer_stop(t);
+	uv_close((uv_handle_t *)t, bottle_on_bottle_timer_close);
+}
+
 void bottle_waiters_drop(struct bottle_waiter **list)
 {
 	struct bottle_waiter *w = *list, *next;
@@ -819,6 +787,9 @@ void bottle_core_close(struct bottle_core *core)
 		bottle_logs_close(core, b);
 		state_bottle_unlock(b->priv->lock);
 		b->priv->lock = NULL;
+		bottle_close_timer(&b->priv->wake);
+		bottle_close_timer(&b->priv->health_timer);
+		bottle_close_timer(&b->priv->probe_timer);
 	}
 	bottle_waiters_drop(&core->refresh_waiters);
 	bottle_waiters_drop(&core->refresh_next_waiters);
@@ -829,6 +800,6 @@ void bottle_core_close(struct bottle_core *core)
 	if (core->canary != NULL)
 		canary_close(core->canary);
 	core->canary = NULL;
-	uv_timer_stop(&core->timer);
-	uv_close((uv_handle_t *)&core->timer, bottle_on_timer_close);
+	uv_timer_stop(&core->refresh_timer);
+	uv_close((uv_handle_t *)&core->refresh_timer, bottle_on_timer_close);
 }
