@@ -2,6 +2,8 @@
  * disk, the bundle's health checks. */
 #include "bottle-int.h"
 
+/* ---- health results (also read by up's bundle-health step) ---------- */
+
 /* The services reachable from outside the bundle (agent-reachable ones
  * bind a non-loopback address; loopback-bound ones can't be checked from
  * the host and are proven unreachable by the probes instead). */

@@ -2,6 +2,9 @@
  * health, Smolfile, VM create, VM start (then the probes, bottle-proof.c). */
 #include "bottle-int.h"
 
+/* bottle_up: the steps below, in this order (bottle-step.c's table); a
+ * step that fails rolls back what this up created (bottle-down.c's steps,
+ * see bottle_rollback_needed) and up reports the step's error. */
 int bottle_up(struct bottle_core *core, struct bottle *b, bottle_done_cb done,
 	      void *data, char **cause)
 {

@@ -365,9 +365,12 @@ static void test_up_down_rm_happy_path(void **state)
 	struct fx *f = *state;
 	const char *err;
 	char *smolfile, *allow;
+	const char *text = NULL;
 	size_t i;
 
 	fx_start(f, NULL);
+	assert_int_equal(bottle_allowlist(f->b, &text), BOTTLE_ALLOW_NONE);
+	assert_string_equal(text, "- (no allocation)");
 	err = fx_op(f, bottle_up);
 	assert_null(err);
 	assert_null(f->b->error);
@@ -394,6 +397,9 @@ static void test_up_down_rm_happy_path(void **state)
 	assert_non_null(allow);
 	assert_non_null(strstr(allow, "\"127.77.0.2/32\"]"));
 	free(smolfile);
+	/* and the core reads it back so (what the dashboard shows) */
+	assert_int_equal(bottle_allowlist(f->b, &text), BOTTLE_ALLOW_OK);
+	assert_string_equal(text, "127.77.0.2/32");
 	/* proven */
 	assert_int_not_equal(f->b->probes_at_ms, 0);
 	for (i = 0; i < PROBE_COUNT; i++)
