@@ -558,6 +558,42 @@ static void test_kill_in_the_middle_of_a_command(void **state)
 	assert_int_equal(fake_count(f, "docker network rm " NET), 1);
 }
 
+/* smolvm hangs in machine start: bottle kills it at its timeout (the
+ * BOTTLE_TEST_SMOLVM_TIMEOUT_MS hook), says so, and rolls back. */
+static void test_hung_command_is_killed_and_rolled_back(void **state)
+{
+	struct fx *f = *state;
+	const char *err;
+
+	setenv("BOTTLE_TEST_SMOLVM_TIMEOUT_MS", "300", 1);
+	fake_write(f, "fail-start", "hang\n");
+	fx_start(f, NULL);
+	err = fx_op(f, bottle_up);
+	unsetenv("BOTTLE_TEST_SMOLVM_TIMEOUT_MS");
+	assert_non_null(err);
+	assert_non_null(strstr(err, "smolvm machine start: did not finish "
+				    "within 300 ms; killed"));
+	assert_nothing_left(f);
+	assert_int_equal(fake_count(f, "smolvm machine delete " VM), 1);
+}
+
+/* The test hook that pauses before every step (kill -9 tests use it)
+ * goes through the bottle's wake timer: up still runs every step once,
+ * in order. */
+static void test_pause_before_every_step(void **state)
+{
+	struct fx *f = *state;
+
+	setenv("BOTTLE_TEST_STEP_DELAY_MS", "1", 1);
+	fx_start(f, NULL);
+	assert_null(fx_op(f, bottle_up));
+	assert_null(fx_op(f, bottle_rm));
+	unsetenv("BOTTLE_TEST_STEP_DELAY_MS");
+	assert_int_equal(fake_count(f, "docker network create"), 1);
+	assert_int_equal(fake_count(f, "smolvm machine start"), 1);
+	assert_nothing_left(f);
+}
+
 /* A rollback step that fails keeps the allocation (a part still holds
  * the subnet) and reports the original error. */
 static void test_failed_rollback_keeps_the_allocation(void **state)
@@ -621,6 +657,8 @@ int main(void)
 	    T(test_existing_network_is_adopted),
 	    T(test_adopted_network_survives_a_rollback),
 	    T(test_kill_in_the_middle_of_a_command),
+	    T(test_hung_command_is_killed_and_rolled_back),
+	    T(test_pause_before_every_step),
 	    T(test_failed_rollback_keeps_the_allocation),
 	    T(test_on_unsafe_stop_and_report),
 #undef T
