@@ -130,6 +130,8 @@ struct fx {
 	struct bottle *b;
 	int done;
 	char *error; /* the last operation's, owned */
+	int timers;  /* fx_start: periodic refresh, health and probes on */
+	uv_prepare_t prep;
 };
 
 static int rm_one(const char *path, const struct stat *st, int flag,
@@ -217,14 +219,15 @@ static void fx_start(struct fx *f, const char *extra)
 	    "  \"services\": {\"git-gate\": null, \"supervise\": null,"
 	    "   \"pipelock\": {\"port\": %d, \"bind\": \"0.0.0.0\","
 	    "    \"agent_reachable\": true, \"health\": \"/health\"}}},"
-	    " \"probes\": {\"resolver\": null, \"timeout_s\": 5}},"
+	    " \"probes\": {\"resolver\": null, \"timeout_s\": 5},"
+	    " \"health_interval_s\": 1},"
 	    " \"bottles\": {\"" NAME "\": {%s}}}",
 	    f->port, extra ? extra : "");
 	if (config_parse(json, strlen(json), "test", &f->cfg, &cause) != 0)
 		fail_msg("%s", cause);
 	free(json);
 	memset(&o, 0, sizeof o);
-	o.no_timers = 1;
+	o.no_timers = !f->timers;
 	o.docker_check = BOTTLE_DOCKER_CHECK_NEVER;
 	if (bottle_core_new(&f->loop, f->cfg, f->state, &o, &f->core, &cause) !=
 	    0)
@@ -646,6 +649,49 @@ static void test_on_unsafe_stop_and_report(void **state)
 	assert_int_equal(bottle_status(f->b), BOTTLE_UNSAFE);
 }
 
+static void count_iterations(uv_prepare_t *p)
+{
+	(*(unsigned *)p->data)++;
+}
+
+/* With timers on (the dashboard), the bottle's own health timer checks
+ * the bundle every health_interval_s once up is done, and the loop sleeps
+ * in between: a timer armed for a due time that nothing acts on would
+ * fire again at once, thousands of times a second (it did once). */
+static void test_health_timer_after_up_and_no_spinning(void **state)
+{
+	struct fx *f = *state;
+	uv_prepare_t *prep = &f->prep;
+	unsigned iterations = 0;
+	uint64_t first;
+
+	f->timers = 1;
+	fx_start(f, NULL);
+	assert_null(fx_op(f, bottle_up));
+	first = f->b->health_at_ms; /* up's bundle-health step's */
+	assert_int_not_equal(first, 0);
+	/* the first periodic check follows at once */
+	while (f->b->health_at_ms == first)
+		assert_int_not_equal(uv_run(&f->loop, UV_RUN_ONCE), 0);
+	assert_int_equal(f->b->health_ok, 1);
+	first = f->b->health_at_ms;
+	/* the next periodic check, counting loop iterations meanwhile */
+	uv_prepare_init(&f->loop, prep);
+	prep->data = &iterations;
+	uv_prepare_start(prep, count_iterations);
+	while (f->b->health_at_ms == first && iterations <= 100)
+		assert_int_not_equal(uv_run(&f->loop, UV_RUN_ONCE), 0);
+	uv_prepare_stop(prep);
+	uv_close((uv_handle_t *)prep, NULL); /* f outlives it */
+	assert_true(f->b->health_at_ms > first);
+	/* a second apart: about ten wake-ups (the timer, the HTTP exchange,
+	 * a refresh), not a spin (a 1 ms one makes hundreds) */
+	if (iterations > 100)
+		fail_msg("%u loop iterations between two health checks",
+			 iterations);
+	assert_int_equal(bottle_status(f->b), BOTTLE_HEALTHY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +707,7 @@ int main(void)
 	    T(test_pause_before_every_step),
 	    T(test_failed_rollback_keeps_the_allocation),
 	    T(test_on_unsafe_stop_and_report),
+	    T(test_health_timer_after_up_and_no_spinning),
 #undef T
 	};
 
