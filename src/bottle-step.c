@@ -33,8 +33,7 @@ const char *bottle_step_name(enum bottle_step s)
 		   : "?";
 }
 
-/* The sequences. A failed up's rollback runs the rm sequence, filtered
- * by bottle_rollback_needed to what this up created. */
+/* The sequences: up, down, rm, and a failed up's undo. */
 static const enum bottle_step bottle_up_steps[] = {
     BOTTLE_STEP_ALLOCATE,      BOTTLE_STEP_NETWORK,  BOTTLE_STEP_BUNDLE,
     BOTTLE_STEP_BUNDLE_HEALTH, BOTTLE_STEP_SMOLFILE, BOTTLE_STEP_VM_CREATE,
@@ -48,11 +47,17 @@ static const enum bottle_step bottle_rm_steps[] = {
     BOTTLE_STEP_VM_STOP,    BOTTLE_STEP_VM_DELETE, BOTTLE_STEP_BUNDLE_RM,
     BOTTLE_STEP_NETWORK_RM, BOTTLE_STEP_FORGET,	   BOTTLE_STEP_NONE,
 };
+/* The undo of a failed up, newest part first; each step runs only when
+ * this up created its part (bottle_rollback_needed). */
+static const enum bottle_step bottle_undo_steps[] = {
+    BOTTLE_STEP_VM_STOP,    BOTTLE_STEP_VM_DELETE, BOTTLE_STEP_BUNDLE_RM,
+    BOTTLE_STEP_NETWORK_RM, BOTTLE_STEP_FORGET,	   BOTTLE_STEP_NONE,
+};
 
 static const enum bottle_step *bottle_steps(const struct bottle *b)
 {
 	if (b->priv->fail != NULL)
-		return bottle_rm_steps; /* filtered by bottle_rollback_needed */
+		return bottle_undo_steps; /* rolling back */
 	switch (b->op) {
 	case BOTTLE_OP_UP:
 		return bottle_up_steps;
