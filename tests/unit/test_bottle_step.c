@@ -568,14 +568,16 @@ static void test_hung_command_is_killed_and_rolled_back(void **state)
 	struct fx *f = *state;
 	const char *err;
 
-	setenv("BOTTLE_TEST_SMOLVM_TIMEOUT_MS", "300", 1);
 	fake_write(f, "fail-start", "hang\n");
 	fx_start(f, NULL);
+	/* read at each command: long enough for the fake's other commands
+	 * on a loaded machine, short for the hung one */
+	setenv("BOTTLE_TEST_SMOLVM_TIMEOUT_MS", "2000", 1);
 	err = fx_op(f, bottle_up);
 	unsetenv("BOTTLE_TEST_SMOLVM_TIMEOUT_MS");
 	assert_non_null(err);
 	assert_non_null(strstr(err, "smolvm machine start: did not finish "
-				    "within 300 ms; killed"));
+				    "within 2000 ms; killed"));
 	assert_nothing_left(f);
 	assert_int_equal(fake_count(f, "smolvm machine delete " VM), 1);
 }
