@@ -219,6 +219,17 @@ enum bottle_status bottle_status(const struct bottle *b);
 const char *bottle_status_name(enum bottle_status s); /* "healthy" */
 const char *bottle_step_name(enum bottle_step s);     /* "network" */
 const char *bottle_op_name(enum bottle_op op);	      /* "up" */
+/* What bottle_allowlist found in b's Smolfile. */
+enum bottle_allow {
+	BOTTLE_ALLOW_NONE = 0, /* no allocation or no Smolfile yet */
+	BOTTLE_ALLOW_OK,       /* exactly allow_cidrs = ["B/32"], checked */
+	BOTTLE_ALLOW_BAD,      /* unreadable, or not exactly that */
+};
+/* bottle_allowlist: b's Smolfile read back from the state directory and
+ * checked (smolfile_check); *text (borrowed, valid until the next call for
+ * b) is "B/32" or why it is not verified. Cached while the file's
+ * identity, size and mtime and b's bundle address stay the same. */
+enum bottle_allow bottle_allowlist(const struct bottle *b, const char **text);
 /* bottle_machine: "bottle-NAME" into out. */
 void bottle_machine(const struct bottle *b, char *out, size_t outsz);
 

@@ -148,7 +148,8 @@ struct strv docker_argv_network_inspect_ipam(const struct strv *ids)
 	return v;
 }
 
-struct strv docker_argv_logs(const char *name, int follow, int tail_n)
+struct strv docker_argv_logs(const char *name, int follow, const char *since,
+			     int tail_n)
 {
 	static const char *const args[] = {"logs"};
 	struct strv v = docker_argv(args, UTIL_NELEM(args));
@@ -156,6 +157,10 @@ struct strv docker_argv_logs(const char *name, int follow, int tail_n)
 	if (follow)
 		strv_push(&v, "-f");
 	strv_push(&v, "--timestamps");
+	if (since != NULL) {
+		strv_push(&v, "--since");
+		strv_push(&v, since);
+	}
 	strv_push(&v, "--tail");
 	if (tail_n < 0)
 		strv_push(&v, "all");
@@ -165,13 +170,24 @@ struct strv docker_argv_logs(const char *name, int follow, int tail_n)
 	return v;
 }
 
-struct strv docker_argv_image_inspect(const char *image)
+struct strv docker_argv_bundle_state(const char *name)
 {
-	static const char *const args[] = {"image", "inspect", "--format",
-					   "{{.Id}}"};
+	static const char *const args[] = {
+	    "inspect", "--format",
+	    "{{.State.Status}} (exit {{.State.ExitCode}})"};
 	struct strv v = docker_argv(args, UTIL_NELEM(args));
 
-	strv_push(&v, image);
+	strv_pushf(&v, "bottle-%s-bundle", name);
+	return v;
+}
+
+struct strv docker_argv_network_inspect(const char *name)
+{
+	struct strv ids = STRV_INIT, v;
+
+	strv_pushf(&ids, "bottle-%s", name);
+	v = docker_argv_network_inspect_ipam(&ids);
+	strv_release(&ids);
 	return v;
 }
 

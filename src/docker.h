@@ -83,11 +83,15 @@ struct strv docker_argv_network_ids(void);
 /* docker network inspect --format {{json .IPAM.Config}} ID... (ids must
  * hold at least one id: docker refuses an empty list) */
 struct strv docker_argv_network_inspect_ipam(const struct strv *ids);
-/* docker logs [-f] --timestamps --tail N bottle-NAME-bundle
- * (tail_n < 0: --tail all) */
-struct strv docker_argv_logs(const char *name, int follow, int tail_n);
-/* docker image inspect --format {{.Id}} IMAGE (is the image here?) */
-struct strv docker_argv_image_inspect(const char *image);
+/* docker network inspect --format {{json .IPAM.Config}} bottle-NAME */
+struct strv docker_argv_network_inspect(const char *name);
+/* docker logs [-f] --timestamps [--since S] --tail N bottle-NAME-bundle
+ * (tail_n < 0: --tail all; since NULL: no --since) */
+struct strv docker_argv_logs(const char *name, int follow, const char *since,
+			     int tail_n);
+/* docker inspect --format "{{.State.Status}} (exit {{.State.ExitCode}})"
+ * bottle-NAME-bundle: "running (exit 0)", "exited (exit 1)" */
+struct strv docker_argv_bundle_state(const char *name);
 
 /* docker_bundle_env: append the bind-address knob to env, one
  * BOTTLE_<SERVICE>_LISTEN=BIND:PORT per service (service name upper-cased,

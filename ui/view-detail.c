@@ -6,11 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "sanitize.h"
-#include "smolfile.h"
-#include "state.h"
 #include "text.h"
 
 #define VIEW_DETAIL_VALUE_X 11 /* where values start after a label */
@@ -69,57 +66,20 @@ void view_detail_release(struct view_detail *v)
 	free(v->name);
 	free(v->search);
 	free(v->allow);
-	free(v->allow_key);
 	memset(v, 0, sizeof(*v));
 }
 
-void view_detail_allowlist(struct view_detail *v, const char *state_dir,
-			   const struct bottle *b)
+void view_detail_allowlist(struct view_detail *v, const struct bottle *b)
 {
-	char *dir, *path, *key, *text = NULL, *cause = NULL;
-	struct stat st;
-	size_t len = 0;
+	const char *text = NULL;
+	enum bottle_allow st;
 
-	if (b->bundle_ip == NULL) {
-		free(v->allow_key);
-		v->allow_key = NULL;
-		free(v->allow);
-		v->allow = xstrdup("- (no allocation)");
-		v->allow_state = VIEW_DETAIL_ALLOW_NONE;
-		return;
-	}
-	dir = state_bottle_dir(state_dir, b->name);
-	path = xasprintf("%s/Smolfile", dir);
-	free(dir);
-	if (stat(path, &st) != 0)
-		key = xasprintf("%s none", b->bundle_ip);
-	else
-		key = xasprintf("%s %llu %llu %lld.%09ld", b->bundle_ip,
-				(unsigned long long)st.st_ino,
-				(unsigned long long)st.st_size,
-				(long long)st.st_mtim.tv_sec,
-				(long)st.st_mtim.tv_nsec);
-	if (util_streq(key, v->allow_key)) {
-		free(key);
-		free(path);
-		return;
-	}
-	free(v->allow_key);
-	v->allow_key = key;
+	st = bottle_allowlist(b, &text);
 	free(v->allow);
-	if (util_read_file(path, &text, &len, &cause) != 0) {
-		v->allow = xstrdup("- (no Smolfile yet)");
-		v->allow_state = VIEW_DETAIL_ALLOW_NONE;
-	} else if (smolfile_check(text, len, b->bundle_ip, NULL, &cause) != 0) {
-		v->allow = xasprintf("UNVERIFIED: %s", cause);
-		v->allow_state = VIEW_DETAIL_ALLOW_BAD;
-	} else {
-		v->allow = xasprintf("%s/32", b->bundle_ip);
-		v->allow_state = VIEW_DETAIL_ALLOW_OK;
-	}
-	free(cause);
-	free(text);
-	free(path);
+	v->allow = xstrdup(text);
+	v->allow_state = st == BOTTLE_ALLOW_OK	  ? VIEW_DETAIL_ALLOW_OK
+			 : st == BOTTLE_ALLOW_BAD ? VIEW_DETAIL_ALLOW_BAD
+						  : VIEW_DETAIL_ALLOW_NONE;
 }
 
 void view_detail_set_tab(struct view_detail *v, enum view_detail_tab t)
@@ -743,7 +703,7 @@ void view_detail_draw(struct view_detail *v, const struct view_ctx *c,
 	view_detail_title(c, b, y0);
 	rest = h - 1;
 	/* Count the info lines, then give the info pane up to half. */
-	view_detail_allowlist(v, bottle_core_state_dir(c->core), b);
+	view_detail_allowlist(v, b);
 	memset(&o, 0, sizeof(o));
 	o.c = c;
 	o.v = v;

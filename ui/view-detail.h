@@ -44,11 +44,10 @@ struct view_detail {
 	int follow;	     /* 1: the log pane shows the newest lines */
 	uint64_t bottom_seq; /* paused: seq of the bottom line shown */
 	char *search;	     /* owned: the last search, or NULL */
-	/* The allowlist as read back from the bottle's Smolfile, cached
-	 * until the file or the bundle IP changes. */
+	/* The allowlist as the core read it back from the bottle's
+	 * Smolfile (bottle_allowlist), as of the last frame. */
 	char *allow;	 /* owned: "10.213.0.2/32", or why not verified */
 	int allow_state; /* VIEW_DETAIL_ALLOW_* */
-	char *allow_key; /* owned: what the cache was made for */
 	int has_match;
 	uint64_t match_seq; /* the current match's line */
 };
@@ -90,12 +89,9 @@ void view_detail_follow(struct view_detail *v);
 int view_detail_search(struct view_detail *v, const struct bottle *b,
 		       const char *needle, int dir, int again);
 
-/* view_detail_allowlist: read back and check b's Smolfile under
- * state_dir (smolfile_check: exactly allow_cidrs = ["B/32"]) into
- * v->allow and v->allow_state; cached while the file's identity, size and
- * time and the bundle IP stay the same. */
-void view_detail_allowlist(struct view_detail *v, const char *state_dir,
-			   const struct bottle *b);
+/* view_detail_allowlist: the core's read-back of b's allowlist
+ * (bottle_allowlist) into v->allow and v->allow_state. */
+void view_detail_allowlist(struct view_detail *v, const struct bottle *b);
 /* view_detail_draw: b in rows y0..y0+h-1. */
 void view_detail_draw(struct view_detail *v, const struct view_ctx *c,
 		      const struct bottle *b, int y0, int h);

@@ -1,0 +1,115 @@
+/* bottle-down.c: `down` and `rm`: stop and delete the VM, remove the
+ * bundle and the network, forget the allocation. Also a failed up's
+ * rollback. */
+#include "bottle-int.h"
+
+int bottle_down(struct bottle_core *core, struct bottle *b, bottle_done_cb done,
+		void *data, char **cause)
+{
+	return bottle_step_begin(core, b, BOTTLE_OP_DOWN, done, data, cause);
+}
+
+/* ---- down ------------------------------------------------------------- */
+
+static void bottle_on_down_cmd(struct bottle *b, const struct proc_result *r,
+			       const char *what, int not_found)
+{
+	if (!bottle_ok(r) && !not_found) {
+		char *e = bottle_cmd_error(what, r);
+		bottle_step_fail(b, "%s", e);
+		free(e);
+		return;
+	}
+	bottle_step_next(b);
+}
+
+static void bottle_on_vm_stop(struct bottle *b, const struct proc_result *r)
+{
+	int nf = smolvm_classify(bottle_err_text(r)) == SMOLVM_ERR_NOT_FOUND;
+
+	if (bottle_ok(r) || nf) {
+		bottle_set_str(&b->vm_state, b->vm_state ? "stopped" : NULL);
+		bottle_reset_probes(b);
+		b->up_since_ms = 0;
+	}
+	bottle_on_down_cmd(b, r, "smolvm machine stop", nf);
+}
+
+void bottle_down_vm_stop(struct bottle *b)
+{
+	struct strv a = smolvm_argv_stop(bottle_cli(b->priv->core), b->name);
+
+	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
+		   bottle_on_vm_stop);
+}
+
+static void bottle_on_vm_delete(struct bottle *b, const struct proc_result *r)
+{
+	int nf = smolvm_classify(bottle_err_text(r)) == SMOLVM_ERR_NOT_FOUND;
+
+	if (bottle_ok(r) || nf)
+		bottle_set_str(&b->vm_state, NULL);
+	bottle_on_down_cmd(b, r, "smolvm machine delete", nf);
+}
+
+void bottle_down_vm_delete(struct bottle *b)
+{
+	struct strv a =
+	    smolvm_argv_delete(bottle_cli(b->priv->core), b->name);
+
+	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
+		   bottle_on_vm_delete);
+}
+
+static void bottle_on_bundle_rm(struct bottle *b, const struct proc_result *r)
+{
+	int nf = docker_classify(bottle_err_text(r)) == DOCKER_ERR_NOT_FOUND;
+
+	if (bottle_ok(r) || nf) {
+		bottle_set_str(&b->bundle_state, NULL);
+		bottle_reset_health(b);
+	}
+	bottle_on_down_cmd(b, r, "docker rm (bundle)", nf);
+}
+
+void bottle_down_bundle_rm(struct bottle *b)
+{
+	struct strv a = docker_argv_bundle_rm(b->name);
+
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+		   bottle_on_bundle_rm);
+}
+
+static void bottle_on_network_rm(struct bottle *b, const struct proc_result *r)
+{
+	int nf = docker_classify(bottle_err_text(r)) == DOCKER_ERR_NOT_FOUND;
+
+	if (bottle_ok(r) || nf)
+		b->net_present = 0;
+	bottle_on_down_cmd(b, r, "docker network rm", nf);
+}
+
+void bottle_down_network_rm(struct bottle *b)
+{
+	struct strv a = docker_argv_network_rm(b->name);
+
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+		   bottle_on_network_rm);
+}
+
+void bottle_down_forget(struct bottle *b)
+{
+	struct bottle_step_persist_ctx c = {b->name, NULL, NULL, NULL, NULL, 1};
+	char *cause = NULL;
+
+	if (state_update(b->priv->core->state_dir, bottle_step_persist_fn, &c,
+			 &cause) != 0) {
+		bottle_step_fail(b, "%s", cause);
+		free(cause);
+		return;
+	}
+	bottle_set_str(&b->subnet, NULL);
+	bottle_set_str(&b->bundle_ip, NULL);
+	bottle_log(b, "forget: subnet allocation released");
+	bottle_step_next(b);
+}

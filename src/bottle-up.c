@@ -1,0 +1,519 @@
+/* bottle-up.c: `up`, top to bottom: allocate, network, bundle, bundle
+ * health, Smolfile, VM create, VM start (then the probes, bottle-proof.c). */
+#include "bottle-int.h"
+
+/* bottle_up: the steps below, in this order (bottle-step.c's table); a
+ * step that fails rolls back what this up created (bottle-down.c's steps,
+ * see bottle_rollback_needed) and up reports the step's error. */
+int bottle_up(struct bottle_core *core, struct bottle *b, bottle_done_cb done,
+	      void *data, char **cause)
+{
+	return bottle_step_begin(core, b, BOTTLE_OP_UP, done, data, cause);
+}
+
+/* ---- up: allocate ----------------------------------------------------- */
+
+struct bottle_alloc_ctx {
+	struct bottle *b;
+	char *subnet;	 /* out, owned */
+	char *bundle_ip; /* out, owned */
+	int fresh;	 /* allocated now (not found in state) */
+};
+
+static int bottle_alloc_fn(struct state *s, void *data, char **cause)
+{
+	struct bottle_alloc_ctx *c = data;
+	struct bottle *b = c->b;
+	struct state_bottle *sb = state_find(s, b->name);
+	struct ipam_net pool, got, *taken;
+	size_t n = b->priv->n_taken, i;
+	int rc;
+
+	if (sb != NULL && sb->subnet != NULL && sb->bundle_ip != NULL) {
+		c->subnet = xstrdup(sb->subnet);
+		c->bundle_ip = xstrdup(sb->bundle_ip);
+		return 0;
+	}
+	if (ipam_parse_cidr(b->cfg->subnet_pool, &pool, cause) != 0)
+		return -1;
+	taken = xcalloc(n + s->n + 1, sizeof *taken);
+	if (n > 0)
+		memcpy(taken, b->priv->taken, n * sizeof *taken);
+	for (i = 0; i < s->n; i++) {
+		if (s->bottles[i].subnet != NULL &&
+		    ipam_parse_cidr(s->bottles[i].subnet, &taken[n], NULL) == 0)
+			n++;
+	}
+	rc = ipam_allocate(&pool, b->cfg->subnet_prefix, taken, n, &got, cause);
+	free(taken);
+	if (rc != 0)
+		return -1;
+	c->subnet = ipam_format_cidr(&got);
+	c->bundle_ip = ipam_bundle_ip(&got);
+	c->fresh = 1;
+	sb = state_upsert(s, b->name);
+	state_set_str(&sb->subnet, c->subnet);
+	state_set_str(&sb->bundle_ip, c->bundle_ip);
+	state_set_str(&sb->step, "allocated");
+	sb->updated_ms = util_wall_ms();
+	return 0;
+}
+
+void bottle_up_alloc_commit(struct bottle *b)
+{
+	struct bottle_alloc_ctx c = {b, NULL, NULL, 0};
+	char *cause = NULL;
+	char *route = NULL;
+	size_t len = 0;
+
+	/* host routes: a subnet that overlaps one would shadow it */
+	if (util_read_file("/proc/net/route", &route, &len, NULL) == 0) {
+		if (ipam_parse_proc_route(route, len, &b->priv->taken,
+					  &b->priv->n_taken, &cause) != 0) {
+			bottle_log(b, "ignoring /proc/net/route: %s", cause);
+			free(cause);
+			cause = NULL;
+		}
+		free(route);
+	}
+	if (state_update(b->priv->core->state_dir, bottle_alloc_fn, &c,
+			 &cause) != 0) {
+		bottle_step_fail(b, "allocate: %s", cause);
+		free(cause);
+		free(c.subnet);
+		free(c.bundle_ip);
+		return;
+	}
+	b->priv->allocated_here = c.fresh;
+	free(b->subnet);
+	free(b->bundle_ip);
+	b->subnet = c.subnet;
+	b->bundle_ip = c.bundle_ip;
+	bottle_log(b, "allocate: subnet %s, bundle %s%s", b->subnet,
+		   b->bundle_ip, c.fresh ? "" : " (kept)");
+	bottle_step_next(b);
+}
+
+void bottle_up_allocate(struct bottle *b)
+{
+	struct state *s = NULL;
+	struct state_bottle *sb;
+	char *cause = NULL;
+
+	/* an allocation that exists is kept until rm */
+	if (state_read(b->priv->core->state_dir, &s, &cause) != 0) {
+		bottle_step_fail(b, "allocate: %s", cause);
+		free(cause);
+		return;
+	}
+	sb = state_find(s, b->name);
+	if (sb != NULL && sb->subnet != NULL && sb->bundle_ip != NULL) {
+		bottle_set_str(&b->subnet, sb->subnet);
+		bottle_set_str(&b->bundle_ip, sb->bundle_ip);
+		state_free(s);
+		bottle_log(b, "allocate: subnet %s, bundle %s (kept)",
+			   b->subnet, b->bundle_ip);
+		bottle_step_next(b);
+		return;
+	}
+	state_free(s);
+	bottle_refresh_ipam_want(b);
+}
+
+/* ---- up: network, bundle ---------------------------------------------- */
+
+/* The network existed already: make the allocation match its subnet (a
+ * crash or a lost state.json can leave them apart), so the bundle's
+ * pinned address is inside it. */
+static void bottle_on_network_inspect(struct bottle *b,
+				      const struct proc_result *r)
+{
+	struct bottle_step_persist_ctx c;
+	struct ipam_net *nets = NULL;
+	size_t n = 0;
+	char *subnet = NULL, *ip = NULL, *cause = NULL;
+
+	if (!bottle_ok(r) ||
+	    ipam_parse_docker_ipam(r->out.data ? r->out.data : "", r->out.len,
+				   &nets, &n, &cause) != 0 ||
+	    n == 0) {
+		char *e = cause ? cause
+				: bottle_cmd_error("docker network inspect", r);
+		bottle_step_fail(b,
+				 "network bottle-%s exists but its subnet is "
+				 "unknown: %s",
+				 b->name, e);
+		free(e);
+		free(nets);
+		return;
+	}
+	subnet = ipam_format_cidr(&nets[0]);
+	if (!util_streq(subnet, b->subnet)) {
+		ip = ipam_bundle_ip(&nets[0]);
+		bottle_log(b,
+			   "network: bottle-%s exists with subnet %s (state "
+			   "said %s); adopting it",
+			   b->name, subnet, b->subnet ? b->subnet : "nothing");
+		memset(&c, 0, sizeof c);
+		c.name = b->name;
+		c.step = "network";
+		c.subnet = subnet;
+		c.bundle_ip = ip;
+		if (state_update(b->priv->core->state_dir,
+				 bottle_step_persist_fn, &c, &cause) != 0) {
+			bottle_step_fail(b, "%s", cause);
+			free(cause);
+			free(subnet);
+			free(ip);
+			free(nets);
+			return;
+		}
+		free(b->subnet);
+		free(b->bundle_ip);
+		b->subnet = subnet;
+		b->bundle_ip = ip;
+		subnet = NULL;
+	}
+	free(subnet);
+	free(nets);
+	b->net_present = 1;
+	bottle_step_next(b);
+}
+
+static void bottle_on_network(struct bottle *b, const struct proc_result *r)
+{
+	if (!bottle_ok(r) &&
+	    docker_classify(bottle_err_text(r)) == DOCKER_ERR_EXISTS) {
+		struct strv a = docker_argv_network_inspect(b->name);
+		bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+			   bottle_on_network_inspect);
+		return;
+	}
+	if (!bottle_ok(r)) {
+		char *e = bottle_cmd_error("docker network create", r);
+		bottle_step_fail(b, "%s", e);
+		free(e);
+		return;
+	}
+	b->priv->created_net = 1;
+	b->net_present = 1;
+	bottle_step_next(b);
+}
+
+void bottle_up_network(struct bottle *b)
+{
+	struct ipam_net n;
+	struct strv a;
+	char *gw, *cause = NULL;
+
+	if (ipam_parse_cidr(b->subnet, &n, &cause) != 0) {
+		bottle_step_fail(b, "network: %s", cause);
+		free(cause);
+		return;
+	}
+	gw = ipam_gateway(&n);
+	a = docker_argv_network_create(b->name, b->subnet, gw);
+	free(gw);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+		   bottle_on_network);
+}
+
+static void bottle_on_bundle_rm_retry(struct bottle *b,
+				      const struct proc_result *r)
+{
+	(void)r;
+	bottle_up_bundle(b);
+}
+
+static void bottle_on_bundle(struct bottle *b, const struct proc_result *r)
+{
+	enum docker_error e = bottle_ok(r)
+				  ? DOCKER_ERR_OTHER
+				  : docker_classify(bottle_err_text(r));
+
+	if (!bottle_ok(r) && e == DOCKER_ERR_EXISTS &&
+	    !b->priv->conflict_retried) {
+		/* a stale container of the same name: replace it once */
+		struct strv a = docker_argv_bundle_rm(b->name);
+		b->priv->conflict_retried = 1;
+		bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+			   bottle_on_bundle_rm_retry);
+		return;
+	}
+	if (!bottle_ok(r)) {
+		char *msg = bottle_cmd_error("docker run (bundle)", r);
+		if (e == DOCKER_ERR_IMAGE)
+			bottle_step_fail(b,
+					 "bundle image %s is not available: %s",
+					 b->cfg->bundle.image, msg);
+		else
+			bottle_step_fail(b, "%s", msg);
+		free(msg);
+		return;
+	}
+	b->priv->created_bundle = 1;
+	bottle_set_str(&b->bundle_state, "running");
+	bottle_step_next(b);
+}
+
+void bottle_up_bundle(struct bottle *b)
+{
+	struct strv env = STRV_INIT, a;
+
+	if (bottle_bundle_running(b) && b->priv->conflict_retried == 0 &&
+	    b->net_present) {
+		/* already up (idempotent re-run): keep it */
+		bottle_log(b, "bundle: already running");
+		bottle_step_next(b);
+		return;
+	}
+	/* the user's bundle.env, then the bind knob (which it cannot name) */
+	strv_pushv(&env, (const char *const *)b->cfg->bundle.env.v,
+		   b->cfg->bundle.env.n);
+	docker_bundle_env(b->cfg, &env);
+	a = docker_argv_bundle_run(b->name, b->cfg->bundle.image, b->bundle_ip,
+				   &env);
+	strv_release(&env);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+		   bottle_on_bundle);
+}
+
+/* ---- up: wait for the bundle's services ------------------------------- */
+
+static void bottle_wait_bundle(struct bottle *b);
+
+/* bottle_bundle_poll_ms: 25 ms, doubling up to BOTTLE_BUNDLE_POLL_MS: a
+ * bundle answers within a few tens of ms of docker run returning. */
+static uint64_t bottle_bundle_poll_ms(const struct bottle *b)
+{
+	uint64_t ms = 25;
+	unsigned i;
+
+	for (i = 0; i < b->priv->wait_polls && ms < BOTTLE_BUNDLE_POLL_MS; i++)
+		ms *= 2;
+	return ms < BOTTLE_BUNDLE_POLL_MS ? ms : BOTTLE_BUNDLE_POLL_MS;
+}
+
+static void bottle_on_bundle_state(struct bottle *b,
+				   const struct proc_result *r)
+{
+	const char *out = r->out.data ? r->out.data : "";
+
+	if (bottle_ok(r) && strncmp(out, "running", 7) != 0) {
+		char first[256];
+		bottle_first_line(&r->out, first, sizeof first);
+		bottle_step_fail(b,
+				 "bundle container is not running (%s); see "
+				 "`bottle logs %s --source bundle`",
+				 first, b->name);
+		return;
+	}
+	bottle_step_wake(b, bottle_bundle_poll_ms(b), bottle_wait_bundle);
+}
+
+static void bottle_on_bundle_health(const struct health_report *rep, void *data)
+{
+	struct bottle *b = data;
+	int answered = 1;
+	size_t i;
+
+	b->priv->health_inflight = 0;
+	if (b->op != BOTTLE_OP_UP || b->step != BOTTLE_STEP_BUNDLE_HEALTH)
+		return;
+	for (i = 0; i < rep->n; i++)
+		if (!rep->services[i].ok && rep->services[i].http_status == 0)
+			answered = 0;
+	bottle_proof_store_health(b, rep);
+	if (answered) {
+		bottle_log(b, "bundle-health: every service answers%s",
+			   rep->kill_switch ? " (pipelock kill switch is on)"
+					    : "");
+		bottle_step_next(b);
+		return;
+	}
+	if (util_mono_ms() >= b->priv->wait_deadline) {
+		char *p = bottle_proof_health_problems(rep);
+		bottle_step_fail(
+		    b, "bundle services did not answer within %d s: %s",
+		    BOTTLE_BUNDLE_WAIT_MS / 1000, p);
+		free(p);
+		return;
+	}
+	if (++b->priv->wait_polls == 2 || b->priv->wait_polls % 6 == 0) {
+		/* a bundle that died won't answer: say so without waiting */
+		struct strv a = docker_argv_bundle_state(b->name);
+		bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+			   bottle_on_bundle_state);
+		return;
+	}
+	bottle_step_wake(b, bottle_bundle_poll_ms(b), bottle_wait_bundle);
+}
+
+static void bottle_wait_bundle(struct bottle *b)
+{
+	struct health_service_target t[32];
+	size_t n = bottle_proof_health_targets(b, t, UTIL_NELEM(t));
+
+	if (n == 0) {
+		bottle_step_next(b);
+		return;
+	}
+	b->priv->health_inflight = 1;
+	if (health_check(b->priv->core->health, b->bundle_ip, t, n,
+			 BOTTLE_BUNDLE_POLL_TIMEOUT_MS, bottle_on_bundle_health,
+			 b) != 0) {
+		b->priv->health_inflight = 0;
+		bottle_step_fail(
+		    b, "bundle-health: could not start an HTTP check");
+	}
+}
+
+void bottle_up_bundle_health(struct bottle *b)
+{
+	b->priv->wait_deadline = util_mono_ms() + BOTTLE_BUNDLE_WAIT_MS;
+	b->priv->wait_polls = 0;
+	bottle_wait_bundle(b);
+}
+
+/* ---- up: Smolfile, VM ------------------------------------------------- */
+
+static char *bottle_smolfile_path(const struct bottle *b)
+{
+	char *dir = state_bottle_dir(b->priv->core->state_dir, b->name);
+	char *path = xasprintf("%s/Smolfile", dir);
+
+	free(dir);
+	return path;
+}
+
+void bottle_up_smolfile(struct bottle *b)
+{
+	struct smolfile_in in;
+	char *text = NULL, *cause = NULL, *helper;
+	size_t i;
+
+	for (i = 0; i < b->cfg->vm.volumes.n; i++) {
+		const char *v = b->cfg->vm.volumes.v[i];
+		const char *colon = strchr(v, ':');
+		char *host =
+		    xstrndup(v, colon ? (size_t)(colon - v) : strlen(v));
+		struct stat st;
+		int ok = stat(host, &st) == 0 && S_ISDIR(st.st_mode);
+		if (!ok) {
+			bottle_step_fail(b,
+					 "bottles.%s.vm.volumes[%zu]: host "
+					 "directory %s does not exist",
+					 b->name, i, host);
+			free(host);
+			return;
+		}
+		free(host);
+	}
+	helper = bottle_helper_dir();
+	memset(&in, 0, sizeof in);
+	in.vm = &b->cfg->vm;
+	in.bundle_ip = b->bundle_ip;
+	in.proxy_port = bottle_proxy_port(b->cfg);
+	in.helper_dir = helper;
+	if (smolfile_render(&in, &text, &cause) != 0) {
+		bottle_step_fail(b, "%s", cause);
+		free(cause);
+		free(helper);
+		return;
+	}
+	free(helper);
+	if (state_write_bottle_file(b->priv->core->state_dir, b->name,
+				    "Smolfile", text, strlen(text),
+				    &cause) != 0) {
+		bottle_step_fail(b, "%s", cause);
+		free(cause);
+		free(text);
+		return;
+	}
+	free(text);
+	bottle_log(b, "smolfile: written; allow_cidrs = [\"%s/32\"]",
+		   b->bundle_ip);
+	bottle_step_next(b);
+}
+
+static void bottle_on_vm_recreate(struct bottle *b, const struct proc_result *r)
+{
+	(void)r;
+	bottle_up_vm_create(b);
+}
+
+static void bottle_on_vm_create(struct bottle *b, const struct proc_result *r)
+{
+	struct bottle_core *core = b->priv->core;
+
+	if (!bottle_ok(r) &&
+	    smolvm_classify(bottle_err_text(r)) == SMOLVM_ERR_ALREADY_EXISTS) {
+		if (bottle_vm_running(b)) {
+			/* running already (idempotent re-run): prove it */
+			bottle_log(b, "vm-create: machine exists and runs; "
+				      "probing it as it is");
+			b->step = BOTTLE_STEP_VM_START;
+			bottle_step_next(b);
+			return;
+		}
+		if (!b->priv->create_retried) {
+			/* stopped with an older Smolfile: recreate it, so the
+			 * allowlist is the one just rendered */
+			struct strv a =
+			    smolvm_argv_delete(bottle_cli(core), b->name);
+			b->priv->create_retried = 1;
+			bottle_run(b, &a,
+				   bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
+				   bottle_on_vm_recreate);
+			return;
+		}
+	}
+	if (!bottle_ok(r)) {
+		char *e = bottle_cmd_error("smolvm machine create", r);
+		bottle_step_fail(b, "%s", e);
+		free(e);
+		return;
+	}
+	b->priv->created_vm = 1;
+	bottle_set_str(&b->vm_state, "created");
+	bottle_step_next(b);
+}
+
+void bottle_up_vm_create(struct bottle *b)
+{
+	char *path = bottle_smolfile_path(b);
+	struct smolvm_create_opts co = {0};
+	struct strv a;
+
+	co.smolfile = path;
+	/* virtio-net forwards every guest DNS query upstream, ungated by
+	 * the allowlist, unless --dns names the resolver: the bundle */
+	co.dns = b->bundle_ip;
+	a = smolvm_argv_create(bottle_cli(b->priv->core), b->name, &co);
+
+	free(path);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
+		   bottle_on_vm_create);
+}
+
+static void bottle_on_vm_start(struct bottle *b, const struct proc_result *r)
+{
+	if (!bottle_ok(r)) {
+		char *e = bottle_cmd_error("smolvm machine start", r);
+		bottle_step_fail(b, "%s", e);
+		free(e);
+		return;
+	}
+	bottle_set_str(&b->vm_state, "running");
+	b->up_since_ms = util_wall_ms();
+	bottle_step_next(b);
+}
+
+void bottle_up_vm_start(struct bottle *b)
+{
+	struct strv a =
+	    smolvm_argv_start(bottle_cli(b->priv->core), b->name, NULL);
+
+	bottle_run(b, &a, bottle_timeout(BOTTLE_START_TIMEOUT_MS, 1),
+		   bottle_on_vm_start);
+}
