@@ -54,8 +54,7 @@ static void bottle_on_vm_delete(struct bottle *b, const struct proc_result *r)
 
 void bottle_down_vm_delete(struct bottle *b)
 {
-	struct strv a =
-	    smolvm_argv_delete(bottle_cli(b->priv->core), b->name);
+	struct strv a = smolvm_argv_delete(bottle_cli(b->priv->core), b->name);
 
 	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
 		   bottle_on_vm_delete);

@@ -87,11 +87,11 @@ void cli_close(struct cli_core *c);
 struct cli_target {
 	struct cli_core c;
 	char *name;
-	char *smolvm;	      /* the smolvm binary (or the simulator) */
+	char *smolvm;	       /* the smolvm binary (or the simulator) */
 	struct smolvm_cli cli; /* bin = smolvm; its release */
 	struct strv env;       /* smolvm's environment (TERM included) */
-	char *smolvm_version; /* "smolvm 0.8.0", or NULL */
-	char *smolvm_error;   /* why smolvm is unusable, or NULL */
+	char *smolvm_version;  /* "smolvm 0.8.0", or NULL */
+	char *smolvm_error;    /* why smolvm is unusable, or NULL */
 	int simulated;
 	char *vm_state;	    /* smolvm's state of bottle-NAME, or NULL */
 	char *bundle_state; /* docker's state of the bundle, or NULL */

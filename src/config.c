@@ -543,12 +543,15 @@ static const struct {
     {0xf0000000u, 4, "240.0.0.0/4 (reserved)"},
 };
 
-static char *config_pool_reserved(const char *s, uint32_t addr, int prefix)
+static char *config_pool_reserved(const char *s, uint32_t addr, int prefix,
+				  int loopback_ok)
 {
 	size_t i;
 	int p;
 
 	for (i = 0; i < UTIL_NELEM(config_reserved); i++) {
+		if (loopback_ok && config_reserved[i].addr == 0x7f000000u)
+			continue;
 		p = prefix < config_reserved[i].prefix
 			? prefix
 			: config_reserved[i].prefix;
@@ -580,7 +583,7 @@ static char *config_check_pool(const char *s)
 		    "to 28)",
 		    s);
 	if ((addr & ~config_mask(prefix)) == 0)
-		return config_pool_reserved(s, addr, prefix);
+		return NULL;
 	in.s_addr = htonl(addr & config_mask(prefix));
 	inet_ntop(AF_INET, &in, net, sizeof net);
 	{
@@ -1602,9 +1605,19 @@ static int config_check_subnet(struct config_ctx *ctx,
 {
 	uint32_t addr;
 	int pool;
+	char *why;
 
-	if (config_cidr(b->subnet_pool, &addr, &pool) != 0 ||
-	    b->subnet_prefix >= pool)
+	if (config_cidr(b->subnet_pool, &addr, &pool) != 0)
+		return 0;
+	why = config_pool_reserved(b->subnet_pool, addr, pool,
+				   ctx->opts->loopback_pool);
+	if (why != NULL) {
+		config_path_key(&ctx->path, "subnet_pool");
+		config_fail(ctx, "%s", why);
+		free(why);
+		return -1;
+	}
+	if (b->subnet_prefix >= pool)
 		return 0;
 	config_path_key(&ctx->path, "subnet_prefix");
 	return config_fail(ctx,

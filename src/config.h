@@ -88,7 +88,9 @@ struct config_opts {
 					      and data directories; no
 					      volume is, contains or lies in
 					      one */
-	const char *home; /* the user's home: other homes are refused */
+	const char *home;  /* the user's home: other homes are refused */
+	int loopback_pool; /* accept a subnet_pool on 127/8 (unit tests of
+			      the core, whose bundles answer on loopback) */
 };
 
 /* config_parse_opts: config_parse with o (NULL: none). Pure: it reads

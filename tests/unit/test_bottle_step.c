@@ -158,11 +158,25 @@ static int setup(void **state)
 	http_listen(&f->loop, &f->http[1], "127.77.0.18", &f->port);
 	setenv("FAKE_DIR", f->fake, 1);
 	setenv("BOTTLE_DOCKER", FAKES "/docker", 1);
-	setenv("BOTTLE_SMOLVM", FAKES "/smolvm", 1);
 	{
-		char port[16];
+		/* smolvm gets an environment bottle builds from scratch, so
+		 * the fake's settings travel in a wrapper, not in ours */
+		char port[16], *path, *text;
+		FILE *fp;
 		snprintf(port, sizeof port, "%d", f->port);
 		setenv("FAKE_PROXY_PORT", port, 1);
+		path = xasprintf("%s/smolvm", f->dir);
+		text = xasprintf("#!/bin/sh\nFAKE_DIR='%s' FAKE_PROXY_PORT=%s "
+				 "exec '%s/smolvm' \"$@\"\n",
+				 f->fake, port, FAKES);
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fputs(text, fp);
+		fclose(fp);
+		assert_int_equal(chmod(path, 0755), 0);
+		setenv("BOTTLE_SMOLVM", path, 1);
+		free(path);
+		free(text);
 	}
 	*state = f;
 	return 0;
@@ -223,7 +237,10 @@ static void fx_start(struct fx *f, const char *extra)
 	    " \"health_interval_s\": 1},"
 	    " \"bottles\": {\"" NAME "\": {%s}}}",
 	    f->port, extra ? extra : "");
-	if (config_parse(json, strlen(json), "test", &f->cfg, &cause) != 0)
+	/* a loopback pool: the fake bundle answers health on 127.77.x.2 */
+	if (config_parse_opts(json, strlen(json), "test",
+			      &(struct config_opts){.loopback_pool = 1},
+			      &f->cfg, &cause) != 0)
 		fail_msg("%s", cause);
 	free(json);
 	memset(&o, 0, sizeof o);

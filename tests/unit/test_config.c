@@ -238,7 +238,9 @@ static const struct bad_case bad_cases[] = {
      "(the guest's own link under smolvm's virtio-net): expected a private "
      "range such as \"10.213.0.0/16\""},
     {"rejects subnet_pool 100.96.0.0/16 overlapping 100.96.0.0/30",
-     "{\"bottles\": {\"web\": {\"subnet_pool\": \"100.96.0.0/16\"}}}", 0,
+     "{\"bottles\": {\"web\": {\"vm\": {\"image\": \"v\"}, \"bundle\": "
+     "{\"image\": \"b\"}, \"subnet_pool\": \"100.96.0.0/16\"}}}",
+     0,
      "config: bottles.web.subnet_pool: \"100.96.0.0/16\" overlaps "
      "100.96.0.0/30 (the guest's own link under smolvm's virtio-net): expected "
      "a private "
