@@ -213,10 +213,17 @@ dockerd_capture() {
 dockerd_start() {
 	if ! pgrep -x dockerd >/dev/null; then
 		# setsid -f: dockerd is nobody's child here and holds none of
-		# this script's descriptors
-		(cd "$DOCKERD_CWD" && exec env -i "${DOCKERD_ENV[@]}" \
-			setsid -f nohup "${DOCKERD_ARGV[@]}") \
-			>>"$DOCKERD_LOG" 2>&1 </dev/null
+		# this script's descriptors: every one above 2 is closed (a
+		# caller's flock on fd N would otherwise live on in dockerd)
+		(
+			cd "$DOCKERD_CWD" || exit 1
+			for fd in /proc/$BASHPID/fd/*; do
+				fd=${fd##*/}
+				[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+			done
+			exec env -i "${DOCKERD_ENV[@]}" \
+				setsid -f nohup "${DOCKERD_ARGV[@]}"
+		) >>"$DOCKERD_LOG" 2>&1 </dev/null
 	fi
 	t_wait_for 60 eval 'docker info >/dev/null 2>&1'
 }
