@@ -41,6 +41,8 @@
 #include "tail.h"
 
 #define BOTTLE_DOCKER_TIMEOUT_MS 60000
+#define BOTTLE_SAVE_TIMEOUT_MS (30 * 60 * 1000) /* docker save of a VM image   \
+						 */
 #define BOTTLE_SMOLVM_TIMEOUT_MS 60000
 #define BOTTLE_START_TIMEOUT_MS 120000
 #define BOTTLE_BUNDLE_WAIT_MS 30000
@@ -81,6 +83,8 @@ struct bottle_priv {
 	int conflict_retried; /* one rm -f + run after a name conflict */
 	int create_retried;   /* one delete + create after "exists" */
 	char *fail;	      /* the error being rolled back, owned */
+	char *image_archive;  /* vm-image: the docker save archive create
+				 boots from (-I), owned, or NULL */
 	/* Timers, one per job, each armed by its job's own due function:
 	 * the step machine's pause (bottle_step_wake), the periodic health
 	 * check and the periodic probe run (bottle_proof_arm). */
@@ -248,6 +252,9 @@ void bottle_up_alloc_commit(struct bottle *b);
 void bottle_up_network(struct bottle *b);
 void bottle_up_bundle(struct bottle *b);
 void bottle_up_bundle_health(struct bottle *b);
+/* bottle_up_vm_image: the VM image as a local archive, so that no
+ * registry pull happens inside the one-address allowlist (1.1.0+). */
+void bottle_up_vm_image(struct bottle *b);
 void bottle_up_smolfile(struct bottle *b);
 void bottle_up_vm_create(struct bottle *b);
 void bottle_up_vm_start(struct bottle *b);

@@ -16,6 +16,7 @@ static const struct bottle_step_def bottle_step_table[] = {
     [BOTTLE_STEP_BUNDLE] = {"bundle", bottle_up_bundle},
     [BOTTLE_STEP_BUNDLE_HEALTH] = {"bundle-health", bottle_up_bundle_health},
     [BOTTLE_STEP_SMOLFILE] = {"smolfile", bottle_up_smolfile},
+    [BOTTLE_STEP_VM_IMAGE] = {"vm-image", bottle_up_vm_image},
     [BOTTLE_STEP_VM_CREATE] = {"vm-create", bottle_up_vm_create},
     [BOTTLE_STEP_VM_START] = {"vm-start", bottle_up_vm_start},
     [BOTTLE_STEP_PROBE] = {"probe", bottle_proof_step},
@@ -36,8 +37,9 @@ const char *bottle_step_name(enum bottle_step s)
 /* The sequences: up, down, rm, and a failed up's undo. */
 static const enum bottle_step bottle_up_steps[] = {
     BOTTLE_STEP_ALLOCATE,      BOTTLE_STEP_NETWORK,  BOTTLE_STEP_BUNDLE,
-    BOTTLE_STEP_BUNDLE_HEALTH, BOTTLE_STEP_SMOLFILE, BOTTLE_STEP_VM_CREATE,
-    BOTTLE_STEP_VM_START,      BOTTLE_STEP_PROBE,    BOTTLE_STEP_NONE,
+    BOTTLE_STEP_BUNDLE_HEALTH, BOTTLE_STEP_SMOLFILE, BOTTLE_STEP_VM_IMAGE,
+    BOTTLE_STEP_VM_CREATE,     BOTTLE_STEP_VM_START, BOTTLE_STEP_PROBE,
+    BOTTLE_STEP_NONE,
 };
 static const enum bottle_step bottle_down_steps[] = {
     BOTTLE_STEP_VM_STOP,    BOTTLE_STEP_VM_DELETE, BOTTLE_STEP_BUNDLE_RM,

@@ -436,6 +436,108 @@ void bottle_up_smolfile(struct bottle *b)
 	bottle_step_next(b);
 }
 
+/* ---- vm-image: the image as a local archive ------------------------------
+ *
+ * From smolvm 1.1.3 the image is pulled inside the guest at first start,
+ * subject to the allowlist: with allow_cidrs = [B/32] a registry pull
+ * fails. So from 1.1.0 (create -I) bottle boots the machine from a
+ * `docker save` archive of the image in the local docker engine, kept per
+ * image ID in STATE/images/ID.tar (written to a temporary name, then
+ * renamed, so a half archive is never used). The allowlist is never
+ * widened and no registry is contacted by the VM. An image missing from
+ * the engine fails with the advice to pull it there first. */
+
+static char *bottle_image_dir(const struct bottle *b)
+{
+	return xasprintf("%s/images", b->priv->core->state_dir);
+}
+
+static void bottle_on_image_saved(struct bottle *b, const struct proc_result *r)
+{
+	char *tmp;
+
+	if (!bottle_ok(r)) {
+		char *e = bottle_cmd_error("docker save", r);
+		bottle_step_fail(b, "%s", e);
+		free(e);
+		return;
+	}
+	tmp = xasprintf("%s.part", b->priv->image_archive);
+	if (rename(tmp, b->priv->image_archive) != 0) {
+		bottle_step_fail(b, "vm-image: %s: %s", b->priv->image_archive,
+				 strerror(errno));
+		free(tmp);
+		return;
+	}
+	free(tmp);
+	bottle_log(b, "vm-image: saved %s", b->priv->image_archive);
+	bottle_step_next(b);
+}
+
+static void bottle_on_image_id(struct bottle *b, const struct proc_result *r)
+{
+	const char *out = r->out.data ? r->out.data : "";
+	size_t n = strcspn(out, "\r\n");
+	const char *id = out;
+	char *dir, *cause = NULL, *tmp;
+	struct strv a;
+	struct stat st;
+
+	if (!bottle_ok(r) || n == 0) {
+		bottle_step_fail(b,
+				 "vm-image: %s is not in the local docker "
+				 "engine: pull or build it there first (docker "
+				 "pull %s); the VM cannot pull it through its "
+				 "one-address allowlist",
+				 b->cfg->vm.image, b->cfg->vm.image);
+		return;
+	}
+	if (n > 7 && strncmp(id, "sha256:", 7) == 0) {
+		id += 7;
+		n -= 7;
+	}
+	if (n > 128 || strspn(id, "0123456789abcdef") < n) {
+		bottle_step_fail(b, "vm-image: docker gave an odd image ID");
+		return;
+	}
+	dir = bottle_image_dir(b);
+	if (util_mkdir_p(dir, 0700, &cause) != 0) {
+		bottle_step_fail(b, "vm-image: %s", cause);
+		free(cause);
+		free(dir);
+		return;
+	}
+	free(b->priv->image_archive);
+	b->priv->image_archive = xasprintf("%s/%.*s.tar", dir, (int)n, id);
+	free(dir);
+	if (lstat(b->priv->image_archive, &st) == 0 && S_ISREG(st.st_mode)) {
+		bottle_log(b, "vm-image: %s", b->priv->image_archive);
+		bottle_step_next(b);
+		return;
+	}
+	tmp = xasprintf("%s.part", b->priv->image_archive);
+	unlink(tmp);
+	a = docker_argv_save(b->cfg->vm.image, tmp);
+	free(tmp);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_SAVE_TIMEOUT_MS, 0),
+		   bottle_on_image_saved);
+}
+
+void bottle_up_vm_image(struct bottle *b)
+{
+	struct strv a;
+
+	free(b->priv->image_archive);
+	b->priv->image_archive = NULL;
+	if (!smolvm_has(&bottle_cli(b->priv->core)->v, SMOLVM_F_LOCAL_IMAGE)) {
+		bottle_step_next(b); /* smolvm takes the image itself */
+		return;
+	}
+	a = docker_argv_image_id(b->cfg->vm.image);
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
+		   bottle_on_image_id);
+}
+
 static void bottle_on_vm_recreate(struct bottle *b, const struct proc_result *r)
 {
 	(void)r;
@@ -489,6 +591,7 @@ void bottle_up_vm_create(struct bottle *b)
 	/* virtio-net forwards every guest DNS query upstream, ungated by
 	 * the allowlist, unless --dns names the resolver: the bundle */
 	co.dns = b->bundle_ip;
+	co.image = b->priv->image_archive;
 	a = smolvm_argv_create(bottle_cli(b->priv->core), b->name, &co);
 
 	free(path);

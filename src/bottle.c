@@ -360,6 +360,7 @@ static void bottle_free(struct bottle *b)
 	logbuf_free(b->log_egress);
 	state_bottle_unlock(b->priv->lock);
 	free(b->priv->fail);
+	free(b->priv->image_archive);
 	free(b->priv->taken);
 	free(b->priv->probe_summary);
 	free(b->priv->allow);

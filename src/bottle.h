@@ -36,6 +36,7 @@ enum bottle_step {
 	BOTTLE_STEP_BUNDLE,	   /* docker run the bundle, pinned IP */
 	BOTTLE_STEP_BUNDLE_HEALTH, /* wait until its services answer */
 	BOTTLE_STEP_SMOLFILE,	   /* render and write the Smolfile */
+	BOTTLE_STEP_VM_IMAGE,	   /* the image as a local archive (1.1.0+) */
 	BOTTLE_STEP_VM_CREATE,	   /* smolvm machine create */
 	BOTTLE_STEP_VM_START,	   /* smolvm machine start */
 	BOTTLE_STEP_PROBE,	   /* the probes: prove the isolation */

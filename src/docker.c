@@ -148,6 +148,26 @@ struct strv docker_argv_network_inspect_ipam(const struct strv *ids)
 	return v;
 }
 
+struct strv docker_argv_image_id(const char *image)
+{
+	static const char *const args[] = {"image", "inspect", "--format",
+					   "{{.Id}}"};
+	struct strv v = docker_argv(args, UTIL_NELEM(args));
+
+	strv_push(&v, image);
+	return v;
+}
+
+struct strv docker_argv_save(const char *image, const char *out)
+{
+	static const char *const args[] = {"save", "-o"};
+	struct strv v = docker_argv(args, UTIL_NELEM(args));
+
+	strv_push(&v, out);
+	strv_push(&v, image);
+	return v;
+}
+
 struct strv docker_argv_logs(const char *name, int follow, const char *since,
 			     int tail_n)
 {

@@ -85,6 +85,10 @@ struct strv docker_argv_network_ids(void);
 struct strv docker_argv_network_inspect_ipam(const struct strv *ids);
 /* docker network inspect --format {{json .IPAM.Config}} bottle-NAME */
 struct strv docker_argv_network_inspect(const char *name);
+/* docker image inspect --format {{.Id}} IMAGE: the image's ID */
+struct strv docker_argv_image_id(const char *image);
+/* docker save -o OUT IMAGE */
+struct strv docker_argv_save(const char *image, const char *out);
 /* docker logs [-f] --timestamps [--since S] --tail N bottle-NAME-bundle
  * (tail_n < 0: --tail all; since NULL: no --since) */
 struct strv docker_argv_logs(const char *name, int follow, const char *since,
