@@ -56,7 +56,7 @@ t_eq "ls --json on no machines prints []" "[]" "$OUT"
 run "$SMOLVM" machine create
 gen=$(printf '%s\n' "$OUT" | sed -n 's/^Created machine: //p')
 note_uids
-t_match "create without NAME generates vm-XXXX" "^vm-[a-z0-9]+\$" "$gen"
+t_match "create without NAME generates vm- + 8 hex digits" "^vm-[0-9a-f]{8}\$" "$gen"
 run "$SMOLVM" machine delete "$gen" -f
 t_eq "generated machine deleted" 0 "$RC"
 
