@@ -97,10 +97,11 @@ ms=$((($(date +%s%N) - start) / 1000000))
 t_eq "exec --timeout 1s -- sleep 5: 124" 124 "$rc"
 t_check "--timeout kills at about 1s (${ms} ms)" test "$ms" -lt 3500
 sx -- sh -c 'kill -9 $$'
+rc=$?
 if is19; then
-	t_eq "guest killed by a signal: 128+9 (0.8.1+)" 137 "$?"
+	t_eq "guest killed by a signal: 128+9 (0.8.1+)" 137 "$rc"
 else
-	t_eq "guest killed by a signal: 255" 255 "$?"
+	t_eq "guest killed by a signal: 255" 255 "$rc"
 fi
 run sx -- nosuchcommand
 t_eq "exec of a missing command: 127" 127 "$RC"
