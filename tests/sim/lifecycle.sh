@@ -105,6 +105,11 @@ else
 fi
 run sx -- nosuchcommand
 t_eq "exec of a missing command: 127" 127 "$RC"
+if is19; then
+	run sx -d -- sleep 30
+	t_match "1.9.3: exec -d prints the PID and exits 0" "^0 [0-9]+\$" "$RC $OUT"
+	t_match "1.9.3: the detached process runs as the guest" "sleep" "$(ps -o user=,args= -p "$OUT" 2>/dev/null)"
+fi
 
 # --- output ---
 sx -- sh -c 'printf out1; printf err1 >&2; printf out2' >"$TMP/o" 2>"$TMP/e"
