@@ -17,8 +17,14 @@ t_defer "'$SMOLVM' _sim-reap"
 run "$SMOLVM" --version
 t_eq "--version prints smolvm 0.8.0" "smolvm 0.8.0" "$OUT"
 t_eq "--version exits 0" 0 "$RC"
+SMOLVM_SIM_VERSION=1.9.3 run "$SMOLVM" --version
+t_eq "SMOLVM_SIM_VERSION=1.9.3 selects 1.9.3" "smolvm 1.9.3" "$OUT"
+SMOLVM_SIM_VERSION=0.8.0 run "$SMOLVM" --version
+t_eq "SMOLVM_SIM_VERSION=0.8.0 selects 0.8.0" "smolvm 0.8.0" "$OUT"
 SMOLVM_SIM_VERSION=1.1.0 run "$SMOLVM" --version
-t_eq "SMOLVM_SIM_VERSION overrides the version" "smolvm 1.1.0" "$OUT"
+t_eq "an unknown SMOLVM_SIM_VERSION is an error (exit 1)" 1 "$RC"
+t_match "unknown version: says which ones exist" "^Error: .*SMOLVM_SIM_VERSION=1.1.0 .*0.8.0, 1.9.3" "$ERR"
+t_eq "unknown version: nothing on stdout" "" "$OUT"
 run "$SMOLVM" --help
 t_match "--help lists the machine command" "machine +Manage machines" "$OUT"
 run "$SMOLVM" machine bogus
@@ -50,7 +56,7 @@ t_eq "ls --json on no machines prints []" "[]" "$OUT"
 run "$SMOLVM" machine create
 gen=$(printf '%s\n' "$OUT" | sed -n 's/^Created machine: //p')
 note_uids
-t_match "create without NAME generates vm-XXXX" "^vm-[a-z0-9]+\$" "$gen"
+t_match "create without NAME generates vm- + 8 hex digits" "^vm-[0-9a-f]{8}\$" "$gen"
 run "$SMOLVM" machine delete "$gen" -f
 t_eq "generated machine deleted" 0 "$RC"
 

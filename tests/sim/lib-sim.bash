@@ -47,3 +47,24 @@ run() {
 	OUT=$(cat "$TMP/out")
 	ERR=$(cat "$TMP/err")
 }
+
+# The smolvm version the simulator emulates in this test (SMOLVM_SIM_VERSION,
+# default 0.8.0), and the argv forms that differ between versions: NAME is
+# positional for create/delete/data-dir at 0.8.0, --name from 1.0.2.
+SIM_V=${SMOLVM_SIM_VERSION:-0.8.0}
+is19() { [ "$SIM_V" = 1.9.3 ]; }
+sim_create() { # NAME ARGS...
+	local n=$1
+	shift
+	if is19; then "$SMOLVM" machine create --name "$n" "$@"; else "$SMOLVM" machine create "$n" "$@"; fi
+}
+sim_delete() { # NAME ARGS...
+	local n=$1
+	shift
+	if is19; then "$SMOLVM" machine delete --name "$n" "$@"; else "$SMOLVM" machine delete "$n" "$@"; fi
+}
+sim_datadir() { # NAME
+	if is19; then "$SMOLVM" machine data-dir --name "$1"; else "$SMOLVM" machine data-dir "$1"; fi
+}
+# netns_of PID: the network namespace a process is in
+netns_of() { readlink "/proc/$1/ns/net" 2>/dev/null; }

@@ -4,6 +4,8 @@
 # separation, byte-exactness, buffering vs --stream, stdin with -i, a pty with
 # -t, env/workdir, the guest UID, volumes (rw and ro), the console log, the
 # unreachable/stopped states, stop, restart, delete, the orphan trap.
+# Runs at the version SMOLVM_SIM_VERSION names (lifecycle-1.9.sh: 1.9.3),
+# where the behaviours that differ are checked per version.
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 
@@ -48,12 +50,17 @@ volumes = ["$TMP/ws:/workspace", "$TMP/ro:/data:ro", "$TMP/user:/user"]
 [network]
 allow_cidrs = ["10.213.250.2/32"]
 EOF
-run "$SMOLVM" machine create m1 -s "$TMP/Smolfile"
+run sim_create m1 -s "$TMP/Smolfile"
 t_eq "create exits 0" 0 "$RC"
 note_uids
 
 # --- start ---
-run "$SMOLVM" machine start --name m1
+if is19; then
+	# the in-guest pull obeys the allowlist: through a proxy on the allowed IP
+	run "$SMOLVM" machine start --name m1 --proxy http://10.213.250.2:8888
+else
+	run "$SMOLVM" machine start --name m1
+fi
 t_eq "start exits 0" 0 "$RC"
 t_match "start prints Machine 'm1' running (PID: N)" "^Machine 'm1' running \\(PID: [0-9]+\\)\$" "$OUT"
 t_match "start says Starting ... with 3 mount(s)" "Starting machine 'm1' with 3 mount\\(s\\)\\.\\.\\." "$ERR"
@@ -68,7 +75,13 @@ t_eq "start of a running machine: already running" "Machine 'm1' already running
 t_eq "start of a running machine: nothing on stderr" "" "$ERR"
 UID_=$(sx -- id -u)
 t_match "guest runs as a per-machine UID" "^61[0-9]{3}\$" "$UID_"
-t_eq "a netfilter chain for the machine's UID" 1 "$(iptables -S | grep -c "^-N SMOLSIM-$UID_\$")"
+if is19; then
+	t_eq "1.9.3: no host netfilter chain for the machine's UID" 0 "$(iptables -S | grep -c "SMOLSIM-$UID_")"
+	t_check "1.9.3: the VMM is in its own network namespace" test "$(netns_of "$PID")" != "$(netns_of $$)"
+	t_eq "1.9.3: exec runs in the VMM's network namespace" "$(netns_of "$PID")" "$(sx -- readlink /proc/self/ns/net)"
+else
+	t_eq "a netfilter chain for the machine's UID" 1 "$(iptables -S | grep -c "^-N SMOLSIM-$UID_\$")"
+fi
 
 # --- exec exit status ---
 sx -- true
@@ -84,9 +97,19 @@ ms=$((($(date +%s%N) - start) / 1000000))
 t_eq "exec --timeout 1s -- sleep 5: 124" 124 "$rc"
 t_check "--timeout kills at about 1s (${ms} ms)" test "$ms" -lt 3500
 sx -- sh -c 'kill -9 $$'
-t_eq "guest killed by a signal: 255" 255 "$?"
+rc=$?
+if is19; then
+	t_eq "guest killed by a signal: 128+9 (0.8.1+)" 137 "$rc"
+else
+	t_eq "guest killed by a signal: 255" 255 "$rc"
+fi
 run sx -- nosuchcommand
 t_eq "exec of a missing command: 127" 127 "$RC"
+if is19; then
+	run sx -d -- sleep 30
+	t_match "1.9.3: exec -d prints the PID and exits 0" "^0 [0-9]+\$" "$RC $OUT"
+	t_match "1.9.3: the detached process runs as the guest" "sleep" "$(ps -o user=,args= -p "$OUT" 2>/dev/null)"
+fi
 
 # --- output ---
 sx -- sh -c 'printf out1; printf err1 >&2; printf out2' >"$TMP/o" 2>"$TMP/e"
@@ -165,9 +188,14 @@ t_match "-i -t: interactive shell works" "sum=42" "$PTY_OUT"
 t_match "-i -t: exit status passed through" "exit=7" "$PTY_OUT"
 
 # --- console log ---
-DD=$("$SMOLVM" machine data-dir m1)
+DD=$(sim_datadir m1)
 t_wait_for 5 grep -q workload-marker-yes "$DD/agent-console.log"
 t_check "workload output in agent-console.log" grep -q workload-marker-yes "$DD/agent-console.log"
+t_eq "the agent's lines are JSON with timestamp, level and message" "ok" "$(grep '^{' "$DD/agent-console.log" | head -3 | python3 -c '
+import json, sys
+ls = [json.loads(x) for x in sys.stdin]
+print("ok" if ls and all(l["timestamp"].endswith("Z") and l["level"] and l["fields"]["message"] for l in ls) else ls)')"
+CONSOLE_INODE=$(stat -c %i "$DD/agent-console.log")
 
 # --- unreachable: VMM alive, agent not answering ---
 kill -STOP "$PID"
@@ -204,6 +232,12 @@ t_eq "exec on a stopped machine: message" \
 run "$SMOLVM" machine start --name m1
 t_eq "restart exits 0" 0 "$RC"
 t_nomatch "restart does not pull again" "Pulling" "$ERR"
+t_eq "agent-console.log keeps its inode across boots" "$CONSOLE_INODE" "$(stat -c %i "$DD/agent-console.log")"
+if is19; then
+	t_eq "1.9.3: agent-console.log truncated at boot (1.6.1+): one boot in it" 1 "$(grep -c 'booting simulated machine' "$DD/agent-console.log")"
+else
+	t_eq "0.8.0: agent-console.log appends across boots" 2 "$(grep -c 'booting simulated machine' "$DD/agent-console.log")"
+fi
 t_eq "guest filesystem changes persist across restarts" "persisted" "$(sx -- cat /tmp/state)"
 t_eq "same UID after restart" "$UID_" "$(sx -- id -u)"
 
@@ -216,11 +250,34 @@ run sx -- true
 t_eq "dead VMM: exec fails" 1 "$RC"
 run "$SMOLVM" machine start --name m1
 t_eq "dead VMM: start again works" 0 "$RC"
-t_eq "dead VMM: stale chain replaced, one chain" 1 "$(iptables -S | grep -c "^-N SMOLSIM-$UID_\$")"
+if is19; then
+	t_check "dead VMM: the new VMM has its own namespace again" test "$(netns_of "$(json_field m1 pid)")" != "$(netns_of $$)"
+else
+	t_eq "dead VMM: stale chain replaced, one chain" 1 "$(iptables -S | grep -c "^-N SMOLSIM-$UID_\$")"
+fi
+
+if is19; then
+	# --- 1.9.3 (0.8.1+): delete stops a running VM first ---
+	PID=$(json_field m1 pid)
+	run sim_delete m1 -f
+	t_eq "1.9.3: delete -f of a running machine exits 0" 0 "$RC"
+	t_match "1.9.3: delete stops it first" "^Stopping machine 'm1'\.\.\." "$OUT"
+	t_match "1.9.3: delete -f text" "Deleted machine: m1\$" "$OUT"
+	t_check "1.9.3: no orphan VMM" eval "! alive $PID"
+	t_eq "1.9.3: no process left with the guest UID" "" "$(uid_procs "$UID_")"
+	run "$SMOLVM" machine stop --name m1
+	t_eq "1.9.3: stop after delete: exit 1" 1 "$RC"
+	t_eq "1.9.3: stop after delete: vm not found" "Error: vm not found: m1" "$ERR"
+	"$SMOLVM" _sim-reap
+	t_check "_sim-reap removes the state" test ! -e "$SMOLVM_SIM_HOME"
+	t_cleanup
+	check_leftovers
+	exit 0
+fi
 
 # --- delete does not stop a running VM (0.8.0 trap) ---
 PID=$(json_field m1 pid)
-run "$SMOLVM" machine delete m1 -f
+run sim_delete m1 -f
 t_eq "delete -f of a running machine exits 0" 0 "$RC"
 t_match "delete -f text" "Deleted machine: m1\$" "$OUT"
 t_eq "the machine is gone from ls" "[]" "$("$SMOLVM" machine ls --json)"
