@@ -319,6 +319,8 @@ static void tail_emit(struct tail *t, int fd, const char *line, size_t len,
 		size_t off = audit_strip_docker_timestamp(line, len, &wall);
 		content = line + off;
 		clen = len - off;
+	} else if (t->o.source == TAIL_EGRESS) {
+		wall = t->last_wall_ms;
 	}
 	if (wall == 0)
 		wall = l.backlog && t->f.mtime_ms != 0 ? t->f.mtime_ms
@@ -890,10 +892,15 @@ static size_t tail_egress_new(const struct tail *t,
 static void tail_egress_emit(struct tail *t,
 			     const struct smolvm_egress_event *e)
 {
-	char *line =
-	    xasprintf("denied %s %s %s (at %s)", e->operation,
-		      strcmp(e->operation, "resolve") == 0 ? "of" : "to",
-		      e->dest, e->timestamp);
+	char *line = xasprintf(
+	    "denied %s %s %s", e->operation,
+	    strcmp(e->operation, "resolve") == 0 ? "of" : "to", e->dest);
+	uint64_t ms = 0;
+
+	/* the line's time is smolvm's stamp (second precision) */
+	if (util_parse_rfc3339(e->timestamp, strlen(e->timestamp), &ms) == 0)
+		ms = util_wall_ms();
+	t->last_wall_ms = ms;
 
 	if (strcmp(e->timestamp, t->last_ts) == 0) {
 		t->last_ts_seen++;

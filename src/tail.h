@@ -18,7 +18,7 @@
  *   egress  what the VMM denied the guest: `smolvm machine egress-events
  *           --json` (1.8.1+), polled every poll_ms (at least 2 s) while
  *           following; each new record becomes one highlighted line
- *           "denied connect to IP:PORT (at STAMP)". On older releases
+ *           "denied connect to IP:PORT" at smolvm's time. On older releases
  *           the tail says once that this smolvm cannot report denials
  *           and delivers nothing.
  *
