@@ -143,6 +143,11 @@ static int cli_env_ok(struct cli_run *r, int need_smolvm)
 			     "using the smolvm SIMULATOR (%s): it enforces "
 			     "the allowlist with netfilter but it is not a VM",
 			     env->smolvm_path);
+	if (need_smolvm && (smolvm_band_is_tsi(env->smolvm.band) ||
+			    env->smolvm.band == SMOLVM_BAND_NEWER))
+		fprintf(stderr, "bottle: WARNING: %s: %s\n",
+			env->smolvm_version,
+			smolvm_band_meaning(env->smolvm.band));
 	return 1;
 }
 
@@ -249,6 +254,20 @@ static void cli_json_env(cJSON *root, const struct bottle_env *env)
 	cli_json_str(s, "version", env->smolvm_version);
 	cJSON_AddBoolToObject(s, "simulated", env->simulated);
 	cli_json_str(s, "error", env->smolvm_error);
+	if (env->smolvm_ok == 1) {
+		enum smolvm_band band = env->smolvm.band;
+		cli_json_str(s, "band", smolvm_band_name(band));
+		cli_json_str(s, "isolation", smolvm_band_meaning(band));
+		cli_json_str(s, "backend",
+			     smolvm_has(&env->smolvm.v, SMOLVM_F_VIRTIO)
+				 ? "virtio-net"
+				 : "tsi");
+		cJSON_AddBoolToObject(
+		    s, "egress_events",
+		    smolvm_has(&env->smolvm.v, SMOLVM_F_EGRESS_EVENTS));
+		cJSON_AddBoolToObject(s, "vmm_confined",
+				      smolvm_env_confined(&env->smolvm));
+	}
 	cJSON_AddItemToObject(root, "docker", d);
 	cJSON_AddItemToObject(root, "smolvm", s);
 }
@@ -299,7 +318,8 @@ static void cli_print_row(const struct bottle *b)
 	       b->vm_state ? b->vm_state : "-", marks);
 }
 
-static void cli_print_status(const struct bottle *b, const char *allow)
+static void cli_print_status(const struct bottle *b, const char *allow,
+			     const struct bottle_env *env)
 {
 	size_t i;
 
@@ -313,6 +333,11 @@ static void cli_print_status(const struct bottle *b, const char *allow)
 	printf("bundle:     %s\n",
 	       b->bundle_state ? b->bundle_state : "absent");
 	printf("vm:         %s\n", b->vm_state ? b->vm_state : "absent");
+	if (env->smolvm_ok == 1)
+		printf("smolvm:     %s%s, band %s: %s\n", env->smolvm_version,
+		       env->simulated ? " (SIMULATED)" : "",
+		       smolvm_band_name(env->smolvm.band),
+		       smolvm_band_meaning(env->smolvm.band));
 	if (b->drift)
 		printf("drift:      %s\n", b->drift);
 	if (b->error)
@@ -633,7 +658,7 @@ int cli_verbs_status(const struct cli_global *g, int argc, char **argv)
 		cli_json_env(root, bottle_core_env(r.c.core));
 		cli_print_json(root);
 	} else {
-		cli_print_status(b, allow);
+		cli_print_status(b, allow, bottle_core_env(r.c.core));
 	}
 	free(allow);
 	rc = CLI_EXIT_OK;
@@ -871,9 +896,27 @@ int cli_verbs_doctor(const struct cli_global *g, int argc, char **argv)
 		problems++;
 	}
 	if (env->smolvm_ok == 1) {
+		int tsi = smolvm_band_is_tsi(env->smolvm.band);
 		printf("ok       %s (%s)%s\n", env->smolvm_version,
 		       env->smolvm_path,
 		       env->simulated ? " - the SIMULATOR, not a VM" : "");
+		printf("%s band %s: %s\n",
+		       tsi || env->smolvm.band == SMOLVM_BAND_NEWER
+			   ? "WARNING "
+			   : "ok      ",
+		       smolvm_band_name(env->smolvm.band),
+		       smolvm_band_meaning(env->smolvm.band));
+		if (tsi)
+			printf("WARNING  upgrade to smolvm " SMOLVM_NEWEST_KNOWN
+			       ": from 1.1.3 the allowlist runs on "
+			       "virtio-net\n");
+		if (smolvm_env_confined(&env->smolvm))
+			printf("ok       the VMM runs confined "
+			       "(SMOLVM_SECCOMP=enforce, "
+			       "SMOLVM_LANDLOCK=enforce)\n");
+		else
+			printf("note     the VMM is not confined (smolvm's "
+			       "seccomp and Landlock need 0.8.2 on Linux)\n");
 	} else {
 		printf("PROBLEM  %s\n", env->smolvm_error);
 		problems++;
@@ -886,7 +929,8 @@ int cli_verbs_doctor(const struct cli_global *g, int argc, char **argv)
 		} else {
 			printf(
 			    "PROBLEM  the simulator needs root: run bottle as "
-			    "root, or install smolvm 0.8.x\n");
+			    "root, or install smolvm " SMOLVM_NEWEST_KNOWN
+			    "\n");
 			problems++;
 		}
 	} else {

@@ -123,9 +123,24 @@ void frame_header(const struct view_ctx *c)
 	x += 3;
 	x = frame_tool(c, x, "smolvm", e->smolvm_ok, e->smolvm_version,
 		       e->smolvm_error);
+	if (e->smolvm_ok == 1) {
+		char band[32];
+		snprintf(band, sizeof band, "band %s",
+			 smolvm_band_name(e->smolvm.band));
+		x += 1 + frame_put(c, 1, x + 1, band, THEME_DIM);
+	}
 	if (e->simulated)
 		frame_put(c, 1, x + 1,
 			  "(simulator: real network allowlist, not a VM)",
+			  THEME_WARN);
+	else if (e->smolvm_ok == 1 && smolvm_band_is_tsi(e->smolvm.band))
+		frame_put(c, 1, x + 1,
+			  "(TSI: smolvm says it did not enforce allowlists; "
+			  "only the probes prove isolation)",
+			  THEME_WARN);
+	else if (e->smolvm_ok == 1 && e->smolvm.band == SMOLVM_BAND_NEWER)
+		frame_put(c, 1, x + 1,
+			  "(newer than bottle knows: the probes decide)",
 			  THEME_WARN);
 }
 

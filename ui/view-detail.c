@@ -15,7 +15,7 @@
 static const char *const view_detail_tabs[VIEW_DETAIL_NTABS] = {
     [VIEW_DETAIL_EVENTS] = "events", [VIEW_DETAIL_BUNDLE] = "bundle",
     [VIEW_DETAIL_VM] = "vm",	     [VIEW_DETAIL_COMMANDS] = "commands",
-    [VIEW_DETAIL_EXEC] = "exec",
+    [VIEW_DETAIL_EXEC] = "exec",     [VIEW_DETAIL_EGRESS] = "egress",
 };
 
 const char *view_detail_tab_name(enum view_detail_tab t)
@@ -38,6 +38,8 @@ struct logbuf *view_detail_ring(const struct bottle *b, enum view_detail_tab t)
 		return b->log_commands;
 	case VIEW_DETAIL_EXEC:
 		return b->log_exec;
+	case VIEW_DETAIL_EGRESS:
+		return b->log_egress;
 	case VIEW_DETAIL_NTABS:
 		break;
 	}

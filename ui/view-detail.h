@@ -19,6 +19,7 @@ enum view_detail_tab {
 	VIEW_DETAIL_VM,
 	VIEW_DETAIL_COMMANDS,
 	VIEW_DETAIL_EXEC,
+	VIEW_DETAIL_EGRESS, /* smolvm's denials (egress-events, 1.8.1+) */
 	VIEW_DETAIL_NTABS
 };
 
