@@ -1,4 +1,4 @@
-/* cli-logs.c: `bottle logs NAME [--source events|bundle|vm|all] [-f]
+/* cli-logs.c: `bottle logs NAME [--source events|bundle|vm|egress|all] [-f]
  * [-n N] [--raw]`.
  *
  * Each source is a tail (tail.h) held after its backlog: once every
@@ -16,7 +16,9 @@
  *                          but the source prefix of "all"
  * TIME is UTC, ISO 8601 with milliseconds: the line's own time for
  * events (from the line) and bundle (docker's), the arrival time for vm
- * (for history: the console file's modification time). */
+ * (for history: the console file's modification time), smolvm's own
+ * (second precision) for egress, the VMM's record of what it denied the
+ * guest (smolvm 1.8.1+; "all" leaves it out on older releases). */
 #include "cli-logs.h"
 
 #include <errno.h>
@@ -34,7 +36,7 @@
 #define CLI_LOGS_FLUSH_MS 20
 
 static const char cli_logs_usage_text[] =
-    "NAME [--source events|bundle|vm|all] [-f] [-n N] [--raw]";
+    "NAME [--source events|bundle|vm|egress|all] [-f] [-n N] [--raw]";
 
 struct cli_logs;
 
@@ -280,6 +282,8 @@ static int cli_logs_wanted(const struct cli_logs *l, enum tail_source s)
 {
 	if (!l->all)
 		return s == l->only;
+	if (s == TAIL_EGRESS)
+		return smolvm_has(&l->target.cli.v, SMOLVM_F_EGRESS_EVENTS);
 	if (l->follow)
 		return 1;
 	if (s == TAIL_BUNDLE)

@@ -4,7 +4,7 @@
 
 #include "cli.h"
 
-/* cli_logs_main: bottle logs NAME [--source events|bundle|vm|all] [-f]
+/* cli_logs_main: bottle logs NAME [--source events|bundle|vm|egress|all] [-f]
  * [-n N] [--raw]. */
 int cli_logs_main(const struct cli_global *g, int argc, char **argv);
 
