@@ -95,9 +95,13 @@ build/$(1)/libbottle.a: $$(addprefix build/$(1)/,$$(LIB_OBJ))
 	$$(AR) rcs $$@ $$^
 endef
 $(eval $(call flavour,obj,$$(CC),$$(BASE_CFLAGS) $$(OPT_CFLAGS)))
-$(eval $(call flavour,asan,$$(CC),$$(BASE_CFLAGS) $$(ASAN_CFLAGS)))
+# The test hooks (BOTTLE_TEST_*: shorter timeouts, a pause before every
+# step, the unsafe-bind override) exist only in the test flavours: the
+# release binary ./bottle has none of them.
+TEST_HOOKS = -DBOTTLE_TEST_HOOKS
+$(eval $(call flavour,asan,$$(CC),$$(BASE_CFLAGS) $$(ASAN_CFLAGS) $$(TEST_HOOKS)))
 $(eval $(call flavour,fuzz,$$(CLANG),$$(FUZZ_CFLAGS) $$(FUZZ_OBJ_SAN)))
-$(eval $(call flavour,vg,$$(CC),$$(BASE_CFLAGS) -O0 -g))
+$(eval $(call flavour,vg,$$(CC),$$(BASE_CFLAGS) -O0 -g $$(TEST_HOOKS)))
 
 # Objects that compile in PREFIX's data directory are rebuilt when it changes.
 build/.prefix: FORCE

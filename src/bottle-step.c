@@ -92,13 +92,17 @@ static int bottle_rollback_needed(const struct bottle *b, enum bottle_step step)
 	}
 }
 
-/* bottle_test_step_delay_ms: $BOTTLE_TEST_STEP_DELAY_MS, a test hook that
- * pauses before every lifecycle step (0 = none). */
+/* bottle_test_step_delay_ms: $BOTTLE_TEST_STEP_DELAY_MS, a hook of test
+ * builds only that pauses before every lifecycle step (0 = none). */
 static uint64_t bottle_test_step_delay_ms(void)
 {
+#ifdef BOTTLE_TEST_HOOKS
 	const char *v = getenv("BOTTLE_TEST_STEP_DELAY_MS");
 
 	return v != NULL ? strtoull(v, NULL, 10) : 0;
+#else
+	return 0;
+#endif
 }
 
 static void bottle_step_advance(struct bottle *b);

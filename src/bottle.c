@@ -87,16 +87,20 @@ const char *bottle_first_line(const struct buf *err, char *out, size_t outsz)
 	return out;
 }
 
-/* bottle_timeout: a command's timeout; BOTTLE_TEST_DOCKER_TIMEOUT_MS and
- * BOTTLE_TEST_SMOLVM_TIMEOUT_MS (test hooks) override every docker or
- * smolvm command's, so that hang tests run in seconds. */
+/* bottle_timeout: a command's timeout; in test builds only,
+ * BOTTLE_TEST_DOCKER_TIMEOUT_MS and BOTTLE_TEST_SMOLVM_TIMEOUT_MS override
+ * every docker or smolvm command's, so that hang tests run in seconds. */
 uint64_t bottle_timeout(uint64_t ms, int smolvm)
 {
+#ifdef BOTTLE_TEST_HOOKS
 	const char *v = getenv(smolvm ? "BOTTLE_TEST_SMOLVM_TIMEOUT_MS"
 				      : "BOTTLE_TEST_DOCKER_TIMEOUT_MS");
 
 	if (v != NULL && *v >= '1' && *v <= '9')
 		return strtoull(v, NULL, 10);
+#else
+	(void)smolvm;
+#endif
 	return ms;
 }
 

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "paths.h"
 #include "sanitize.h"
@@ -83,6 +85,65 @@ int cli_getopt(int argc, char **argv, const char *shortopts,
 	return c;
 }
 
+/* cli_user_home: the home of the user bottle works for (under sudo, the
+ * one who ran sudo), from the password database, not $HOME. */
+static char *cli_user_home(void)
+{
+	const char *sudo = getenv("SUDO_UID");
+	uid_t uid = getuid();
+	struct passwd *pw;
+
+	if (uid == 0 && sudo != NULL && strspn(sudo, "0123456789") > 0 &&
+	    sudo[strspn(sudo, "0123456789")] == '\0')
+		uid = (uid_t)strtoul(sudo, NULL, 10);
+	pw = getpwuid(uid);
+	return pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/'
+		   ? xstrdup(pw->pw_dir)
+		   : NULL;
+}
+
+/* cli_config_load: the configuration at path, with what only the CLI
+ * knows: bottle's own directories (no volume may touch them), the user's
+ * home, and in test builds the unsafe-bind override. */
+static int cli_config_load(const char *path, struct config **cfg,
+			   char **cause)
+{
+	char *state = paths_state_dir(), *helper = paths_probe_helper_dir();
+	char *conf = config_default_path(), *slash = strrchr(conf, '/');
+	char *home = cli_user_home(), *file = realpath(path, NULL);
+	const char *dirs[7];
+	struct config_opts o;
+	size_t n = 0;
+	int rc;
+
+	if (slash != NULL && slash != conf)
+		*slash = '\0'; /* the default configuration's directory */
+	dirs[n++] = state;
+	if (conf[0] == '/')
+		dirs[n++] = conf;
+	if (file != NULL)
+		dirs[n++] = file; /* the file itself: no volume contains it */
+	if (helper != NULL && helper[0] == '/')
+		dirs[n++] = helper;
+	dirs[n++] = BOTTLE_DATADIR;
+	dirs[n++] = BOTTLE_SRCDIR;
+	dirs[n] = NULL;
+	memset(&o, 0, sizeof o);
+	o.protected_dirs = dirs;
+	o.home = home;
+#ifdef BOTTLE_TEST_HOOKS
+	/* the mutation tests build the leak the check forbids */
+	o.unsafe_bind = util_streq(getenv("BOTTLE_TEST_UNSAFE_BIND"), "1");
+#endif
+	rc = config_load_opts(path, &o, cfg, cause);
+	free(state);
+	free(helper);
+	free(conf);
+	free(home);
+	free(file);
+	return rc;
+}
+
 struct config *cli_load_config(const struct cli_global *g)
 {
 	struct config *cfg = NULL;
@@ -101,7 +162,7 @@ struct config *cli_load_config(const struct cli_global *g)
 		free(path);
 		return NULL;
 	}
-	if (config_load(path, &cfg, &cause) != 0) {
+	if (cli_config_load(path, &cfg, &cause) != 0) {
 		fprintf(stderr, "bottle: %s\n", cause);
 		free(cause);
 		free(path);

@@ -1798,6 +1798,12 @@ int config_parse_opts(const char *buf, size_t len, const char *origin,
 
 int config_load(const char *path, struct config **out, char **cause)
 {
+	return config_load_opts(path, NULL, out, cause);
+}
+
+int config_load_opts(const char *path, const struct config_opts *o,
+		     struct config **out, char **cause)
+{
 	char *text = NULL, *why = NULL;
 	size_t len = 0;
 	int rc;
@@ -1808,7 +1814,7 @@ int config_load(const char *path, struct config **out, char **cause)
 		free(why);
 		return -1;
 	}
-	rc = config_parse(text, len, path, out, cause);
+	rc = config_parse_opts(text, len, path, o, out, cause);
 	free(text);
 	return rc;
 }

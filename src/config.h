@@ -107,6 +107,9 @@ int config_parse(const char *buf, size_t len, const char *origin,
 
 /* config_load: read and parse a file; a missing file is an error. */
 int config_load(const char *path, struct config **out, char **cause);
+/* config_load_opts: config_load with o (NULL: none). */
+int config_load_opts(const char *path, const struct config_opts *o,
+		     struct config **out, char **cause);
 
 /* config_find: the bottle called name, or NULL (borrowed). */
 const struct config_bottle *config_find(const struct config *c,

@@ -17,10 +17,13 @@ export BOTTLE_TEST_SMOLVM_TIMEOUT_MS=$TIMEOUT_MS
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# marked_pids MARK: processes whose environment carries FAULT_MARK=MARK
-# (every descendant of a bottle run with it, reparented or not).
+# marked_pids MARK: processes whose environment carries
+# SMOLVM_SIM_FAULT_MARK=MARK (every descendant of a bottle run with it,
+# reparented or not: smolvm gets an environment bottle builds from
+# scratch, which keeps the simulator's SMOLVM_SIM_* knobs and nothing
+# else of ours).
 marked_pids() {
-	grep -lzax "FAULT_MARK=$1" /proc/[0-9]*/environ 2>/dev/null |
+	grep -lzax "SMOLVM_SIM_FAULT_MARK=$1" /proc/[0-9]*/environ 2>/dev/null |
 		sed 's|^/proc/\([0-9]*\)/environ$|\1|'
 }
 
@@ -64,7 +67,7 @@ hung_up() {
 	shift 3
 	rm -f "$BOTTLE_STATE_DIR/hs1/events.log"
 	t0=$(now_ms)
-	env FAULT_MARK="$mark" BOTTLE_TEST_STEP_DELAY_MS=300 "$@" \
+	env SMOLVM_SIM_FAULT_MARK="$mark" BOTTLE_TEST_STEP_DELAY_MS=300 "$@" \
 		"$BOTTLE" -c "$CFG" up hs1 >"$W/out" 2>"$W/err" </dev/null &
 	pid=$!
 	t_defer "reap_marked '$mark'"
@@ -120,8 +123,19 @@ done
 # which holds its stdout and stderr: only SIGKILL ends the wrapper, and
 # only a kill of the whole process group ends the grandchild.
 WRAP=$W/smolvm-wrap
-cat >"$WRAP" <<'EOF'
-#!/bin/bash
+# write_wrap MARK: the wrapper, with what it needs written into it: as
+# "smolvm" (not the simulator) it gets no SMOLVM_SIM_* from bottle.
+write_wrap() {
+	{
+		echo '#!/bin/bash'
+		printf 'export WRAP_SIM=%q WRAP_HANG=start WRAP_LOG=%q\n' \
+			"$SMOLVM_SIM" "$W/wrap.log"
+		printf 'export SMOLVM_SIM_FAULT_MARK=%q\n' "$1"
+		env | grep '^SMOLVM_SIM_' | grep -v '^SMOLVM_SIM_FAULT_MARK=' |
+			while IFS= read -r kv; do
+				printf 'export %q\n' "$kv"
+			done
+		cat <<'EOF'
 if [ "$1 $2" = "machine $WRAP_HANG" ]; then
 	trap 'echo TERM >>"$WRAP_LOG"' TERM
 	sleep 300 &
@@ -130,11 +144,13 @@ if [ "$1 $2" = "machine $WRAP_HANG" ]; then
 fi
 exec "$WRAP_SIM" "$@"
 EOF
-chmod +x "$WRAP"
+	} >"$WRAP"
+	chmod +x "$WRAP"
+}
 sed -i 's/"vmm": "sim"/"vmm": "smolvm"/' "$CFG"
 mark=wrap-start-$$
-hung_up "TERM-proof start" "$mark" start BOTTLE_SMOLVM="$WRAP" WRAP_SIM="$SMOLVM_SIM" \
-	WRAP_HANG=start WRAP_LOG="$W/wrap.log"
+write_wrap "$mark"
+hung_up "TERM-proof start" "$mark" start BOTTLE_SMOLVM="$WRAP"
 t_eq "TERM-proof start: up exits 1" 1 "$RC"
 t_eq "TERM-proof start: the command got SIGTERM first" "TERM" "$(head -1 "$W/wrap.log" 2>/dev/null)"
 t_match "TERM-proof start: the error names smolvm machine start and a timeout" \
@@ -155,7 +171,7 @@ sed -i 's/"vmm": "smolvm"/"vmm": "sim"/' "$CFG"
 sed -i 's/"timeout_s": 5/"timeout_s": 1/' "$CFG"
 mark=hang-exec-$$
 t0=$(now_ms)
-FAULT_MARK=$mark SMOLVM_SIM_HANG=exec brun up hs1
+SMOLVM_SIM_FAULT_MARK=$mark SMOLVM_SIM_HANG=exec brun up hs1
 t_defer "reap_marked '$mark'"
 t_diag "hang exec: bottle exited $RC after $(($(now_ms) - t0)) ms"
 t_eq "hang exec: up exits 1 (isolation not proven)" 1 "$RC"
