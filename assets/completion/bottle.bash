@@ -37,16 +37,16 @@ _bottle_field() {
 	esac
 }
 
-# _bottle_value BIN VERB OPTION: the kind of value OPTION takes ("" for a
-# flag or an unknown option); VERB "" for the global options.
+# _bottle_value OPTION: the kind of value OPTION takes ("" for a flag or an
+# unknown option), from the lines in _bottle_opts.
 _bottle_value() {
 	local line
-	while IFS= read -r line; do
-		if [ "${line%%$'\t'*}" = "$3" ]; then
+	for line in "${_bottle_opts[@]}"; do
+		if [ "${line%%$'\t'*}" = "$1" ]; then
 			_bottle_field "$line" 2
 			return 0
 		fi
-	done < <(if [ -n "$2" ]; then "$1" __complete options "$2"; else "$1" __complete options; fi 2>/dev/null)
+	done
 	return 1
 }
 
@@ -61,7 +61,7 @@ _bottle_reply() { # _bottle_reply CUR WORD...: the WORDs that start with CUR
 _bottle() {
 	local bin=${1:-bottle} cur=${COMP_WORDS[COMP_CWORD]} prev="" i w
 	local verb="" vi=0 optword="" kind args="" f
-	local -a cfg=() _bottle_out=()
+	local -a cfg=() _bottle_out=() _bottle_opts=()
 	COMPREPLY=()
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	# "--source=ev" arrives as "--source" "=" "ev" (= is a word break)
@@ -119,9 +119,12 @@ _bottle() {
 	fi
 
 	# the value of an option
+	while IFS= read -r w; do
+		_bottle_opts+=("$w")
+	done < <("$bin" __complete options "$verb" 2>/dev/null)
 	w=${optword:-$prev}
 	if [[ $w == -* ]] && [ "$w" != -- ]; then
-		kind=$(_bottle_value "$bin" "$verb" "$w")
+		kind=$(_bottle_value "$w")
 		case $kind in
 		source)
 			_bottle_lines "$bin" -- sources
@@ -139,8 +142,10 @@ _bottle() {
 	fi
 
 	if [[ $cur == -* ]]; then
-		_bottle_lines "$bin" -- options "$verb"
-		_bottle_reply "$cur" "${_bottle_out[@]}"
+		for w in "${_bottle_opts[@]}"; do
+			w=${w%%$'\t'*}
+			[[ $w == "$cur"* ]] && COMPREPLY+=("$w")
+		done
 		return 0
 	fi
 
@@ -157,7 +162,7 @@ _bottle() {
 		esac
 		# skip the value of an option that takes one
 		if [[ ${COMP_WORDS[i - 1]} == -* ]] && [ "${COMP_WORDS[i - 1]}" != -- ] &&
-			[ -n "$(_bottle_value "$bin" "$verb" "${COMP_WORDS[i - 1]}")" ]; then
+			[ -n "$(_bottle_value "${COMP_WORDS[i - 1]}")" ]; then
 			continue
 		fi
 		[ "${COMP_WORDS[i - 1]}" = "=" ] && continue

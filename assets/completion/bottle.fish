@@ -63,9 +63,10 @@ function __bottle_candidates
         set opt (string split -m1 = -- $cur)[1]
         set pre "$opt="
     end
+    set -l opts ($bin __complete options $verb 2>/dev/null)
     set -l kind ''
     if string match -q -- '-*' $opt; and test "$opt" != --
-        for line in ($bin __complete options $verb 2>/dev/null)
+        for line in $opts
             set -l f (string split \t -- $line)
             if test "$f[1]" = "$opt"
                 set kind $f[2]
@@ -88,7 +89,7 @@ function __bottle_candidates
     test -n "$pre"; and return
 
     if string match -q -- '-*' $cur
-        $bin __complete options $verb 2>/dev/null | string replace -r '^([^\t]*)\t[^\t]*\t' '$1\t'
+        string replace -r '^([^\t]*)\t[^\t]*\t' '$1\t' -- $opts
         return
     end
 
@@ -110,7 +111,7 @@ function __bottle_candidates
         string match -q -- '-*' $w; and continue
         if string match -q -- '-*' $p; and test "$p" != --
             set -l k ''
-            for line in ($bin __complete options $verb 2>/dev/null)
+            for line in $opts
                 set -l f (string split \t -- $line)
                 test "$f[1]" = "$p"; and set k $f[2]
             end
