@@ -224,7 +224,7 @@ if command -v zsh >/dev/null 2>&1 && zsh -fc 'zmodload zsh/zpty' 2>/dev/null; th
 	t_eq "zsh: -c FILE: that file's bottles" "alpha delta gamma other-1" \
 		"$(zcomp "bottle -c $T/other.json rm ")"
 	t_eq "zsh: doctor takes no name" "" "$(zcomp 'bottle doctor ')"
-	[ -s "$T/zerr" ] && t_diag "zsh: $(head -c 500 "$T/zerr")"
+	if [ -s "$T/zerr" ]; then t_diag "zsh: $(head -c 500 "$T/zerr")"; fi
 else
 	t_skip "zsh completion" "zsh (with zsh/zpty) is not installed"
 fi
@@ -246,7 +246,7 @@ if command -v fish >/dev/null 2>&1; then
 	t_eq "fish: status takes one name" "" "$(fcomp 'bottle status alpha ')"
 	t_eq "fish: -c FILE: that file's bottles" "alpha delta gamma other-1" \
 		"$(fcomp "bottle -c $T/other.json rm ")"
-	[ -s "$T/ferr" ] && t_diag "fish: $(head -c 500 "$T/ferr")"
+	if [ -s "$T/ferr" ]; then t_diag "fish: $(head -c 500 "$T/ferr")"; fi
 else
 	t_skip "fish completion" "fish is not installed"
 fi
