@@ -77,6 +77,8 @@ _bottle() {
 		w=${COMP_WORDS[i]}
 		case $w in
 		-c | --config)
+			# "--config=FILE" arrives as "--config" "=" "FILE"
+			[ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1))
 			if [ $((i + 1)) -lt "$COMP_CWORD" ]; then
 				f=${COMP_WORDS[i + 1]}
 				[[ $f == "~/"* ]] && f=$HOME/${f#"~/"}

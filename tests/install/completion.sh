@@ -191,6 +191,10 @@ t_eq "bash: logs NAME after --source=vm" "alpha beta-2 delta gamma" \
 t_eq "bash: -c FILE: that file's bottles" "alpha delta gamma other-1" \
 	"$(comp bottle -c "$T/other.json" down "")"
 t_eq "bash: --config FILE too" "other-1" "$(comp bottle --config "$T/other.json" down o)"
+t_eq "bash: --config=FILE too (= a word of its own)" "other-1" \
+	"$(comp bottle --config = "$T/other.json" down o)"
+t_eq "bash: --config=FILE completes files" "$T/other.json" \
+	"$(comp bottle --config = "$T/other")"
 t_eq "bash: doctor takes no name" "" "$(comp bottle doctor "")"
 t_eq "bash: ls takes no name" "" "$(comp bottle ls "")"
 t_eq "bash: exec after -- offers nothing of bottle's" "" "$(comp bottle exec alpha -- "")"
