@@ -10,8 +10,9 @@
 # and docker.io | docker-ce (assets/deb/control).
 #
 # Environment: DEB_MAINTAINER  the Maintainer field ("Name <address>");
-#              default: the committer of the source tree's HEAD, else
-#              "bottle <root@$(hostname -f)>".
+#              default: "$DEBFULLNAME <$DEBEMAIL>", else the committer of
+#              the source tree's HEAD, else an address in .invalid that
+#              says nobody maintains this local build.
 set -eu
 [ $# = 3 ] || {
 	echo "usage: deb.sh STAGE VERSION OUTDIR" >&2
@@ -34,10 +35,15 @@ done
 
 arch=$(dpkg --print-architecture)
 maint=${DEB_MAINTAINER:-}
-if [ -z "$maint" ]; then
+if [ -z "$maint" ] && [ -n "${DEBFULLNAME:-}" ] && [ -n "${DEBEMAIL:-}" ]; then
+	maint="$DEBFULLNAME <$DEBEMAIL>"
+fi
+if [ -z "$maint" ] && git -C "$here" rev-parse --git-dir >/dev/null 2>&1; then
 	maint=$(git -C "$here" log -1 --format='%cn <%ce>' 2>/dev/null || true)
 fi
-[ -n "$maint" ] || maint="bottle <root@$(hostname -f 2>/dev/null || hostname)>"
+# a local package without a named maintainer: an address that says so
+# (.invalid is reserved; root@host is what lintian rejects)
+[ -n "$maint" ] || maint="bottle local build <nobody@bottle.invalid>"
 date=$(LC_ALL=C date -R)
 
 mkdir -p "$out"
@@ -52,6 +58,13 @@ for f in "$pkg/usr/bin/bottle" "$pkg/usr/libexec/bottle/helper/bottle-probe"; do
 	[ -f "$f" ] || die "${f#"$pkg"} missing from the staged install"
 	strip --strip-unneeded --remove-section=.comment --remove-section=.note "$f"
 done
+# zsh: Debian's zsh looks in vendor-completions (its site-functions is
+# for /usr/local)
+if [ -f "$pkg/usr/share/zsh/site-functions/_bottle" ]; then
+	mkdir -p "$pkg/usr/share/zsh/vendor-completions"
+	mv "$pkg/usr/share/zsh/site-functions/_bottle" "$pkg/usr/share/zsh/vendor-completions/_bottle"
+	rmdir "$pkg/usr/share/zsh/site-functions"
+fi
 # manuals: compressed, reproducibly
 find "$pkg/usr/share/man" -type f -name '*.[0-9]' -exec gzip -9n {} +
 # documentation and overrides

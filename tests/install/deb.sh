@@ -23,15 +23,20 @@ fi
 t_tmpdir T
 SRC=$T/src
 i_copy_tree "$SRC"
-if ! make -C "$SRC" -j2 deb >"$T/make.log" 2>&1; then
+if ! make -C "$SRC" --no-print-directory -j2 deb >"$T/make.log" 2>&1; then
 	t_fail "make deb (from a copy of the tree)"
 	tail -20 "$T/make.log" | sed 's/^/# /'
 	exit 1
 fi
 deb=$(tail -n 1 "$T/make.log")
-t_match "make deb prints build/deb/bottle_VERSION_ARCH.deb" \
+t_match "make deb ends by printing build/deb/bottle_VERSION_ARCH.deb" \
 	"/build/deb/bottle_[0-9.]+_$(dpkg --print-architecture)\.deb$" "$deb"
-t_check "the package file exists" test -f "$deb"
+if [ ! -f "$deb" ]; then
+	t_fail "the package file exists"
+	tail -5 "$T/make.log" | sed 's/^/# /'
+	exit 1
+fi
+t_ok "the package file exists"
 
 info=$(dpkg-deb -f "$deb" Package Version Depends Suggests)
 dep=$(dpkg-deb -f "$deb" Depends)
@@ -48,7 +53,7 @@ t_eq "every suggested package is a real Debian package" "" "$bad"
 files=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|')
 for f in /usr/bin/bottle /usr/libexec/bottle/helper/bottle-probe \
 	/usr/share/man/man1/bottle.1.gz /usr/share/man/man5/bottle.json.5.gz \
-	/usr/share/bash-completion/completions/bottle /usr/share/zsh/site-functions/_bottle \
+	/usr/share/bash-completion/completions/bottle /usr/share/zsh/vendor-completions/_bottle \
 	/usr/share/fish/vendor_completions.d/bottle.fish /usr/share/bottle/bottles.example.json \
 	/usr/share/bottle/demo/smolvm /usr/share/doc/bottle/copyright; do
 	t_match "the package holds $f" "^$f$" "$files"
@@ -68,6 +73,9 @@ if command -v lintian >/dev/null 2>&1; then
 	lintian "$deb" >"$T/lintian" 2>&1
 	errs=$(grep -E '^E: ' "$T/lintian")
 	t_eq "lintian: no error" "" "$errs"
+	# (control: lintian read this package: it applies its overrides)
+	t_match "(control: lintian applied the package's overrides)" \
+		"^O: bottle: statically-linked-binary" "$(lintian --show-overrides "$deb" 2>&1)"
 	grep -E '^[WI]: ' "$T/lintian" | head -5 | sed 's/^/# /'
 else
 	t_skip "lintian: no error" "lintian is not installed"
