@@ -3,6 +3,7 @@
 
 #include <pwd.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +14,12 @@
 #endif
 #ifndef BOTTLE_DATADIR
 #define BOTTLE_DATADIR "/usr/local/share/bottle"
+#endif
+/* Architecture-dependent files (the static probe helper): not under
+ * share/. Older Makefiles did not pass it: the helper then sat in the
+ * data directory. */
+#ifndef BOTTLE_LIBEXECDIR
+#define BOTTLE_LIBEXECDIR BOTTLE_DATADIR
 #endif
 
 /* An environment variable's value, or NULL when unset or empty. */
@@ -54,23 +61,42 @@ char *paths_state_dir(void)
 	return xasprintf("%s/.local/state/bottle", paths_home());
 }
 
+int paths_in_tree(void)
+{
+	static int known, in_tree;
+	char exe[4096];
+	ssize_t n;
+	size_t len = strlen(BOTTLE_SRCDIR);
+
+	if (known)
+		return in_tree;
+	known = 1;
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0 || BOTTLE_SRCDIR[0] != '/')
+		return in_tree = 0;
+	exe[n] = '\0';
+	in_tree = strncmp(exe, BOTTLE_SRCDIR, len) == 0 && exe[len] == '/' &&
+		  paths_exists(BOTTLE_SRCDIR "/assets/demo/smolvm");
+	return in_tree;
+}
+
 char *paths_sim(void)
 {
-	if (paths_exists(BOTTLE_SRCDIR "/assets/demo/smolvm"))
+	if (paths_in_tree())
 		return xstrdup(BOTTLE_SRCDIR "/assets/demo/smolvm");
 	return xstrdup(BOTTLE_DATADIR "/demo/smolvm");
 }
 
 char *paths_probe_helper_dir(void)
 {
-	if (paths_exists(BOTTLE_SRCDIR "/build/helper/bottle-probe"))
+	if (paths_in_tree())
 		return xstrdup(BOTTLE_SRCDIR "/build/helper");
-	return xstrdup(BOTTLE_DATADIR "/helper");
+	return xstrdup(BOTTLE_LIBEXECDIR "/helper");
 }
 
 char *paths_demo_config(void)
 {
-	if (paths_exists(BOTTLE_SRCDIR "/assets/demo/bottles.json"))
+	if (paths_in_tree())
 		return xstrdup(BOTTLE_SRCDIR "/assets/demo/bottles.json");
 	return xstrdup(BOTTLE_DATADIR "/demo/bottles.json");
 }

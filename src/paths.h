@@ -6,19 +6,26 @@
  * ~/.local/state/bottle. Caller frees. */
 char *paths_state_dir(void);
 
-/* paths_sim: the smolvm simulator, from the source tree when run from
- * there (BOTTLE_SRCDIR/assets/demo/smolvm), else the installed copy
- * (BOTTLE_DATADIR/demo/smolvm). Caller frees. */
+/* paths_in_tree: 1 when the running program is a build inside its source
+ * tree (its /proc/self/exe lies under BOTTLE_SRCDIR, and the tree is
+ * still there); then the simulator, the probe helper and the demo
+ * configuration are the tree's. An installed bottle (anywhere else) reads
+ * only its installed files, even while the source tree exists. */
+int paths_in_tree(void);
+
+/* paths_sim: the smolvm simulator: BOTTLE_SRCDIR/assets/demo/smolvm in
+ * the tree, else the installed copy BOTTLE_DATADIR/demo/smolvm (never on
+ * PATH as smolvm). Caller frees. */
 char *paths_sim(void);
 
 /* paths_probe_helper_dir: directory holding the static bottle-probe
- * (BOTTLE_SRCDIR/build/helper when built there, else BOTTLE_DATADIR/helper):
+ * (BOTTLE_SRCDIR/build/helper in the tree, else BOTTLE_LIBEXECDIR/helper):
  * a directory holding nothing else, since it is mounted into every VM.
  * Caller frees. */
 char *paths_probe_helper_dir(void);
 
-/* paths_demo_config: the demo bottles.json (source tree or datadir).
- * Caller frees. */
+/* paths_demo_config: the demo bottles.json (the tree's, else
+ * BOTTLE_DATADIR/demo/bottles.json). Caller frees. */
 char *paths_demo_config(void);
 
 /* paths_docker: $BOTTLE_DOCKER or "docker". Borrowed (environment or a
