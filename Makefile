@@ -8,6 +8,7 @@
 #   make bench      benchmarks under tests/bench/
 #   make valgrind   unit tests under valgrind --leak-check=full
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make deb        build/deb/bottle_VERSION_ARCH.deb (dpkg-deb, PREFIX=/usr)
 #   make clean
 
 PREFIX ?= /usr/local
@@ -15,6 +16,10 @@ DESTDIR ?=
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
 DATADIR = $(PREFIX)/share/bottle
+LIBEXECDIR = $(PREFIX)/libexec/bottle
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
 
 VERSION := 0.1.0
 CC ?= cc
@@ -32,7 +37,7 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	-Wimplicit-fallthrough -Wnull-dereference -Wno-unused-parameter
 BASE_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -Iui -Ibuild/gen \
 	-DBOTTLE_VERSION='"$(VERSION)"' -DBOTTLE_SRCDIR='"$(CURDIR)"' \
-	-DBOTTLE_DATADIR='"$(DATADIR)"'
+	-DBOTTLE_DATADIR='"$(DATADIR)"' -DBOTTLE_LIBEXECDIR='"$(LIBEXECDIR)"'
 OPT_CFLAGS = -O2 -g
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
@@ -61,7 +66,7 @@ REPLAY_BIN = $(patsubst tests/fuzz/%.c,build/tests/replay/%,$(FUZZ_SRC))
 FUZZ_BIN = $(patsubst tests/fuzz/%.c,build/tests/fuzz/%,$(FUZZ_SRC))
 PROBE_BIN = build/helper/bottle-probe
 
-.PHONY: all run test test-build lint fuzz bench valgrind install clean deps FORCE \
+.PHONY: all run test test-build lint fuzz bench valgrind install deb clean deps FORCE \
 	deps-test deps-run docker
 .DELETE_ON_ERROR:
 
@@ -105,7 +110,8 @@ $(eval $(call flavour,vg,$$(CC),$$(BASE_CFLAGS) -O0 -g $$(TEST_HOOKS)))
 
 # Objects that compile in PREFIX's data directory are rebuilt when it changes.
 build/.prefix: FORCE
-	@mkdir -p build; echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+	@mkdir -p build; echo '$(DATADIR) $(LIBEXECDIR)' | cmp -s - $@ || \
+		echo '$(DATADIR) $(LIBEXECDIR)' > $@
 FORCE:
 $(foreach f,obj asan fuzz vg,build/$(f)/src/paths.o build/$(f)/src/cli.o): build/.prefix
 
@@ -149,7 +155,7 @@ run: deps-run all
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc -Iui -Ibuild/gen -g -O1 \
 	-DBOTTLE_VERSION='"$(VERSION)"' -DBOTTLE_SRCDIR='"$(CURDIR)"' \
-	-DBOTTLE_DATADIR='"$(DATADIR)"'
+	-DBOTTLE_DATADIR='"$(DATADIR)"' -DBOTTLE_LIBEXECDIR='"$(LIBEXECDIR)"'
 # objects: instrumented, no libFuzzer main; the link adds libFuzzer
 FUZZ_OBJ_SAN = -fsanitize=fuzzer-no-link,address,undefined
 # the targets' own objects are kept (not make's deleted intermediates)
@@ -193,14 +199,26 @@ install: all
 	install -m 755 bottle $(DESTDIR)$(BINDIR)/bottle
 	install -m 644 man/bottle.1 $(DESTDIR)$(MANDIR)/man1/bottle.1
 	install -m 644 man/bottle.json.5 $(DESTDIR)$(MANDIR)/man5/bottle.json.5
-	install -d $(DESTDIR)$(DATADIR)/helper
-	install -m 755 $(PROBE_BIN) $(DESTDIR)$(DATADIR)/helper/bottle-probe
+	install -d $(DESTDIR)$(LIBEXECDIR)/helper
+	install -m 755 $(PROBE_BIN) $(DESTDIR)$(LIBEXECDIR)/helper/bottle-probe
 	install -m 755 assets/demo/smolvm $(DESTDIR)$(DATADIR)/demo/smolvm
 	install -m 644 assets/demo/bottles.json $(DESTDIR)$(DATADIR)/demo/bottles.json
 	cp -R assets/demo/bundle/. $(DESTDIR)$(DATADIR)/demo/bundle/
 	install -m 644 assets/bottles.example.json $(DESTDIR)$(DATADIR)/bottles.example.json
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 644 assets/completion/bottle.bash $(DESTDIR)$(BASHCOMPDIR)/bottle
+	install -m 644 assets/completion/_bottle $(DESTDIR)$(ZSHCOMPDIR)/_bottle
+	install -m 644 assets/completion/bottle.fish $(DESTDIR)$(FISHCOMPDIR)/bottle.fish
+
+# A Debian package from a staged install (assets/deb/, assets/scripts/deb.sh).
+# PREFIX=/usr rebuilds the objects that compile in the data directory.
+deb:
+	@sh assets/scripts/deps.sh deb
+	rm -rf build/deb
+	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(CURDIR)/build/deb/root
+	sh assets/scripts/deb.sh build/deb/root $(VERSION) build/deb
 
 clean:
 	rm -rf build bottle
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli-exec.h"
+#include "cli-complete.h"
 #include "cli-logs.h"
 #include "cli-verbs.h"
 
@@ -18,7 +19,7 @@ static const struct {
     {"status", cli_verbs_status},   {"probe", cli_verbs_probe},
     {"prepare", cli_verbs_prepare}, {"doctor", cli_verbs_doctor},
     {"exec", cli_exec_main},	    {"shell", cli_exec_shell},
-    {"logs", cli_logs_main},
+    {"logs", cli_logs_main},	    {"__complete", cli_complete_main},
 };
 
 int cli_main(const struct cli_global *g, int argc, char **argv)

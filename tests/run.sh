@@ -4,7 +4,8 @@
 #
 # Layers, in order: unit (cmocka binaries, ASan+UBSan), replay (fuzz
 # corpus), sim (the smolvm simulator), integration (real docker +
-# simulator), ui (tmux). PATTERN (substring of a test's path) selects.
+# simulator), ui (tmux), install (completion, make install, the
+# Debian package). PATTERN (substring of a test's path) selects.
 # Each file's TAP lines are counted; a file that crashes, times out or
 # exits non-zero without a "not ok" line counts as one failure.
 # Full output: build/test-logs/.
@@ -92,7 +93,7 @@ for t in build/tests/replay/fuzz_*; do
 	run_one 300 "replay/$n" "$t" "tests/fuzz/corpus/$n"
 done
 
-for layer in sim integration ui; do
+for layer in sim integration ui install; do
 	echo "== $layer"
 	for t in tests/$layer/*.sh; do
 		[ -f "$t" ] || continue

@@ -42,6 +42,16 @@ if [ "$level" = test ] || [ "$level" = run ]; then
 fi
 if [ "$level" = test ]; then
 	need_pkg htop have htop # the idle-CPU benchmark's baseline
+	# tests/install/: make deb, completion in bash, zsh and fish, strace
+	need_pkg dpkg-dev have dpkg-shlibdeps
+	need_pkg bash-completion test -f /usr/share/bash-completion/bash_completion
+	need_pkg zsh have zsh
+	need_pkg fish have fish
+	need_pkg strace have strace
+	need_pkg lintian have lintian
+fi
+if [ "$level" = deb ]; then
+	need_pkg dpkg-dev have dpkg-shlibdeps
 fi
 if [ "$level" = test ]; then
 	if have pkg-config >/dev/null 2>&1; then
