@@ -82,8 +82,16 @@ const char *bottle_first_line(const struct buf *err, char *out, size_t outsz)
 	while (*line == '\n' || *line == ' ')
 		line++;
 	nl = strchr(line, '\n');
-	snprintf(out, outsz, "%.*s",
-		 (int)(nl ? (size_t)(nl - line) : strlen(line)), line);
+	{
+		/* docker's and smolvm's stderr carries guest text (an exec's
+		 * stderr, a console line): made safe here, where it enters
+		 * every message, log line and JSON field built from it */
+		struct buf clean = BUF_INIT;
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		sanitize_line(line, n < 4096 ? n : 4096, &clean, NULL);
+		snprintf(out, outsz, "%s", clean.data ? clean.data : "");
+		buf_release(&clean);
+	}
 	return out;
 }
 
