@@ -9,6 +9,7 @@
 #include "assets.h"
 #include "bottle.h"
 #include "cli-main.h"
+#include "paths.h"
 #include "ui.h"
 #include "util.h"
 
@@ -48,6 +49,8 @@ int main(int argc, char **argv)
 	memset(&g, 0, sizeof g);
 	g.argv0 = argv[0];
 	setlocale(LC_ALL, "");
+	/* an empty or relative PATH entry would run ./docker, ./smolvm */
+	paths_secure_search_path();
 	signal(SIGPIPE, SIG_IGN);
 	uv_disable_stdio_inheritance();
 	n = readlink("/proc/self/exe", self, sizeof self - 1);

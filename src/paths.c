@@ -101,6 +101,34 @@ char *paths_demo_config(void)
 	return xstrdup(BOTTLE_DATADIR "/demo/bottles.json");
 }
 
+char *paths_clean_search(const char *path)
+{
+	struct buf b = BUF_INIT;
+	const char *p, *e;
+
+	for (p = path ? path : ""; *p != '\0'; p = *e ? e + 1 : e) {
+		e = strchr(p, ':');
+		if (e == NULL)
+			e = p + strlen(p);
+		if (e > p && p[0] == '/') {
+			if (b.len > 0)
+				buf_addc(&b, ':');
+			buf_add(&b, p, (size_t)(e - p));
+		}
+	}
+	if (b.data == NULL)
+		buf_adds(&b, "");
+	return buf_detach(&b);
+}
+
+void paths_secure_search_path(void)
+{
+	char *clean = paths_clean_search(getenv("PATH"));
+
+	setenv("PATH", clean[0] ? clean : "/usr/bin:/bin", 1);
+	free(clean);
+}
+
 const char *paths_docker(void)
 {
 	const char *v = paths_env("BOTTLE_DOCKER");

@@ -28,6 +28,16 @@ char *paths_probe_helper_dir(void);
  * BOTTLE_DATADIR/demo/bottles.json). Caller frees. */
 char *paths_demo_config(void);
 
+/* paths_clean_search: the absolute entries of a PATH value, in order
+ * (empty and relative ones dropped: they would make bottle run ./docker
+ * or ./smolvm from the current directory). Caller frees. */
+char *paths_clean_search(const char *path);
+
+/* paths_secure_search_path: replace this process's PATH with its absolute
+ * entries (every child, docker and smolvm included, is looked up there;
+ * "/usr/bin:/bin" when none is left). Called once at start-up. */
+void paths_secure_search_path(void);
+
 /* paths_docker: $BOTTLE_DOCKER or "docker". Borrowed (environment or a
  * literal): do not free, do not keep across setenv. */
 const char *paths_docker(void);
