@@ -189,10 +189,6 @@ sleep 0.2
 t_eq "the host canary saw none of it" "$before" "$(hits canary)"
 v6=$("$SMOLVM" machine exec --name allow -- sh -c "nc -w 2 2001:db8::1 80 </dev/null 2>&1; echo rc=\$?")
 t_match "no IPv6 in the guest (the host here has no IPv6 route for it)" "Network is unreachable" "$v6"
-PING=$("$SMOLVM" machine exec --name allow -- ping -c 1 -W 2 100.96.0.1 2>&1)
-t_match "a ping to the gateway is answered" "1 packets received" "$PING"
-PING=$("$SMOLVM" machine exec --name allow -- ping -c 1 -W 1 $OTHER 2>&1)
-t_match "a ping to a denied address: silence" "0 packets received" "$PING"
 "$SMOLVM" machine exec --name allow -- timeout 3 tftp -g -r x $OTHER 6969 >/dev/null 2>&1
 t_eq "egress-events: the denials, oldest first (UDP retries: one or more sendto)" \
 	"connect:$OTHER:8888 connect:100.96.0.1:$P connect:169.254.169.254:80 sendto:$OTHER:6969" \
