@@ -187,6 +187,8 @@ connect allow 127.0.0.1 "$P"
 t_match "guest 127.0.0.1 is guest-local: nothing listens there" "can't connect .*Connection refused" "$ERR"
 sleep 0.2
 t_eq "the host canary saw none of it" "$before" "$(hits canary)"
+v6=$("$SMOLVM" machine exec --name allow -- sh -c "nc -w 2 2001:db8::1 80 </dev/null 2>&1; echo rc=\$?")
+t_match "no IPv6 in the guest (the host here has no IPv6 route for it)" "Network is unreachable" "$v6"
 "$SMOLVM" machine exec --name allow -- timeout 3 tftp -g -r x $OTHER 6969 >/dev/null 2>&1
 t_eq "egress-events: the denials, oldest first (UDP retries: one or more sendto)" \
 	"connect:$OTHER:8888 connect:100.96.0.1:$P connect:169.254.169.254:80 sendto:$OTHER:6969" \
