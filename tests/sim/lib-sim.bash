@@ -48,10 +48,12 @@ run() {
 	ERR=$(cat "$TMP/err")
 }
 
-# The smolvm version the simulator emulates in this test (SMOLVM_SIM_VERSION,
-# default 0.8.0), and the argv forms that differ between versions: NAME is
+# The smolvm version the simulator emulates in this test (SMOLVM_SIM_VERSION;
+# these tests pin 0.8.0 unless told otherwise, whatever the simulator's own
+# default), and the argv forms that differ between versions: NAME is
 # positional for create/delete/data-dir at 0.8.0, --name from 1.0.2.
-SIM_V=${SMOLVM_SIM_VERSION:-0.8.0}
+export SMOLVM_SIM_VERSION=${SMOLVM_SIM_VERSION:-0.8.0}
+SIM_V=$SMOLVM_SIM_VERSION
 is19() { [ "$SIM_V" = 1.9.3 ]; }
 sim_create() { # NAME ARGS...
 	local n=$1
