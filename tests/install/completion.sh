@@ -91,7 +91,7 @@ t_eq "__complete names without docker" "alpha beta-2 gamma" "$(lines <<<"$out")"
 out=$(bottle __complete verbs | cut -f1)
 t_eq "__complete verbs" "ls up down rm status probe exec shell logs prepare doctor" \
 	"$(lines <<<"$out")"
-t_eq "__complete sources" "events bundle vm all" "$(bottle __complete sources | lines)"
+t_eq "__complete sources" "events bundle vm egress all" "$(bottle __complete sources | lines)"
 bottle __complete options nosuchverb >/dev/null 2>&1
 t_eq "__complete options of an unknown verb: exit 2" 2 "$?"
 bottle __complete bogus >/dev/null 2>&1
@@ -175,9 +175,9 @@ t_eq "bash: exec options" "-- --env --interactive --timeout --tty --workdir -e -
 t_eq "bash: shell options (no --timeout, no -i/-t)" "--env --workdir -e -w" \
 	"$(comp bottle shell -)"
 t_eq "bash: rm has no option" "" "$(comp bottle rm -)"
-t_eq "bash: --source values" "all bundle events vm" "$(comp bottle logs --source "")"
-t_eq "bash: --source=e (= a word of its own)" "events" "$(comp bottle logs --source = e)"
-t_eq "bash: --source= with nothing typed" "all bundle events vm" \
+t_eq "bash: --source values" "all bundle egress events vm" "$(comp bottle logs --source "")"
+t_eq "bash: --source=e (= a word of its own)" "egress events" "$(comp bottle logs --source = e)"
+t_eq "bash: --source= with nothing typed" "all bundle egress events vm" \
 	"$(comp bottle logs --source = "")"
 t_eq "bash: up NAME: every bottle" "alpha beta-2 delta gamma" "$(comp bottle up "")"
 t_eq "bash: up NAME: by prefix" "alpha" "$(comp bottle up a)"
@@ -219,8 +219,8 @@ if command -v zsh >/dev/null 2>&1 && zsh -fc 'zmodload zsh/zpty' 2>/dev/null; th
 		"$(zcomp 'bottle ')"
 	t_eq "zsh: logs options" "--follow --lines --raw --source --tail -f -n" \
 		"$(zcomp 'bottle logs -')"
-	t_eq "zsh: --source values" "all bundle events vm" "$(zcomp 'bottle logs --source ')"
-	t_eq "zsh: --source=e" "events" "$(zcomp 'bottle logs --source=e')"
+	t_eq "zsh: --source values" "all bundle egress events vm" "$(zcomp 'bottle logs --source ')"
+	t_eq "zsh: --source=e" "egress events" "$(zcomp 'bottle logs --source=e')"
 	t_eq "zsh: up NAME" "alpha beta-2 delta gamma" "$(zcomp 'bottle up ')"
 	t_eq "zsh: up takes more names, not those given" "delta gamma" \
 		"$(zcomp 'bottle up alpha beta-2 ')"
@@ -244,7 +244,7 @@ if command -v fish >/dev/null 2>&1; then
 		"$(fcomp 'bottle ')"
 	t_eq "fish: logs options" "--follow --lines --raw --source --tail -f -n" \
 		"$(fcomp 'bottle logs -')"
-	t_eq "fish: --source values" "all bundle events vm" "$(fcomp 'bottle logs --source ')"
+	t_eq "fish: --source values" "all bundle egress events vm" "$(fcomp 'bottle logs --source ')"
 	t_eq "fish: up takes more names, not those given" "delta gamma" \
 		"$(fcomp 'bottle up alpha beta-2 ')"
 	t_eq "fish: status takes one name" "" "$(fcomp 'bottle status alpha ')"

@@ -115,10 +115,10 @@ t_match "bottle --help prints the usage" "^usage: bottle" "$OUT"
 run --version
 t_match "bottle --version" "^bottle [0-9]+\.[0-9]+\.[0-9]+" "$OUT"
 
-run doctor
-t_eq "bottle doctor (no configuration) exits 0" 0 "$RC"
+run -c "$CFG" doctor
+t_eq "bottle doctor (the demo's vmm sim) exits 0" 0 "$RC"
 t_match "doctor: docker engine ok" "^ok +docker engine" "$OUT"
-t_match "doctor: the installed simulator (vmm auto, no smolvm)" "\($SIM\)" "$OUT"
+t_match "doctor: the installed simulator (vmm sim)" "\($SIM\)" "$OUT"
 t_match "doctor: all good" "^doctor: all good$" "$OUT"
 [ "$RC" = 0 ] || t_diag "$OUT $ERR"
 
