@@ -41,8 +41,9 @@
 #include "tail.h"
 
 #define BOTTLE_DOCKER_TIMEOUT_MS 60000
-#define BOTTLE_SAVE_TIMEOUT_MS (30 * 60 * 1000) /* docker save of a VM image   \
-						 */
+#define BOTTLE_SAVE_TIMEOUT_MS                                                 \
+	(30 * 60 * 1000) /* docker save of a VM image                          \
+			  */
 #define BOTTLE_SMOLVM_TIMEOUT_MS 60000
 #define BOTTLE_START_TIMEOUT_MS 120000
 #define BOTTLE_BUNDLE_WAIT_MS 30000

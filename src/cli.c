@@ -105,8 +105,7 @@ static char *cli_user_home(void)
 /* cli_config_load: the configuration at path, with what only the CLI
  * knows: bottle's own directories (no volume may touch them), the user's
  * home, and in test builds the unsafe-bind override. */
-static int cli_config_load(const char *path, struct config **cfg,
-			   char **cause)
+static int cli_config_load(const char *path, struct config **cfg, char **cause)
 {
 	char *state = paths_state_dir(), *helper = paths_probe_helper_dir();
 	char *conf = config_default_path(), *slash = strrchr(conf, '/');
