@@ -101,9 +101,10 @@ cd "$T/home" || exit 1
 v=$(HOME=$T/home XDG_CONFIG_HOME=$T/home/.config /usr/bin/bottle --version 2>&1)
 t_match "installed: bottle --version" "^bottle [0-9]+\.[0-9]+\.[0-9]+$" "$v"
 out=$(HOME=$T/home XDG_CONFIG_HOME=$T/home/.config XDG_CACHE_HOME=$T/home/.cache \
-	BOTTLE_STATE_DIR=$T/home/state SMOLVM_SIM_HOME=$T/home/sim /usr/bin/bottle doctor 2>&1)
+	BOTTLE_STATE_DIR=$T/home/state SMOLVM_SIM_HOME=$T/home/sim \
+	/usr/bin/bottle -c /usr/share/bottle/demo/bottles.json doctor 2>&1)
 rc=$?
-t_eq "installed: bottle doctor exits 0" 0 "$rc"
+t_eq "installed: bottle doctor (the demo's vmm sim) exits 0" 0 "$rc"
 t_match "installed: doctor finds docker" "^ok +docker engine" "$out"
 t_match "installed: doctor uses /usr/share/bottle/demo/smolvm" \
 	"\(/usr/share/bottle/demo/smolvm\)" "$out"
