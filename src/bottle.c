@@ -448,7 +448,7 @@ static int bottle_any_fail(const struct bottle *b)
 	return 0;
 }
 
-static int bottle_all_pass(const struct bottle *b)
+int bottle_all_pass(const struct bottle *b)
 {
 	size_t i;
 
