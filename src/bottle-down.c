@@ -15,9 +15,7 @@ static void bottle_on_down_cmd(struct bottle *b, const struct proc_result *r,
 			       const char *what, int not_found)
 {
 	if (!bottle_ok(r) && !not_found) {
-		char *e = bottle_cmd_error(what, r);
-		bottle_step_fail(b, "%s", e);
-		free(e);
+		bottle_step_fail_cmd(b, what, r);
 		return;
 	}
 	bottle_step_next(b);
