@@ -15,17 +15,47 @@ static void bottle_on_down_cmd(struct bottle *b, const struct proc_result *r,
 			       const char *what, int not_found)
 {
 	if (!bottle_ok(r) && !not_found) {
-		char *e = bottle_cmd_error(what, r);
-		bottle_step_fail(b, "%s", e);
-		free(e);
+		bottle_step_fail_cmd(b, what, r);
 		return;
 	}
 	bottle_step_next(b);
 }
 
+/* The machine or the docker object was already gone: down goes on. */
+static int bottle_down_vm_gone(const struct proc_result *r)
+{
+	return smolvm_classify(bottle_err_text(r)) == SMOLVM_ERR_NOT_FOUND;
+}
+
+static int bottle_down_docker_gone(const struct proc_result *r)
+{
+	return docker_classify(bottle_err_text(r)) == DOCKER_ERR_NOT_FOUND;
+}
+
+/* Run the smolvm command argv builds for b, then next. */
+static void bottle_down_smolvm(struct bottle *b,
+			       struct strv (*argv)(const struct smolvm_cli *c,
+						   const char *name),
+			       bottle_next_fn next)
+{
+	struct strv a = argv(bottle_cli(b->priv->core), b->name);
+
+	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1), next);
+}
+
+/* Run the docker command argv builds for b, then next. */
+static void bottle_down_docker(struct bottle *b,
+			       struct strv (*argv)(const char *name),
+			       bottle_next_fn next)
+{
+	struct strv a = argv(b->name);
+
+	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0), next);
+}
+
 static void bottle_on_vm_stop(struct bottle *b, const struct proc_result *r)
 {
-	int nf = smolvm_classify(bottle_err_text(r)) == SMOLVM_ERR_NOT_FOUND;
+	int nf = bottle_down_vm_gone(r);
 
 	if (bottle_ok(r) || nf) {
 		bottle_set_str(&b->vm_state, b->vm_state ? "stopped" : NULL);
@@ -37,15 +67,12 @@ static void bottle_on_vm_stop(struct bottle *b, const struct proc_result *r)
 
 void bottle_down_vm_stop(struct bottle *b)
 {
-	struct strv a = smolvm_argv_stop(bottle_cli(b->priv->core), b->name);
-
-	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
-		   bottle_on_vm_stop);
+	bottle_down_smolvm(b, smolvm_argv_stop, bottle_on_vm_stop);
 }
 
 static void bottle_on_vm_delete(struct bottle *b, const struct proc_result *r)
 {
-	int nf = smolvm_classify(bottle_err_text(r)) == SMOLVM_ERR_NOT_FOUND;
+	int nf = bottle_down_vm_gone(r);
 
 	if (bottle_ok(r) || nf)
 		bottle_set_str(&b->vm_state, NULL);
@@ -54,15 +81,12 @@ static void bottle_on_vm_delete(struct bottle *b, const struct proc_result *r)
 
 void bottle_down_vm_delete(struct bottle *b)
 {
-	struct strv a = smolvm_argv_delete(bottle_cli(b->priv->core), b->name);
-
-	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
-		   bottle_on_vm_delete);
+	bottle_down_smolvm(b, smolvm_argv_delete, bottle_on_vm_delete);
 }
 
 static void bottle_on_bundle_rm(struct bottle *b, const struct proc_result *r)
 {
-	int nf = docker_classify(bottle_err_text(r)) == DOCKER_ERR_NOT_FOUND;
+	int nf = bottle_down_docker_gone(r);
 
 	if (bottle_ok(r) || nf) {
 		bottle_set_str(&b->bundle_state, NULL);
@@ -73,15 +97,12 @@ static void bottle_on_bundle_rm(struct bottle *b, const struct proc_result *r)
 
 void bottle_down_bundle_rm(struct bottle *b)
 {
-	struct strv a = docker_argv_bundle_rm(b->name);
-
-	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
-		   bottle_on_bundle_rm);
+	bottle_down_docker(b, docker_argv_bundle_rm, bottle_on_bundle_rm);
 }
 
 static void bottle_on_network_rm(struct bottle *b, const struct proc_result *r)
 {
-	int nf = docker_classify(bottle_err_text(r)) == DOCKER_ERR_NOT_FOUND;
+	int nf = bottle_down_docker_gone(r);
 
 	if (bottle_ok(r) || nf)
 		b->net_present = 0;
@@ -90,10 +111,7 @@ static void bottle_on_network_rm(struct bottle *b, const struct proc_result *r)
 
 void bottle_down_network_rm(struct bottle *b)
 {
-	struct strv a = docker_argv_network_rm(b->name);
-
-	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
-		   bottle_on_network_rm);
+	bottle_down_docker(b, docker_argv_network_rm, bottle_on_network_rm);
 }
 
 void bottle_down_forget(struct bottle *b)

@@ -170,6 +170,9 @@ void bottle_emit(struct bottle_core *core, struct bottle *b,
 		 enum bottle_event ev, const char *msg);
 /* bottle_set_str: *field = a copy of value (NULL frees), if it differs. */
 void bottle_set_str(char **field, const char *value);
+/* bottle_write_file: atomically write text as file in b's state directory. */
+int bottle_write_file(struct bottle *b, const char *file, const char *text,
+		      char **cause);
 /* bottle_waiters_add: fn(data) joins list (fn NULL: nothing). */
 void bottle_waiters_add(struct bottle_waiter **list, bottle_done_cb fn,
 			void *data);
@@ -235,6 +238,9 @@ int bottle_step_begin(struct bottle_core *core, struct bottle *b,
 void bottle_step_next(struct bottle *b);
 /* bottle_step_fail: b's step failed: an up rolls back, else finish. */
 void bottle_step_fail(struct bottle *b, const char *fmt, ...) UTIL_PRINTF(2, 3);
+/* bottle_step_fail_cmd: b's step failed with command what's result r. */
+void bottle_step_fail_cmd(struct bottle *b, const char *what,
+			  const struct proc_result *r);
 /* bottle_step_finish: end b's operation now (error NULL: ok). */
 void bottle_step_finish(struct bottle *b, const char *error, int mark_failed);
 /* bottle_step_wake: fn(b) in ms (b's wake timer); finish cancels it. */

@@ -98,9 +98,7 @@ static void bottle_save_probes(struct bottle *b)
 	cJSON_AddItemToObject(root, "probes", arr);
 	text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
-	if (state_write_bottle_file(b->priv->core->state_dir, b->name,
-				    "probes.json", text, strlen(text),
-				    &cause) != 0) {
+	if (bottle_write_file(b, "probes.json", text, &cause) != 0) {
 		bottle_log(b, "could not save probe results: %s", cause);
 		free(cause);
 	}

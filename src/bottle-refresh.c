@@ -181,26 +181,30 @@ static void bottle_docker_status(struct bottle_core *core,
 	}
 }
 
+/* A docker listing finished: its status into *ok, its output into out. */
+static void bottle_refresh_docker_done(struct bottle_core *core,
+				       const struct proc_result *r, int *ok,
+				       struct buf *out)
+{
+	bottle_docker_status(core, r, ok);
+	buf_reset(out);
+	if (r->out.len > 0)
+		buf_add(out, r->out.data, r->out.len);
+	bottle_refresh_done_one(core);
+}
+
 static void bottle_on_ps(struct bottle_core *core, const struct proc_result *r,
 			 void *data)
 {
 	(void)data;
-	bottle_docker_status(core, r, &core->ps_ok);
-	buf_reset(&core->ps_out);
-	if (r->out.len > 0)
-		buf_add(&core->ps_out, r->out.data, r->out.len);
-	bottle_refresh_done_one(core);
+	bottle_refresh_docker_done(core, r, &core->ps_ok, &core->ps_out);
 }
 
 static void bottle_on_netls(struct bottle_core *core,
 			    const struct proc_result *r, void *data)
 {
 	(void)data;
-	bottle_docker_status(core, r, &core->net_ok);
-	buf_reset(&core->net_out);
-	if (r->out.len > 0)
-		buf_add(&core->net_out, r->out.data, r->out.len);
-	bottle_refresh_done_one(core);
+	bottle_refresh_docker_done(core, r, &core->net_ok, &core->net_out);
 }
 
 static void bottle_on_vmls(struct bottle_core *core,

@@ -242,6 +242,15 @@ void bottle_step_wake(struct bottle *b, uint64_t ms,
 	uv_timer_start(&b->priv->wake, bottle_step_on_wake, ms, 0);
 }
 
+void bottle_step_fail_cmd(struct bottle *b, const char *what,
+			  const struct proc_result *r)
+{
+	char *e = bottle_cmd_error(what, r);
+
+	bottle_step_fail(b, "%s", e);
+	free(e);
+}
+
 void bottle_step_fail(struct bottle *b, const char *fmt, ...)
 {
 	va_list ap;

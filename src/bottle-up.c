@@ -190,9 +190,7 @@ static void bottle_on_network(struct bottle *b, const struct proc_result *r)
 		return;
 	}
 	if (!bottle_ok(r)) {
-		char *e = bottle_cmd_error("docker network create", r);
-		bottle_step_fail(b, "%s", e);
-		free(e);
+		bottle_step_fail_cmd(b, "docker network create", r);
 		return;
 	}
 	b->priv->created_net = 1;
@@ -422,9 +420,7 @@ void bottle_up_smolfile(struct bottle *b)
 		return;
 	}
 	free(helper);
-	if (state_write_bottle_file(b->priv->core->state_dir, b->name,
-				    "Smolfile", text, strlen(text),
-				    &cause) != 0) {
+	if (bottle_write_file(b, "Smolfile", text, &cause) != 0) {
 		bottle_step_fail(b, "%s", cause);
 		free(cause);
 		free(text);
@@ -457,9 +453,7 @@ static void bottle_on_image_saved(struct bottle *b, const struct proc_result *r)
 	char *tmp;
 
 	if (!bottle_ok(r)) {
-		char *e = bottle_cmd_error("docker save", r);
-		bottle_step_fail(b, "%s", e);
-		free(e);
+		bottle_step_fail_cmd(b, "docker save", r);
 		return;
 	}
 	tmp = xasprintf("%s.part", b->priv->image_archive);
@@ -571,9 +565,7 @@ static void bottle_on_vm_create(struct bottle *b, const struct proc_result *r)
 		}
 	}
 	if (!bottle_ok(r)) {
-		char *e = bottle_cmd_error("smolvm machine create", r);
-		bottle_step_fail(b, "%s", e);
-		free(e);
+		bottle_step_fail_cmd(b, "smolvm machine create", r);
 		return;
 	}
 	b->priv->created_vm = 1;
@@ -602,9 +594,7 @@ void bottle_up_vm_create(struct bottle *b)
 static void bottle_on_vm_start(struct bottle *b, const struct proc_result *r)
 {
 	if (!bottle_ok(r)) {
-		char *e = bottle_cmd_error("smolvm machine start", r);
-		bottle_step_fail(b, "%s", e);
-		free(e);
+		bottle_step_fail_cmd(b, "smolvm machine start", r);
 		return;
 	}
 	bottle_set_str(&b->vm_state, "running");

@@ -20,6 +20,13 @@ void bottle_set_str(char **field, const char *value)
 	*field = value != NULL ? xstrdup(value) : NULL;
 }
 
+int bottle_write_file(struct bottle *b, const char *file, const char *text,
+		      char **cause)
+{
+	return state_write_bottle_file(b->priv->core->state_dir, b->name, file,
+				       text, strlen(text), cause);
+}
+
 void bottle_waiters_add(struct bottle_waiter **list, bottle_done_cb fn,
 			void *data)
 {
@@ -448,7 +455,7 @@ static int bottle_any_fail(const struct bottle *b)
 	return 0;
 }
 
-static int bottle_all_pass(const struct bottle *b)
+int bottle_all_pass(const struct bottle *b)
 {
 	size_t i;
 

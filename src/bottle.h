@@ -217,6 +217,8 @@ int bottle_exec_capture(struct bottle_core *core, struct bottle *b,
 			void *data, char **cause);
 
 enum bottle_status bottle_status(const struct bottle *b);
+/* 1 when b's latest probe run has no FAIL, UNKNOWN or NONE verdict. */
+int bottle_all_pass(const struct bottle *b);
 const char *bottle_status_name(enum bottle_status s); /* "healthy" */
 const char *bottle_step_name(enum bottle_step s);     /* "network" */
 const char *bottle_op_name(enum bottle_op op);	      /* "up" */

@@ -674,19 +674,6 @@ int cli_verbs_status(const struct cli_global *g, int argc, char **argv)
 	return rc;
 }
 
-/* cli_probes_pass: 1 when b's latest run has no FAIL, UNKNOWN or NONE. */
-static int cli_probes_pass(const struct bottle *b)
-{
-	size_t i;
-
-	for (i = 0; i < PROBE_COUNT; i++) {
-		enum probe_verdict v = b->probes[i].verdict;
-		if (v != PROBE_PASS && v != PROBE_WARN && v != PROBE_SKIP)
-			return 0;
-	}
-	return 1;
-}
-
 static cJSON *cli_json_probe_result(const struct bottle *b)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -694,7 +681,7 @@ static cJSON *cli_json_probe_result(const struct bottle *b)
 	cJSON_AddStringToObject(o, "name", b->name);
 	cJSON_AddStringToObject(o, "status",
 				bottle_status_name(bottle_status(b)));
-	cJSON_AddBoolToObject(o, "all_pass", cli_probes_pass(b));
+	cJSON_AddBoolToObject(o, "all_pass", bottle_all_pass(b));
 	cJSON_AddItemToObject(o, "probes", cli_json_probes(b));
 	return o;
 }

@@ -105,30 +105,28 @@ struct strv docker_argv_bundle_rm(const char *name)
 	return v;
 }
 
-struct strv docker_argv_ps(void)
+/* docker CMD ARG, of managed objects only, as JSON lines. */
+static struct strv docker_argv_list_managed(const char *cmd, const char *arg)
 {
-	static const char *const args[] = {"ps",
-					   "-a",
-					   "--no-trunc",
-					   "--filter",
-					   "label=" DOCKER_LABEL_MANAGED "=1",
-					   "--format",
-					   "{{json .}}"};
+	const char *const args[] = {cmd,
+				    arg,
+				    "--no-trunc",
+				    "--filter",
+				    "label=" DOCKER_LABEL_MANAGED "=1",
+				    "--format",
+				    "{{json .}}"};
 
 	return docker_argv(args, UTIL_NELEM(args));
 }
 
+struct strv docker_argv_ps(void)
+{
+	return docker_argv_list_managed("ps", "-a");
+}
+
 struct strv docker_argv_network_ls_managed(void)
 {
-	static const char *const args[] = {"network",
-					   "ls",
-					   "--no-trunc",
-					   "--filter",
-					   "label=" DOCKER_LABEL_MANAGED "=1",
-					   "--format",
-					   "{{json .}}"};
-
-	return docker_argv(args, UTIL_NELEM(args));
+	return docker_argv_list_managed("network", "ls");
 }
 
 struct strv docker_argv_network_ids(void)
@@ -402,8 +400,35 @@ static void docker_take_labels(const cJSON *o, struct strv *labels,
 struct docker_vec {
 	void *items; /* owned array */
 	size_t n;
-	size_t size; /* sizeof one item */
+	size_t size;		     /* sizeof one item */
+	void (*release)(void *item); /* frees what one item owns */
 };
+
+/* Release every item of vec, then the array; vec is left empty. */
+static void docker_vec_free(struct docker_vec *vec)
+{
+	size_t i;
+
+	for (i = 0; i < vec->n; i++)
+		vec->release((char *)vec->items + i * vec->size);
+	free(vec->items);
+	vec->items = NULL;
+	vec->n = 0;
+}
+
+/* Parse each JSON line of buf into a new item of the empty vec with line;
+ * on failure vec is left empty. */
+static int docker_parse_vec(const char *buf, size_t len, const char *what,
+			    int (*line)(const cJSON *o, void *data,
+					char **cause),
+			    struct docker_vec *vec, char **cause)
+{
+	if (docker_each_json_line(buf, len, what, line, vec, cause) != 0) {
+		docker_vec_free(vec);
+		return -1;
+	}
+	return 0;
+}
 
 /* A new zeroed item at the end of vec. */
 static void *docker_vec_add(struct docker_vec *vec)
@@ -417,8 +442,10 @@ static void *docker_vec_add(struct docker_vec *vec)
 	return item;
 }
 
-static void docker_container_release(struct docker_container *c)
+static void docker_container_release(void *item)
 {
+	struct docker_container *c = item;
+
 	free(c->id);
 	free(c->names);
 	free(c->image);
@@ -430,11 +457,9 @@ static void docker_container_release(struct docker_container *c)
 
 void docker_containers_free(struct docker_container *c, size_t n)
 {
-	size_t i;
+	struct docker_vec vec = {c, n, sizeof(*c), docker_container_release};
 
-	for (i = 0; i < n; i++)
-		docker_container_release(&c[i]);
-	free(c);
+	docker_vec_free(&vec);
 }
 
 static int docker_ps_line(const cJSON *o, void *data, char **cause)
@@ -472,22 +497,19 @@ static int docker_ps_line(const cJSON *o, void *data, char **cause)
 int docker_parse_ps(const char *buf, size_t len, struct docker_container **out,
 		    size_t *n, char **cause)
 {
-	struct docker_vec vec = {NULL, 0, sizeof(struct docker_container)};
+	struct docker_vec vec = {NULL, 0, sizeof(**out),
+				 docker_container_release};
+	int rc = docker_parse_vec(buf, len, "ps", docker_ps_line, &vec, cause);
 
-	*out = NULL;
-	*n = 0;
-	if (docker_each_json_line(buf, len, "ps", docker_ps_line, &vec,
-				  cause) != 0) {
-		docker_containers_free(vec.items, vec.n);
-		return -1;
-	}
 	*out = vec.items;
 	*n = vec.n;
-	return 0;
+	return rc;
 }
 
-static void docker_network_release(struct docker_network *nw)
+static void docker_network_release(void *item)
 {
+	struct docker_network *nw = item;
+
 	free(nw->id);
 	free(nw->name);
 	free(nw->driver);
@@ -496,11 +518,9 @@ static void docker_network_release(struct docker_network *nw)
 
 void docker_networks_free(struct docker_network *nw, size_t n)
 {
-	size_t i;
+	struct docker_vec vec = {nw, n, sizeof(*nw), docker_network_release};
 
-	for (i = 0; i < n; i++)
-		docker_network_release(&nw[i]);
-	free(nw);
+	docker_vec_free(&vec);
 }
 
 static int docker_network_line(const cJSON *o, void *data, char **cause)
@@ -529,18 +549,14 @@ static int docker_network_line(const cJSON *o, void *data, char **cause)
 int docker_parse_networks(const char *buf, size_t len,
 			  struct docker_network **out, size_t *n, char **cause)
 {
-	struct docker_vec vec = {NULL, 0, sizeof(struct docker_network)};
+	struct docker_vec vec = {NULL, 0, sizeof(**out),
+				 docker_network_release};
+	int rc = docker_parse_vec(buf, len, "network ls", docker_network_line,
+				  &vec, cause);
 
-	*out = NULL;
-	*n = 0;
-	if (docker_each_json_line(buf, len, "network ls", docker_network_line,
-				  &vec, cause) != 0) {
-		docker_networks_free(vec.items, vec.n);
-		return -1;
-	}
 	*out = vec.items;
 	*n = vec.n;
-	return 0;
+	return rc;
 }
 
 int docker_parse_version(const char *buf, size_t len, char **version,

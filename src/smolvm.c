@@ -373,28 +373,26 @@ struct strv smolvm_argv_egress_events(const struct smolvm_cli *c,
 	return v;
 }
 
+/* pack create FLAG SRC -o OUT */
+static struct strv smolvm_argv_pack(const struct smolvm_cli *c,
+				    const char *flag, const char *src,
+				    const char *out)
+{
+	const char *const args[] = {"pack", "create", flag, src, "-o", out};
+
+	return smolvm_argv(c->bin, args, UTIL_NELEM(args));
+}
+
 struct strv smolvm_argv_pack_image(const struct smolvm_cli *c,
 				   const char *image, const char *out)
 {
-	static const char *const args[] = {"pack", "create", "-I"};
-	struct strv v = smolvm_argv(c->bin, args, UTIL_NELEM(args));
-
-	strv_push(&v, image);
-	strv_push(&v, "-o");
-	strv_push(&v, out);
-	return v;
+	return smolvm_argv_pack(c, "-I", image, out);
 }
 
 struct strv smolvm_argv_pack_create(const struct smolvm_cli *c,
 				    const char *smolfile, const char *out)
 {
-	static const char *const args[] = {"pack", "create", "-s"};
-	struct strv v = smolvm_argv(c->bin, args, UTIL_NELEM(args));
-
-	strv_push(&v, smolfile);
-	strv_push(&v, "-o");
-	strv_push(&v, out);
-	return v;
+	return smolvm_argv_pack(c, "-s", smolfile, out);
 }
 
 /* ------------------------------------------------------------------ */

@@ -29,45 +29,28 @@ static void fuzz_assert(int ok)
 		abort();
 }
 
-/* Store one field (kind byte then value) into in. */
+/* Store one field (kind byte then value) into in: kinds 0 to 7 replace a
+ * string (7: the IP, when ip_from_field) or append to a list. */
 static void fuzz_field(struct fuzz_in *in, const char *f, size_t len,
 		       int ip_from_field)
 {
+	char **str[8] = {&in->vm.image,	  NULL, NULL,	     NULL,
+			 &in->vm.workdir, NULL, &in->helper, NULL};
+	struct strv *list[8] = {
+	    NULL, &in->vm.entrypoint, &in->vm.cmd, &in->vm.env,
+	    NULL, &in->vm.volumes,    NULL,	   NULL};
+	unsigned k = (unsigned char)f[0] % 8;
 	char *v = xstrndup(f + 1, len - 1);
 
-	switch ((unsigned char)f[0] % 8) {
-	case 0:
-		free(in->vm.image);
-		in->vm.image = v;
+	if (ip_from_field)
+		str[7] = &in->ip;
+	if (str[k] != NULL) {
+		free(*str[k]);
+		*str[k] = v;
 		return;
-	case 1:
-		strv_push(&in->vm.entrypoint, v);
-		break;
-	case 2:
-		strv_push(&in->vm.cmd, v);
-		break;
-	case 3:
-		strv_push(&in->vm.env, v);
-		break;
-	case 4:
-		free(in->vm.workdir);
-		in->vm.workdir = v;
-		return;
-	case 5:
-		strv_push(&in->vm.volumes, v);
-		break;
-	case 6:
-		free(in->helper);
-		in->helper = v;
-		return;
-	default:
-		if (ip_from_field) {
-			free(in->ip);
-			in->ip = v;
-			return;
-		}
-		break;
 	}
+	if (list[k] != NULL)
+		strv_push(list[k], v);
 	free(v);
 }
 

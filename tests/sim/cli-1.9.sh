@@ -7,11 +7,8 @@
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 
-SMOLVM=$T_ROOT/assets/demo/smolvm
-t_tmpdir TMP
-export SMOLVM_SIM_HOME=$TMP/home
 . "$T_ROOT/tests/sim/lib-sim.bash"
-t_defer "'$SMOLVM' _sim-reap"
+sim_begin
 export SMOLVM_SIM_VERSION=1.9.3
 # jx EXPR: EXPR over the JSON document d on stdin, printed as JSON
 jx() { python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps($1, sort_keys=True))"; }

@@ -5,12 +5,9 @@
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 
-SMOLVM=$T_ROOT/assets/demo/smolvm
-t_tmpdir TMP
-export SMOLVM_SIM_HOME=$TMP/home
-# the before-snapshot, leftover checks and run()
+# sim_begin, the leftover checks and run()
 . "$T_ROOT/tests/sim/lib-sim.bash"
-t_defer "'$SMOLVM' _sim-reap"
+sim_begin
 
 
 # --- version, help, usage errors ---

@@ -6,21 +6,10 @@
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 
-SMOLVM=$T_ROOT/assets/demo/smolvm
-if ! docker info >/dev/null 2>&1; then
-	t_skip "$(basename "$0")" "docker not reachable"
-	exit 0
-fi
-t_tmpdir TMP
-export SMOLVM_SIM_HOME=$TMP/home
 unset SMOLVM_SIM_HANG SMOLVM_SIM_DELAY SMOLVM_SIM_FAIL SMOLVM_SIM_READY_TIMEOUT
-# the before-snapshot, leftover checks and run()
+# sim_begin, the leftover checks and run()
 . "$T_ROOT/tests/sim/lib-sim.bash"
-t_defer "'$SMOLVM' _sim-reap"
-"$T_ROOT/assets/demo/bundle/build.sh" >/dev/null || {
-	t_fail "demo image builds"
-	exit 1
-}
+sim_begin docker
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 state() {

@@ -1,10 +1,73 @@
 # tests/sim/lib-sim.bash: shared by the simulator's tests (sourced after
-# tests/lib.sh, with SMOLVM and SMOLVM_SIM_HOME set; never run: not *.sh).
-# Takes the before-snapshot at the point where it is sourced and defines
-# note_uids, check_leftovers and run.
+# tests/lib.sh and t_need_root; never run: not *.sh). Defines sim_begin (the
+# common start: SMOLVM, TMP, SMOLVM_SIM_HOME, the before-snapshot),
+# sim_bundles, note_uids, check_leftovers and run.
 
+SMOLVM=$T_ROOT/assets/demo/smolvm
 snap() { t_snapshot; ip6tables -S 2>/dev/null; ip rule show; ip -6 rule show 2>/dev/null; }
-BEFORE=$(snap)
+
+# sim_begin [docker]: a fresh TMP and SMOLVM_SIM_HOME, the before-snapshot
+# and the reaper; with "docker", first skip the test (exit 0) when docker is
+# not reachable, and after, build the demo image (exit 1 when that fails).
+sim_begin() {
+	if [ "${1:-}" = docker ] && ! docker info >/dev/null 2>&1; then
+		t_skip "$(basename "$0")" "docker not reachable"
+		exit 0
+	fi
+	t_tmpdir TMP
+	export SMOLVM_SIM_HOME=$TMP/home
+	BEFORE=$(snap)
+	t_defer "'$SMOLVM' _sim-reap"
+	[ "${1:-}" = docker ] || return 0
+	"$T_ROOT/assets/demo/bundle/build.sh" >/dev/null || {
+		t_fail "demo image builds"
+		exit 1
+	}
+}
+
+# sim_bundles NET THIRDS...: a docker network NET on the first free
+# 10.213.THIRD.0/28 of THIRDS, with two demo bundles: B (.2: pipelock on
+# 0.0.0.0:8888, egress on its loopback 9099) and OTHER (.3); sets SUBNET, B
+# and OTHER, adds the network and its bridge to OUR_NAMES, removes all on exit.
+sim_bundles() {
+	local third
+	NET=$1
+	shift
+	OUR_NAMES="$OUR_NAMES $NET"
+	t_defer "docker network rm $NET"
+	t_defer "docker rm -f $NET-b $NET-other"
+	SUBNET=""
+	for third in "$@"; do
+		if docker network create --subnet "10.213.$third.0/28" "$NET" >/dev/null 2>&1; then
+			SUBNET=10.213.$third.0/28
+			break
+		fi
+	done
+	if [ -z "$SUBNET" ]; then
+		t_fail "a docker network 10.213.THIRD.0/28 can be created (THIRD: $*)"
+		exit 1
+	fi
+	B=${SUBNET%.0/28}.2
+	OTHER=${SUBNET%.0/28}.3
+	OUR_NAMES="$OUR_NAMES br-$(docker network inspect -f '{{.Id}}' "$NET" | cut -c1-12)"
+	docker run -d --name "$NET-b" --network "$NET" --ip "$B" \
+		-e BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888 \
+		-e BOTTLE_EGRESS_LISTEN=127.0.0.1:9099 \
+		bottle-demo-bundle:latest >/dev/null
+	docker run -d --name "$NET-other" --network "$NET" --ip "$OTHER" \
+		-e BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888 \
+		bottle-demo-bundle:latest >/dev/null
+	t_wait_for 10 sim_healthy "$B"
+	t_check "bundle B is up" sim_healthy "$B"
+	t_wait_for 10 sim_healthy "$OTHER"
+}
+sim_healthy() { curl -fs --max-time 1 "http://$1:8888/health" >/dev/null; }
+
+# sim_connect MACHINE HOST PORT: nc from inside the machine; sets RC, OUT, ERR
+sim_connect() {
+	run "$SMOLVM" machine exec --name "$1" -- sh -c \
+		"printf 'GET /health HTTP/1.0\r\n\r\n' | nc -w 3 $2 $3"
+}
 # What this test owns, to tell its leftovers from changes other programs on
 # the host (another bottle, a dashboard in development) make meanwhile.
 OUR_UIDS=""

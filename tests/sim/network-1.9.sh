@@ -26,51 +26,13 @@
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 
-SMOLVM=$T_ROOT/assets/demo/smolvm
-if ! docker info >/dev/null 2>&1; then
-	t_skip "$(basename "$0")" "docker not reachable"
-	exit 0
-fi
-t_tmpdir TMP
-export SMOLVM_SIM_HOME=$TMP/home SMOLVM_SIM_VERSION=1.9.3
+export SMOLVM_SIM_VERSION=1.9.3
 unset SMOLVM_SIM_RESOLVER HTTPS_PROXY https_proxy HTTP_PROXY http_proxy ALL_PROXY all_proxy
 . "$T_ROOT/tests/sim/lib-sim.bash"
-t_defer "'$SMOLVM' _sim-reap"
-"$T_ROOT/assets/demo/bundle/build.sh" >/dev/null || {
-	t_fail "demo image builds"
-	exit 1
-}
+sim_begin docker
 
-NET=simtest19-net-$$
-OUR_NAMES=$NET
-t_defer "docker network rm $NET"
-t_defer "docker rm -f $NET-b $NET-other"
-SUBNET=""
-for third in 245 246 247 248 249; do
-	if docker network create --subnet "10.213.$third.0/28" "$NET" >/dev/null 2>&1; then
-		SUBNET=10.213.$third.0/28
-		break
-	fi
-done
-if [ -z "$SUBNET" ]; then
-	t_fail "a docker network 10.213.24x.0/28 can be created"
-	exit 1
-fi
-B=${SUBNET%.0/28}.2
-OTHER=${SUBNET%.0/28}.3
+sim_bundles simtest19-net-$$ 245 246 247 248 249
 NOBODY=${SUBNET%.0/28}.9 # in our subnet, no container: unreachable
-OUR_NAMES="$OUR_NAMES br-$(docker network inspect -f '{{.Id}}' "$NET" | cut -c1-12)"
-docker run -d --name "$NET-b" --network "$NET" --ip $B \
-	-e BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888 \
-	-e BOTTLE_EGRESS_LISTEN=127.0.0.1:9099 \
-	bottle-demo-bundle:latest >/dev/null
-docker run -d --name "$NET-other" --network "$NET" --ip $OTHER \
-	-e BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888 \
-	bottle-demo-bundle:latest >/dev/null
-healthy() { curl -fs --max-time 1 "http://$1:8888/health" >/dev/null; }
-t_wait_for 10 healthy $B
-t_check "bundle B is up" healthy $B
-t_wait_for 10 healthy $OTHER
 
 # Host-side helpers: a TCP canary and a UDP canary on 127.0.0.1 that record
 # what reaches them, and fake DNS resolvers answering every A query with a
@@ -124,14 +86,6 @@ UP=$(cat "$TMP/udp.port")
 DNSP=$(cat "$TMP/dns.port")
 hits() { cat "$TMP/$1.log" 2>/dev/null | wc -l | tr -d ' '; }
 
-# nc from inside a machine; sets RC, OUT, ERR
-connect() { # MACHINE HOST PORT
-	"$SMOLVM" machine exec --name "$1" -- sh -c \
-		"printf 'GET /health HTTP/1.0\r\n\r\n' | nc -w 3 $2 $3" >"$TMP/out" 2>"$TMP/err"
-	RC=$?
-	OUT=$(cat "$TMP/out")
-	ERR=$(cat "$TMP/err")
-}
 mk() { # NAME SMOLFILE-LINES...
 	local n=$1
 	shift
@@ -169,21 +123,21 @@ t_eq "default route via the gateway 100.96.0.1" "default via 100.96.0.1 dev eth0
 t_eq "the guest's resolver is the gateway" "nameserver 100.96.0.1" "$("$SMOLVM" machine exec --name allow -- cat /etc/resolv.conf)"
 t_eq "no host netfilter chain for the guest UID" 0 "$(iptables -S | grep -c "SMOLSIM-$GUID")"
 
-connect allow $B 8888
+sim_connect allow $B 8888
 t_eq "bundle-reach: B:8888 exchanges data" 0 "$RC"
 t_match "bundle-reach: pipelock /health answered" '"kill_switch_active":false' "$OUT"
-connect allow $B 9099
+sim_connect allow $B 9099
 t_nomatch "egress-port-bypass: connect() to B:9099 succeeds (allowed IP)" "can't connect" "$ERR"
 t_eq "egress-port-bypass: then reset/EOF with no bytes" "" "$OUT"
 before=$(hits canary)
-connect allow $OTHER 8888
+sim_connect allow $OTHER 8888
 t_check "cross-bottle: OTHER fails" test "$RC" -ne 0
 t_match "cross-bottle: refused at connect() (ECONNREFUSED)" "can't connect to remote host \\($OTHER\\): Connection refused" "$ERR"
-connect allow 100.96.0.1 "$P"
+sim_connect allow 100.96.0.1 "$P"
 t_match "gateway (not in the allowlist): refused at connect()" "can't connect .*Connection refused" "$ERR"
-connect allow 169.254.169.254 80
+sim_connect allow 169.254.169.254 80
 t_match "metadata address: refused at connect()" "can't connect .*Connection refused" "$ERR"
-connect allow 127.0.0.1 "$P"
+sim_connect allow 127.0.0.1 "$P"
 t_match "guest 127.0.0.1 is guest-local: nothing listens there" "can't connect .*Connection refused" "$ERR"
 sleep 0.2
 t_eq "the host canary saw none of it" "$before" "$(hits canary)"
@@ -228,7 +182,7 @@ wait $EXEC
 "$SMOLVM" machine stop --name allow >/dev/null
 mk wide 'image = "bottle-demo-vm:latest"' 'cmd = ["sleep", "100000"]' '[network]' "allow_cidrs = [\"$SUBNET\"]"
 SMOLVM_SIM_CONNECT_TIMEOUT=2 "$SMOLVM" machine start --name wide --proxy "http://$B:8888" >/dev/null 2>&1
-connect wide $NOBODY 80
+sim_connect wide $NOBODY 80
 t_nomatch "unreachable allowed IP: connect() succeeds" "can't connect" "$ERR"
 t_eq "unreachable allowed IP: no bytes, then reset/EOF" "" "$OUT"
 t_eq "unreachable allowed IP: not a denial" "" "$(events wide)"
@@ -262,13 +216,13 @@ t_eq "no resolver: the fake resolver saw nothing" "$before" "$(hits dns)"
 mk ports 'ports = ["18080:80"]'
 "$SMOLVM" machine start --name ports >/dev/null 2>&1
 before=$(hits canary)
-connect ports 100.96.0.1 "$P"
+sim_connect ports 100.96.0.1 "$P"
 t_nomatch "no policy: the gateway reaches host loopback (1.7.2+)" "can't connect" "$ERR"
 t_wait_for 3 eval '[ "$(hits canary)" -gt "$before" ]'
 t_check "no policy: the canary saw the connection" test "$(hits canary)" -gt "$before"
-connect ports $OTHER 8888
+sim_connect ports $OTHER 8888
 t_eq "no policy: another bundle reachable" 0 "$RC"
-connect ports 169.254.169.254 80
+sim_connect ports 169.254.169.254 80
 t_match "no policy: the metadata floor still refuses" "Connection refused" "$ERR"
 t_match "no policy: a floor denial is logged" "connect:169.254.169.254:80" "$(events ports)"
 before=$(hits udp)
@@ -280,14 +234,14 @@ t_check "no policy: UDP relayed (to host loopback via the gateway)" test "$(hits
 mk tsi 'net = true'
 "$SMOLVM" machine start --name tsi >/dev/null 2>&1
 t_eq "net = true: TSI, the host's network namespace" "$(netns_of $$)" "$(netns_of "$(vmm_pid tsi)")"
-connect tsi 127.0.0.1 "$P"
+sim_connect tsi 127.0.0.1 "$P"
 t_eq "net = true: unrestricted, host loopback reachable" 0 "$RC"
 "$SMOLVM" machine stop --name tsi >/dev/null
 
 # --- no network at all ---
 mk nonet
 "$SMOLVM" machine start --name nonet >/dev/null 2>&1
-connect nonet $B 8888
+sim_connect nonet $B 8888
 t_match "no network: only loopback (ENETUNREACH)" "Network is unreachable" "$ERR"
 t_eq "no network: status network=false" false \
 	"$("$SMOLVM" machine status --name nonet --json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["network"]))')"
@@ -305,9 +259,9 @@ run "$SMOLVM" machine start --name local
 t_eq "-I archive: starts without a proxy" 0 "$RC"
 t_nomatch "-I archive: no pull" "Pulling" "$ERR"
 t_eq "-I archive: the image's files are there" "/bottle/start.sh" "$("$SMOLVM" machine exec --name local -- ls /bottle/start.sh)"
-connect local $B 8888
+sim_connect local $B 8888
 t_eq "-I archive: the allowlist holds (B reachable)" 0 "$RC"
-connect local $OTHER 8888
+sim_connect local $OTHER 8888
 t_match "-I archive: the allowlist holds (OTHER refused)" "Connection refused" "$ERR"
 "$SMOLVM" machine stop --name local >/dev/null
 
@@ -318,9 +272,9 @@ printf '%s\n' 'image = "bottle-demo-vm:latest"' 'cmd = ["sleep", "100000"]' '[ne
 sim_create packed --from "$TMP/pack/demo.smolmachine" --allow-cidr "$B/32" >/dev/null
 note_uids
 "$SMOLVM" machine start --name packed >/dev/null 2>&1
-connect packed $B 8888
+sim_connect packed $B 8888
 t_eq "--from + --allow-cidr: B reachable" 0 "$RC"
-connect packed $OTHER 8888
+sim_connect packed $OTHER 8888
 t_match "--from + --allow-cidr: the allowlist is kept (OTHER refused)" "Connection refused" "$ERR"
 
 # --- kill -9 of a VMM: its namespace goes with the guest's processes ---

@@ -14,52 +14,13 @@
 . "$(dirname "$0")/../lib.sh"
 t_need_root
 
-SMOLVM=$T_ROOT/assets/demo/smolvm
-if ! docker info >/dev/null 2>&1; then
-	t_skip "$(basename "$0")" "docker not reachable"
-	exit 0
-fi
-t_tmpdir TMP
-export SMOLVM_SIM_HOME=$TMP/home
 unset SMOLVM_SIM_RESOLVER
-# the before-snapshot, leftover checks and run()
+# sim_begin, the leftover checks and run()
 . "$T_ROOT/tests/sim/lib-sim.bash"
-t_defer "'$SMOLVM' _sim-reap"
-"$T_ROOT/assets/demo/bundle/build.sh" >/dev/null || {
-	t_fail "demo image builds"
-	exit 1
-}
+sim_begin docker
 
-NET=simtest-net-$$
-OUR_NAMES=$NET
-t_defer "docker network rm $NET"
-t_defer "docker rm -f $NET-b $NET-other"
-# a /28 of our own: the first free one of a few candidates
-SUBNET=""
-for third in 250 251 252 253 254; do
-	if docker network create --subnet "10.213.$third.0/28" "$NET" >/dev/null 2>&1; then
-		SUBNET=10.213.$third.0/28
-		break
-	fi
-done
-if [ -z "$SUBNET" ]; then
-	t_fail "a docker network 10.213.25x.0/28 can be created"
-	exit 1
-fi
-B=${SUBNET%.0/28}.2
-OTHER=${SUBNET%.0/28}.3
-OUR_NAMES="$OUR_NAMES br-$(docker network inspect -f '{{.Id}}' "$NET" | cut -c1-12)"
-docker run -d --name "$NET-b" --network "$NET" --ip $B \
-	-e BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888 \
-	-e BOTTLE_EGRESS_LISTEN=127.0.0.1:9099 \
-	bottle-demo-bundle:latest >/dev/null
-docker run -d --name "$NET-other" --network "$NET" --ip $OTHER \
-	-e BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888 \
-	bottle-demo-bundle:latest >/dev/null
-healthy() { curl -fs --max-time 1 "http://$1:8888/health" >/dev/null; }
-t_wait_for 10 healthy $B
-t_check "bundle B is up" healthy $B
-t_wait_for 10 healthy $OTHER
+# a /28 of our own (the first free one of a few candidates), B and OTHER
+sim_bundles simtest-net-$$ 250 251 252 253 254
 
 # The canary: a listener on the host's loopback that records every accept.
 python3 - "$TMP/canary" <<'EOF' &
@@ -89,14 +50,6 @@ t_wait_for 5 test -s "$TMP/canary.port"
 P=$(cat "$TMP/canary.port")
 canary_hits() { cat "$TMP/canary.log" 2>/dev/null | wc -l | tr -d ' '; }
 
-# connect MACHINE HOST PORT: nc from inside the machine; sets RC, ERR, OUT
-connect() {
-	"$SMOLVM" machine exec --name "$1" -- sh -c \
-		"printf 'GET /health HTTP/1.0\r\n\r\n' | nc -w 3 $2 $3" >"$TMP/out" 2>"$TMP/err"
-	RC=$?
-	OUT=$(cat "$TMP/out")
-	ERR=$(cat "$TMP/err")
-}
 mk() { # NAME SMOLFILE-LINES...
 	local n=$1
 	shift
@@ -111,22 +64,22 @@ mk allow '[network]' "allow_cidrs = [\"$B\"]"
 t_eq "allowlisted machine started" '"running"' \
 	"$("$SMOLVM" machine status --name allow --json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["state"]))')"
 UID_ALLOW=$("$SMOLVM" machine exec --name allow -- id -u)
-connect allow $B 8888
+sim_connect allow $B 8888
 t_eq "bundle-reach: connect to B:8888 succeeds" 0 "$RC"
 t_match "bundle-reach: pipelock /health answered" '"kill_switch_active":false' "$OUT"
-connect allow $B 9099
+sim_connect allow $B 9099
 t_check "egress-port-bypass: B:9099 fails" test "$RC" -ne 0
 t_match "egress-port-bypass: refused by B (bind knob)" "Connection refused" "$ERR"
 before=$(canary_hits)
 start=$(date +%s%N)
-connect allow 127.0.0.1 "$P"
+sim_connect allow 127.0.0.1 "$P"
 ms=$((($(date +%s%N) - start) / 1000000))
 t_check "localhost-reach: connect to 127.0.0.1 fails" test "$RC" -ne 0
 t_match "localhost-reach: host loopback gets a reset (ECONNREFUSED)" "Connection refused" "$ERR"
 t_check "localhost-reach: fails at once, not by timeout (${ms} ms)" test "$ms" -lt 900
 sleep 0.2
 t_eq "localhost-reach: the canary saw no connection" "$before" "$(canary_hits)"
-connect allow $OTHER 8888
+sim_connect allow $OTHER 8888
 t_check "cross-bottle: another bundle's IP is rejected" test "$RC" -ne 0
 t_match "cross-bottle: rejected by policy with EACCES, as TSI does" "Permission denied" "$ERR"
 t_eq "a bare IP in allow_cidrs means /32" "throw $B" "$(ip route show table "$UID_ALLOW" | grep throw | sed 's/ *$//')"
@@ -139,23 +92,23 @@ t_eq "canary still untouched" "$before" "$(canary_hits)"
 # --- the resolver stand-in ---
 "$SMOLVM" machine stop --name allow >/dev/null
 SMOLVM_SIM_RESOLVER=$OTHER "$SMOLVM" machine start --name allow >/dev/null 2>&1
-connect allow $OTHER 8888
+sim_connect allow $OTHER 8888
 t_eq "dns-hole: SMOLVM_SIM_RESOLVER makes that IP reachable" 0 "$RC"
-connect allow 127.0.0.1 "$P"
+sim_connect allow 127.0.0.1 "$P"
 t_check "dns-hole: loopback still rejected" test "$RC" -ne 0
 
 # --- loopback-only allowlist: no resolver added ---
 SMOLVM_SIM_RESOLVER=$OTHER mk loop '[network]' 'allow_cidrs = ["127.0.0.1/32"]'
 before=$(canary_hits)
-connect loop 127.0.0.1 "$P"
+sim_connect loop 127.0.0.1 "$P"
 t_eq "loopback allowlist reaches the loopback listener" 0 "$RC"
 t_wait_for 3 eval '[ "$(canary_hits)" -gt "$before" ]'
-connect loop $OTHER 8888
+sim_connect loop $OTHER 8888
 t_check "loopback-only allowlist: no resolver hole" test "$RC" -ne 0
 
 # --- no networking at all ---
 mk nonet
-connect nonet $B 8888
+sim_connect nonet $B 8888
 t_check "no network keys: B unreachable" test "$RC" -ne 0
 t_match "no network keys: EACCES" "Permission denied" "$ERR"
 t_eq "no network keys: status network=false" false \
@@ -164,14 +117,14 @@ t_eq "no network keys: status network=false" false \
 # --- ports only: networking with no allowlist (trap) ---
 mk ports 'ports = ["18080:80"]'
 before=$(canary_hits)
-connect ports 127.0.0.1 "$P"
+sim_connect ports 127.0.0.1 "$P"
 t_eq "ports-only machine is unrestricted" 0 "$RC"
 t_wait_for 3 eval '[ "$(canary_hits)" -gt "$before" ]'
 t_check "ports-only: the canary saw the connection" test "$(canary_hits)" -gt "$before"
 
 # --- net = true without allowlist ---
 mk open 'net = true'
-connect open $OTHER 8888
+sim_connect open $OTHER 8888
 t_eq "net = true without allowlist is unrestricted" 0 "$RC"
 
 # --- --from a pack: the allowlist is silently dropped (0.8.0 trap) ---
@@ -187,7 +140,7 @@ t_match "create --from extracts the pack" "^Extracting .smolmachine assets" "$(c
 "$SMOLVM" machine start --name packed >/dev/null 2>&1
 t_eq "--from machine is running" 0 "$?"
 before=$(canary_hits)
-connect packed 127.0.0.1 "$P"
+sim_connect packed 127.0.0.1 "$P"
 t_eq "--from machine reaches host loopback (allowlist dropped)" 0 "$RC"
 t_wait_for 3 eval '[ "$(canary_hits)" -gt "$before" ]'
 t_check "--from: the canary saw the connection" test "$(canary_hits)" -gt "$before"

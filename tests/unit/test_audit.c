@@ -45,6 +45,16 @@ static char *summary_of(const char *line, size_t len, int ascii)
 	return s;
 }
 
+/* ev's summary (ascii or not) is want. */
+static void assert_summary(const struct audit_event *ev, int ascii,
+			   const char *want)
+{
+	char *got = audit_summary(ev, ascii);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
 static void check_summary(const char *line, size_t len, const char *want)
 {
 	char *got = summary_of(line, len, 0);
@@ -65,7 +75,6 @@ static void not_audit(const char *line, size_t len)
 static void blocked_dlp_line_is_parsed_and_highlighted(void **state)
 {
 	struct audit_event ev;
-	char *s;
 
 	assert_int_equal(audit_parse(LIT(BLOCKED_DLP), &ev), 1);
 	assert_string_equal(ev.event, "blocked");
@@ -80,14 +89,12 @@ static void blocked_dlp_line_is_parsed_and_highlighted(void **state)
 	assert_null(ev.target);
 	assert_int_equal(ev.wall_ms, 1795881600000ULL);
 	assert_true(audit_is_blocked(&ev));
-	s = audit_summary(&ev, 0);
-	assert_string_equal(s, "BLOCKED dlp: DLP match: GitHub Token "
-			       "\xe2\x86\x92 github.com [critical]");
-	free(s);
-	s = audit_summary(&ev, 1);
-	assert_string_equal(s, "BLOCKED dlp: DLP match: GitHub Token -> "
-			       "github.com [critical]");
-	free(s);
+	assert_summary(&ev, 0,
+		       "BLOCKED dlp: DLP match: GitHub Token "
+		       "\xe2\x86\x92 github.com [critical]");
+	assert_summary(&ev, 1,
+		       "BLOCKED dlp: DLP match: GitHub Token -> "
+		       "github.com [critical]");
 	audit_event_free(&ev);
 	assert_null(ev.event);
 }
@@ -95,27 +102,21 @@ static void blocked_dlp_line_is_parsed_and_highlighted(void **state)
 static void allowed_line_shows_method_and_is_not_highlighted(void **state)
 {
 	struct audit_event ev;
-	char *s;
 
 	assert_int_equal(audit_parse(LIT(ALLOWED), &ev), 1);
 	assert_false(audit_is_blocked(&ev));
-	s = audit_summary(&ev, 0);
-	assert_string_equal(s, "ALLOWED GET \xe2\x86\x92 pypi.org");
-	free(s);
+	assert_summary(&ev, 0, "ALLOWED GET \xe2\x86\x92 pypi.org");
 	audit_event_free(&ev);
 }
 
 static void tunnel_line_shows_its_target(void **state)
 {
 	struct audit_event ev;
-	char *s;
 
 	assert_int_equal(audit_parse(LIT(TUNNEL_OPEN), &ev), 1);
 	assert_string_equal(ev.target, "api.anthropic.com:443");
 	assert_false(audit_is_blocked(&ev));
-	s = audit_summary(&ev, 1);
-	assert_string_equal(s, "TUNNEL_OPEN -> api.anthropic.com:443");
-	free(s);
+	assert_summary(&ev, 1, "TUNNEL_OPEN -> api.anthropic.com:443");
 	audit_event_free(&ev);
 }
 
@@ -189,7 +190,6 @@ static void line_need_not_be_nul_terminated(void **state)
 static void non_string_fields_are_treated_as_absent(void **state)
 {
 	struct audit_event ev;
-	char *s;
 
 	assert_int_equal(
 	    audit_parse(LIT("{\"event\":\"blocked\",\"scanner\":7,\"reason\":"
@@ -203,9 +203,7 @@ static void non_string_fields_are_treated_as_absent(void **state)
 	assert_null(ev.severity);
 	assert_null(ev.host);
 	assert_int_equal(ev.wall_ms, 0);
-	s = audit_summary(&ev, 0);
-	assert_string_equal(s, "BLOCKED");
-	free(s);
+	assert_summary(&ev, 0, "BLOCKED");
 	audit_event_free(&ev);
 }
 

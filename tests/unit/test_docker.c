@@ -20,6 +20,8 @@
 #include "docker.h"
 #include "paths.h"
 
+#include "argv-assert.h"
+
 /* docker 28.2.2 client, dockerd 20.10.24: ps -a --no-trunc --filter
  * label=dev.bottle.managed=1 --format {{json .}} */
 static const char ps_docker28[] =
@@ -106,29 +108,6 @@ static int setup(void **state)
 	unsetenv("BOTTLE_DOCKER");
 	return 0;
 }
-
-/* Assert that argv is exactly the NULL-terminated words. */
-static void assert_argv(const struct strv *argv, const char *const *words)
-{
-	size_t i;
-
-	for (i = 0; words[i] != NULL; i++) {
-		if (i >= argv->n)
-			fail_msg("argv has %zu words, want more: %s", argv->n,
-				 words[i]);
-		assert_string_equal(argv->v[i], words[i]);
-	}
-	assert_int_equal(argv->n, i);
-	assert_null(argv->v[argv->n]);
-}
-
-#define ASSERT_ARGV(call, ...)                                                 \
-	do {                                                                   \
-		struct strv a_ = call;                                         \
-		static const char *const w_[] = {__VA_ARGS__, NULL};           \
-		assert_argv(&a_, w_);                                          \
-		strv_release(&a_);                                             \
-	} while (0)
 
 static void test_argv_builders_produce_exact_words(void **state)
 {

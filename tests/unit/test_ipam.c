@@ -156,18 +156,38 @@ static void test_overlap_is_symmetric_and_exact(void **state)
 	}
 }
 
-static void test_allocates_first_free_subnet(void **state)
+/* A /prefix from pool, around taken[n], is want. */
+static void check_alloc(const char *pool, int prefix,
+			const struct ipam_net *taken, size_t n,
+			const char *want)
 {
-	struct ipam_net pool = net("10.213.0.0/16"), out;
+	struct ipam_net p = net(pool), out;
 	char *cause = NULL;
 
-	assert_int_equal(ipam_allocate(&pool, 28, NULL, 0, &out, &cause), 0);
-	assert_net(&out, "10.213.0.0/28");
+	assert_int_equal(ipam_allocate(&p, prefix, taken, n, &out, &cause), 0);
+	assert_net(&out, want);
+}
+
+/* No /prefix from pool around taken[n]: the cause is want. */
+static void check_alloc_fails(const char *pool, int prefix,
+			      const struct ipam_net *taken, size_t n,
+			      const char *want)
+{
+	struct ipam_net p = net(pool), out;
+	char *cause = NULL;
+
+	assert_int_equal(ipam_allocate(&p, prefix, taken, n, &out, &cause), -1);
+	assert_string_equal(cause, want);
+	free(cause);
+}
+
+static void test_allocates_first_free_subnet(void **state)
+{
+	check_alloc("10.213.0.0/16", 28, NULL, 0, "10.213.0.0/28");
 }
 
 static void test_allocation_skips_docker_routes_and_bottles(void **state)
 {
-	struct ipam_net pool = net("10.213.0.0/16"), out;
 	struct ipam_net taken[] = {
 	    net("10.213.0.0/28"),  /* another bottle */
 	    net("10.213.0.16/28"), /* another bottle */
@@ -175,93 +195,63 @@ static void test_allocation_skips_docker_routes_and_bottles(void **state)
 	    net("10.213.0.49/32"), /* a host route in the 4th */
 	    net("10.213.0.64/26"), /* a VPN route: 5th to 8th */
 	};
-	char *cause = NULL;
 
-	assert_int_equal(
-	    ipam_allocate(&pool, 28, taken, UTIL_NELEM(taken), &out, &cause),
-	    0);
-	assert_net(&out, "10.213.0.128/28");
+	check_alloc("10.213.0.0/16", 28, taken, UTIL_NELEM(taken),
+		    "10.213.0.128/28");
 }
 
 static void test_allocation_jumps_over_a_wide_blocker(void **state)
 {
-	struct ipam_net pool = net("10.0.0.0/8"), out;
 	struct ipam_net taken[] = {net("10.0.0.0/9"), net("10.128.0.0/10"),
 				   net("10.192.0.0/29")};
-	char *cause = NULL;
 
-	assert_int_equal(
-	    ipam_allocate(&pool, 29, taken, UTIL_NELEM(taken), &out, &cause),
-	    0);
-	assert_net(&out, "10.192.0.8/29");
+	check_alloc("10.0.0.0/8", 29, taken, UTIL_NELEM(taken),
+		    "10.192.0.8/29");
 }
 
 static void test_supernet_of_the_pool_exhausts_it(void **state)
 {
-	struct ipam_net pool = net("10.213.0.0/16"), out;
 	struct ipam_net taken[] = {net("10.0.0.0/8")};
-	char *cause = NULL;
 
-	assert_int_equal(ipam_allocate(&pool, 28, taken, 1, &out, &cause), -1);
-	assert_string_equal(cause, "subnet pool 10.213.0.0/16 is exhausted "
-				   "(4096 subnets of /28 in use or blocked)");
-	free(cause);
+	check_alloc_fails("10.213.0.0/16", 28, taken, 1,
+			  "subnet pool 10.213.0.0/16 is exhausted "
+			  "(4096 subnets of /28 in use or blocked)");
 }
 
 static void test_reports_exhaustion_with_counts(void **state)
 {
-	struct ipam_net pool = net("10.213.0.0/26"), out;
 	struct ipam_net taken[] = {net("10.213.0.0/28"), net("10.213.0.16/28"),
 				   net("10.213.0.32/27")};
-	char *cause = NULL;
 
-	assert_int_equal(
-	    ipam_allocate(&pool, 28, taken, UTIL_NELEM(taken), &out, &cause),
-	    -1);
-	assert_string_equal(cause, "subnet pool 10.213.0.0/26 is exhausted "
-				   "(4 subnets of /28 in use or blocked)");
-	free(cause);
+	check_alloc_fails("10.213.0.0/26", 28, taken, UTIL_NELEM(taken),
+			  "subnet pool 10.213.0.0/26 is exhausted "
+			  "(4 subnets of /28 in use or blocked)");
 	/* freeing one makes room again */
-	assert_int_equal(ipam_allocate(&pool, 28, taken + 1, 2, &out, &cause),
-			 0);
-	assert_net(&out, "10.213.0.0/28");
+	check_alloc("10.213.0.0/26", 28, taken + 1, 2, "10.213.0.0/28");
 }
 
 static void test_allocation_at_top_of_address_space(void **state)
 {
-	struct ipam_net pool = net("255.255.255.0/24"), out;
 	struct ipam_net taken[] = {
 	    net("255.255.255.0/25"), net("255.255.255.128/26"),
 	    net("255.255.255.192/27"), net("255.255.255.224/28")};
-	char *cause = NULL;
 
-	assert_int_equal(
-	    ipam_allocate(&pool, 28, taken, UTIL_NELEM(taken), &out, &cause),
-	    0);
-	assert_net(&out, "255.255.255.240/28");
-	assert_int_equal(
-	    ipam_allocate(&pool, 27, taken, UTIL_NELEM(taken), &out, &cause),
-	    -1);
-	assert_string_equal(cause, "subnet pool 255.255.255.0/24 is exhausted "
-				   "(8 subnets of /27 in use or blocked)");
-	free(cause);
+	check_alloc("255.255.255.0/24", 28, taken, UTIL_NELEM(taken),
+		    "255.255.255.240/28");
+	check_alloc_fails("255.255.255.0/24", 27, taken, UTIL_NELEM(taken),
+			  "subnet pool 255.255.255.0/24 is exhausted "
+			  "(8 subnets of /27 in use or blocked)");
 }
 
 static void test_rejects_prefix_outside_pool(void **state)
 {
-	struct ipam_net pool = net("10.213.0.0/16"), out;
-	char *cause = NULL;
-
-	assert_int_equal(ipam_allocate(&pool, 15, NULL, 0, &out, &cause), -1);
-	assert_string_equal(cause, "ipam: subnet size /15 does not fit pool "
-				   "/16 (expected /16 to /30)");
-	free(cause);
-	assert_int_equal(ipam_allocate(&pool, 31, NULL, 0, &out, &cause), -1);
-	assert_string_equal(cause, "ipam: subnet size /31 does not fit pool "
-				   "/16 (expected /16 to /30)");
-	free(cause);
-	assert_int_equal(ipam_allocate(&pool, 16, NULL, 0, &out, &cause), 0);
-	assert_net(&out, "10.213.0.0/16");
+	check_alloc_fails("10.213.0.0/16", 15, NULL, 0,
+			  "ipam: subnet size /15 does not fit pool "
+			  "/16 (expected /16 to /30)");
+	check_alloc_fails("10.213.0.0/16", 31, NULL, 0,
+			  "ipam: subnet size /31 does not fit pool "
+			  "/16 (expected /16 to /30)");
+	check_alloc("10.213.0.0/16", 16, NULL, 0, "10.213.0.0/16");
 }
 
 static void test_gateway_and_bundle_ip(void **state)

@@ -15,6 +15,9 @@
 
 #include "smolvm.h"
 
+#include "argv-assert.h"
+#include "smolvm-cli.h"
+
 /* `smolvm machine status --name bottle-web --json` of a running machine
  * (serde_json pretty print, as 0.8.0 prints it). */
 static const char status_running[] =
@@ -73,44 +76,6 @@ static const char ls_two[] = "[\n"
 			     "    \"network\": true\n"
 			     "  }\n"
 			     "]\n";
-
-/* Assert that argv is exactly the NULL-terminated words. */
-static void assert_argv(const struct strv *argv, const char *const *words)
-{
-	size_t i;
-
-	for (i = 0; words[i] != NULL; i++) {
-		if (i >= argv->n)
-			fail_msg("argv has %zu words, want more: %s", argv->n,
-				 words[i]);
-		assert_string_equal(argv->v[i], words[i]);
-	}
-	assert_int_equal(argv->n, i);
-	assert_null(argv->v[argv->n]);
-}
-
-#define ASSERT_ARGV(call, ...)                                                 \
-	do {                                                                   \
-		struct strv a_ = call;                                         \
-		const char *const w_[] = {__VA_ARGS__, NULL};                  \
-		assert_argv(&a_, w_);                                          \
-		strv_release(&a_);                                             \
-	} while (0)
-
-/* A cli for "smolvm X.Y.Z" (any release, allowed or not). */
-static struct smolvm_cli cli_at(const char *bin, int major, int minor,
-				int patch)
-{
-	struct smolvm_cli c;
-
-	memset(&c, 0, sizeof c);
-	c.bin = bin;
-	c.v.major = major;
-	c.v.minor = minor;
-	c.v.patch = patch;
-	c.band = smolvm_band_of(&c.v);
-	return c;
-}
 
 static void test_argv_builders_speak_0_8_0(void **state)
 {

@@ -411,6 +411,22 @@ static void test_full_disk_keeps_old_content(void **state)
 /* ------------------------------------------------------------------ */
 /* Locks */
 
+/* Fork a child with two pipes: down (parent to child) and up (child to
+ * parent); each side closes the ends it does not use. The pid, 0 in the
+ * child. */
+static pid_t fork_with_pipes(int down[2], int up[2])
+{
+	pid_t pid;
+
+	assert_int_equal(pipe(down), 0);
+	assert_int_equal(pipe(up), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	close(pid == 0 ? down[1] : down[0]);
+	close(pid == 0 ? up[0] : up[1]);
+	return pid;
+}
+
 /* Fork a child that takes the bottle lock, says "1" on ready and waits
  * until told to exit on go. */
 static pid_t hold_bottle_lock(const char *dir, const char *name,
@@ -420,16 +436,11 @@ static pid_t hold_bottle_lock(const char *dir, const char *name,
 	pid_t pid;
 	char c;
 
-	assert_int_equal(pipe(ready), 0);
-	assert_int_equal(pipe(gop), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = fork_with_pipes(gop, ready);
 	if (pid == 0) {
 		struct state_lock *l = NULL;
 		char *cause = NULL;
 
-		close(ready[0]);
-		close(gop[1]);
 		c = state_bottle_lock(dir, name, what, &l, &cause) == 0 ? '1'
 									: '0';
 		if (write(ready[1], &c, 1) != 1)
@@ -440,8 +451,6 @@ static pid_t hold_bottle_lock(const char *dir, const char *name,
 		free(cause);
 		_exit(0);
 	}
-	close(ready[1]);
-	close(gop[0]);
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	close(ready[0]);
 	assert_int_equal(c, '1');
@@ -571,24 +580,17 @@ static void test_held_state_lock_times_out_as_busy(void **state)
 	struct state *s = NULL;
 	pid_t pid;
 
-	assert_int_equal(pipe(to_child), 0);
-	assert_int_equal(pipe(to_parent), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	/* the child hears EOF (and quits) even when an assertion fails */
+	pid = fork_with_pipes(to_child, to_parent);
 	if (pid == 0) {
 		int fds[2] = {to_child[0], to_parent[1]};
 		char *cc = NULL;
 		int rc;
 
-		close(to_child[1]);
-		close(to_parent[0]);
 		rc = state_update(f->dir, wait_on_pipe, fds, &cc);
 		free(cc);
 		_exit(rc == 0 ? 0 : 1);
 	}
-	/* the child hears EOF (and quits) even when an assertion fails */
-	close(to_child[0]);
-	close(to_parent[1]);
 	assert_int_equal(read(to_parent[0], &c, 1), 1);
 	state_set_lock_timeout_ms(150);
 	assert_int_equal(state_update(f->dir, put_one, "x", &cause), -1);

@@ -22,6 +22,8 @@
 #include "logbuf.h"
 #include "tail.h"
 
+#include "smolvm-cli.h"
+
 #define WAIT_MS 10000
 
 struct got {
@@ -815,21 +817,6 @@ static void test_bundle_missing_container_is_reported_once(void **state)
 /* ---- vm: smolvm machine data-dir ------------------------------------------
  */
 
-/* A smolvm of release major.minor.patch at bin. */
-static struct smolvm_cli tail_cli(const char *bin, int major, int minor,
-				  int patch)
-{
-	struct smolvm_cli cli;
-
-	memset(&cli, 0, sizeof cli);
-	cli.bin = bin;
-	cli.v.major = major;
-	cli.v.minor = minor;
-	cli.v.patch = patch;
-	cli.band = smolvm_band_of(&cli.v);
-	return cli;
-}
-
 static void test_vm_source_follows_the_console_log_of_data_dir(void **state)
 {
 	struct ctx *c = *state;
@@ -837,7 +824,7 @@ static void test_vm_source_follows_the_console_log_of_data_dir(void **state)
 	char *smolvm = fake(c, "smolvm",
 			    "[ \"$1 $2 $3\" = 'machine data-dir bottle-t1' ] "
 			    "|| exit 2\necho \"$D/vmdir\"\n");
-	struct smolvm_cli cli = tail_cli(smolvm, 0, 8, 0);
+	struct smolvm_cli cli = cli_at(smolvm, 0, 8, 0);
 	char *vmdir = xasprintf("%s/vmdir", c->dir);
 	char *console = xasprintf("%s/agent-console.log", vmdir);
 
@@ -875,7 +862,7 @@ static void test_vm_data_dir_speaks_the_band_with_its_env(void **state)
 		 "[ -z \"$HTTPS_PROXY\" ] || { echo 'Error: proxy leaked' >&2; "
 		 "exit 1; }\n"
 		 "echo \"$D/vmdir\"\n");
-	struct smolvm_cli cli = tail_cli(smolvm, 1, 9, 3);
+	struct smolvm_cli cli = cli_at(smolvm, 1, 9, 3);
 	char *vmdir = xasprintf("%s/vmdir", c->dir);
 	char *console = xasprintf("%s/agent-console.log", vmdir);
 
@@ -906,7 +893,7 @@ static void test_vm_data_dir_failure_is_reported(void **state)
 	char *smolvm = fake(
 	    c, "smolvm", "echo 'Error: vm not found: bottle-t1' >&2\nexit 1\n");
 
-	struct smolvm_cli cli = tail_cli(smolvm, 1, 9, 3);
+	struct smolvm_cli cli = cli_at(smolvm, 1, 9, 3);
 
 	opts_init(c, &o, TAIL_VM, TAIL_BACKLOG_ONLY, 10);
 	o.path = NULL;

@@ -136,21 +136,38 @@ static void split_quotes_like_a_shell_without_expanding(void **state)
 	check_split("$(reboot) `id` *", 3, "$(reboot)", "`id`", "*");
 }
 
+/* An input the parser must refuse, and why. */
+struct bad_input {
+	const char *text;
+	const char *want; /* the cause, or a part of it; NULL: any cause */
+	int part;	  /* want is only a part of the cause */
+};
+
+/* cause is the one bad wants; frees cause. */
+static void check_cause(const struct bad_input *bad, char *cause)
+{
+	if (bad->want != NULL && bad->part)
+		assert_non_null(strstr(cause, bad->want));
+	else if (bad->want != NULL)
+		assert_string_equal(cause, bad->want);
+	free(cause);
+}
+
 static void split_rejects_unterminated_quotes(void **state)
 {
+	static const struct bad_input bad[] = {
+	    {"echo 'oops", "unterminated quote", 0},
+	    {"echo \"oops", NULL, 0},
+	    {"echo \\", "trailing backslash", 0},
+	};
 	struct strv w = STRV_INIT;
-	char *cause = NULL;
+	size_t i;
 
-	assert_int_equal(prompt_split("echo 'oops", &w, &cause), -1);
-	assert_string_equal(cause, "unterminated quote");
-	free(cause);
-	cause = NULL;
-	assert_int_equal(prompt_split("echo \"oops", &w, &cause), -1);
-	free(cause);
-	cause = NULL;
-	assert_int_equal(prompt_split("echo \\", &w, &cause), -1);
-	assert_string_equal(cause, "trailing backslash");
-	free(cause);
+	for (i = 0; i < UTIL_NELEM(bad); i++) {
+		char *cause = NULL;
+		assert_int_equal(prompt_split(bad[i].text, &w, &cause), -1);
+		check_cause(&bad[i], cause);
+	}
 	strv_release(&w);
 }
 
@@ -185,23 +202,21 @@ static void commands_name_an_action_and_a_bottle(void **state)
 
 static void bad_commands_say_why(void **state)
 {
+	static const struct bad_input bad[] = {
+	    {":frobnicate", "unknown command: frobnicate", 1},
+	    {":q now", "takes no argument", 1},
+	    {":up a b", NULL, 0},
+	    {":", "empty command", 0},
+	};
 	struct prompt_command c;
-	char *cause = NULL;
+	size_t i;
 
-	assert_int_equal(prompt_command_parse(":frobnicate", &c, &cause), -1);
-	assert_non_null(strstr(cause, "unknown command: frobnicate"));
-	free(cause);
-	cause = NULL;
-	assert_int_equal(prompt_command_parse(":q now", &c, &cause), -1);
-	assert_non_null(strstr(cause, "takes no argument"));
-	free(cause);
-	cause = NULL;
-	assert_int_equal(prompt_command_parse(":up a b", &c, &cause), -1);
-	free(cause);
-	cause = NULL;
-	assert_int_equal(prompt_command_parse(":", &c, &cause), -1);
-	assert_string_equal(cause, "empty command");
-	free(cause);
+	for (i = 0; i < UTIL_NELEM(bad); i++) {
+		char *cause = NULL;
+		assert_int_equal(prompt_command_parse(bad[i].text, &c, &cause),
+				 -1);
+		check_cause(&bad[i], cause);
+	}
 }
 
 int main(void)
