@@ -137,7 +137,7 @@ PY
 check_up() {
 	local v=$1 ge102=$2 ge110=$3 ge125=$4 ge180=$5 ge082=$6 want name
 	brun up sv1
-	t_diag "$v: up exit $RC: $(grep -m1 'bottle: sv1:' <<<"$ERR")"
+	t_diag "$v: up exit $RC: $(grep 'bottle: sv1:' <<<"$ERR" | tail -1)"
 	B=$(docker inspect bottle-sv1-bundle --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' 2>/dev/null)
 	if [ $ge102 = 1 ]; then name="--name bottle-sv1"; else name="bottle-sv1"; fi
 	want="$name -s $BOTTLE_STATE_DIR/sv1/Smolfile"
