@@ -13,6 +13,8 @@
 #   t_world_clean_check
 #       asserts docker containers, networks and iptables rules are as
 #       before the test (call at the end, after `bottle rm`).
+#   t_at_tsi            true when the simulator emulates 0.8.0 (TSI), false
+#       at 1.9.3 (virtio-net, the default: SMOLVM_SIM_VERSION)
 #   t_config_json JSON  replaces the config with JSON (bottles in it must be
 #       among t_world's NAMEs for cleanup)
 
@@ -20,6 +22,11 @@ BOTTLE=${BOTTLE:-$T_ROOT/build/asan/bottle}
 SMOLVM_SIM=$T_ROOT/assets/demo/smolvm
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export BOTTLE_QUIET_PROGRESS=0
+# smolvm 1.9.x is the first-class target: the world runs at 1.9.3 unless
+# the caller (tests/run.sh's second pass) asks for another release.
+export SMOLVM_SIM_VERSION=${SMOLVM_SIM_VERSION:-1.9.3}
+# t_at_tsi: 0 when the simulated smolvm is a TSI release (0.8.0).
+t_at_tsi() { [ "$SMOLVM_SIM_VERSION" = 0.8.0 ]; }
 
 t_world() {
 	local octet=$1 n

@@ -6,6 +6,8 @@
 # corpus), sim (the smolvm simulator), integration (real docker +
 # simulator), ui (tmux), install (completion, make install, the
 # Debian package). PATTERN (substring of a test's path) selects.
+# Integration runs at smolvm 1.9.3; lifecycle, probes, exec and logs run
+# again at 0.8.0 (NAME@0.8.0).
 # Each file's TAP lines are counted; a file that crashes, times out or
 # exits non-zero without a "not ok" line counts as one failure.
 # Full output: build/test-logs/.
@@ -93,12 +95,22 @@ for t in build/tests/replay/fuzz_*; do
 	run_one 300 "replay/$n" "$t" "tests/fuzz/corpus/$n"
 done
 
+# Integration tests run at smolvm 1.9.3 (tests/lib-bottle.sh); these run a
+# second time at 0.8.0, reported as NAME@0.8.0 (a PATTERN "@0.8.0" selects
+# only the second runs).
+AT_080=" lifecycle probes exec logs "
 for layer in sim integration ui install; do
 	echo "== $layer"
 	for t in tests/$layer/*.sh; do
 		[ -f "$t" ] || continue
-		want "$t" || continue
-		run_one 600 "$layer/$(basename "$t" .sh)" bash "$t"
+		n=$(basename "$t" .sh)
+		if want "$t"; then
+			run_one 600 "$layer/$n" bash "$t"
+		fi
+		if [ $layer = integration ] && [[ $AT_080 == *" $n "* ]] &&
+			want "$t@0.8.0"; then
+			run_one 600 "$layer/$n@0.8.0" env SMOLVM_SIM_VERSION=0.8.0 bash "$t"
+		fi
 	done
 done
 

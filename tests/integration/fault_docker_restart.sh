@@ -119,10 +119,14 @@ converge() {
 		t_diag "did not converge: up failed after $((t1 - t0)) ms ($label)"
 	fi
 	t_eq "$label: the first up after docker returns exits 0" 0 "$RC"
-	if [ "$RC" = 0 ] && [ $((t1 - t0)) -le 5000 ]; then
-		t_ok "$label: converged within 5 s of docker's return"
+	# a bound on a stall (a retry backoff waiting long after docker is
+	# back), not a benchmark: a whole up at 1.9.3 (image archive, the
+	# VMM's network namespace, probes) takes several seconds on a loaded
+	# 2-core machine
+	if [ "$RC" = 0 ] && [ $((t1 - t0)) -le 20000 ]; then
+		t_ok "$label: converged within 20 s of docker's return"
 	else
-		t_fail "$label: converged within 5 s of docker's return"
+		t_fail "$label: converged within 20 s of docker's return"
 	fi
 	[ "$RC" = 0 ] || t_diag "$ERR"
 	t_nomatch "$label: up after docker returns: no sanitizer report" "$SAN_RE" "$ERR"

@@ -28,7 +28,12 @@ ro)
 	;;
 full)
 	mount -t tmpfs -o size=256k,mode=0700 bottle-fault-state "$d" || exit 90
-	cp -a "$copy/." "$d/" || exit 90
+	# the image cache (docker save archives, 1.1.0+) stays on the real
+	# disk: it is filled before any state write and is MBs, not KBs
+	(cd "$copy" && tar cf - --exclude=./images .) | (cd "$d" && tar xpf -) || exit 90
+	if [ -d "$copy/images" ]; then
+		mkdir "$d/images" && mount --bind "$copy/images" "$d/images" || exit 90
+	fi
 	dd if=/dev/zero of="$d/.fill" bs=4k >/dev/null 2>&1
 	# the last partial page too
 	dd if=/dev/zero of="$d/.fill2" bs=1 >/dev/null 2>&1

@@ -7,7 +7,11 @@
 . "$T_ROOT/tests/lib-bottle.sh"
 t_world 201 lc1
 
-brun up lc1
+# The user's environment holds variables smolvm would act on (a stricter
+# egress floor, a pull proxy, a boot debug switch): bottle must not pass
+# them (smolvm gets only the environment bottle builds).
+SMOLVM_EGRESS_FLOOR=strict HTTPS_PROXY=http://127.0.0.1:9 SMOLVM_BOOT_DEBUG=1 \
+	brun up lc1
 t_eq "up lc1 exits 0" 0 "$RC"
 t_match "up prints the bottle healthy on stdout" "^lc1: healthy$" "$OUT"
 t_match "up reports its steps on stderr" "lc1: up: vm-start" "$ERR"
@@ -47,6 +51,17 @@ t_eq "Smolfile parses (tomllib) with exactly allow_cidrs == [B/32]" "ok" "$parse
 
 vm=$("$SMOLVM_SIM" machine status --name bottle-lc1 --json 2>/dev/null | jget 'd["state"]')
 t_eq "VM bottle-lc1 is running" "running" "$vm"
+
+# the VMM (the machine's pid) runs with what bottle gave smolvm
+vmm=$("$SMOLVM_SIM" machine ls --json 2>/dev/null | jget 'd[0]["pid"]')
+venv=$(tr '\0' '\n' <"/proc/$vmm/environ" 2>/dev/null)
+t_match "control: the VMM's environment is the one bottle gave (SMOLVM_SIM_HOME)" \
+	"^SMOLVM_SIM_HOME=$SMOLVM_SIM_HOME$" "$venv"
+for v in SMOLVM_EGRESS_FLOOR HTTPS_PROXY SMOLVM_BOOT_DEBUG; do
+	t_nomatch "the user's $v does not reach smolvm's VMM" "^$v=" "$venv"
+done
+t_nomatch "nothing of the caller outside the allowlist reaches the VMM" \
+	"^(BOTTLE_|ASAN_OPTIONS|UBSAN_OPTIONS|LD_PRELOAD)" "$venv"
 
 brun ls --json
 t_eq "ls --json exits 0" 0 "$RC"

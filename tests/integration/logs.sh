@@ -66,6 +66,22 @@ t_eq "--raw --source events -n 2: the lines as written" "$(tail -n 2 "$EVENTS")"
 brun logs lg1 --source vm -n 1
 t_match "--source vm -n 1: the last console line, no prefix" '^[0-9T:.-]+Z agent ready$' "$OUT"
 
+# smolvm's record of denials: up's own probes were denied on their way
+# to the host's loopback through the gateway (1.9.3); 0.8.0 keeps none
+brun logs lg1 --source egress
+if t_at_tsi; then
+	t_eq "0.8.0: --source egress exits 1" 1 "$RC"
+	t_match "0.8.0: --source egress says this smolvm cannot report denials" \
+		"smolvm 0\.8\.0 cannot report denials" "$OUT$ERR"
+	t_nomatch "0.8.0: ... and shows no denial" "denied" "$OUT"
+else
+	t_eq "1.9.3: --source egress exits 0" 0 "$RC"
+	t_match "1.9.3: --source egress shows the probes' denied connect to the gateway" \
+		'^[0-9T:.-]+Z denied connect to 100\.96\.0\.1:[0-9]+$' "$OUT"
+	t_nomatch "1.9.3: ... and never the bundle's address, which is allowed" \
+		"denied connect to $IP:" "$OUT"
+fi
+
 # pipelock's audit line (the demo bundle prints one at start)
 LANG=C.UTF-8 LC_ALL=C.UTF-8 brun logs lg1 --source bundle -n 100
 t_match "audit line summarised (UTF-8)" \

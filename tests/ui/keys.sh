@@ -45,7 +45,13 @@ ui_expect 5 '^ uik2 +- stopped *$' "g, Down, Enter opens the second bottle"
 ui_expect 5 '^ probes +never run' "its probes never ran"
 ui_expect 5 'allowlist|subnet -' "its network line shows"
 ui_keys 3
-ui_expect 5 '\(no lines yet\)' "3 picks the vm tab, empty so far"
+# a stopped bottle has no VM: 0.8.0's data-dir still names a directory
+# (empty so far); from 0.8.1 it says the machine does not exist
+if t_at_tsi; then
+	ui_expect 5 '\(no lines yet\)' "3 picks the vm tab, empty so far"
+else
+	ui_expect 5 'vm not found: bottle-uik2' "3 picks the vm tab: the VM does not exist"
+fi
 ui_keys 1
 ui_keys Tab
 ui_expect 5 '^ last cmd' "Tab focuses the info pane, which grows to show it all"
