@@ -448,16 +448,26 @@ static char *bottle_image_dir(const struct bottle *b)
 	return xasprintf("%s/images", b->priv->core->state_dir);
 }
 
+/* bottle_image_part: where this bottle's docker save writes: a name of its
+ * own (bottles with one image may save it at the same time). */
+static char *bottle_image_part(const struct bottle *b)
+{
+	return xasprintf("%s.%s.%ld.part", b->priv->image_archive, b->name,
+			 (long)getpid());
+}
+
 static void bottle_on_image_saved(struct bottle *b, const struct proc_result *r)
 {
-	char *tmp;
+	char *tmp = bottle_image_part(b);
 
 	if (!bottle_ok(r)) {
+		unlink(tmp);
+		free(tmp);
 		bottle_step_fail_cmd(b, "docker save", r);
 		return;
 	}
-	tmp = xasprintf("%s.part", b->priv->image_archive);
 	if (rename(tmp, b->priv->image_archive) != 0) {
+		unlink(tmp);
 		bottle_step_fail(b, "vm-image: %s: %s", b->priv->image_archive,
 				 strerror(errno));
 		free(tmp);
@@ -509,7 +519,7 @@ static void bottle_on_image_id(struct bottle *b, const struct proc_result *r)
 		bottle_step_next(b);
 		return;
 	}
-	tmp = xasprintf("%s.part", b->priv->image_archive);
+	tmp = bottle_image_part(b);
 	unlink(tmp);
 	a = docker_argv_save(b->cfg->vm.image, tmp);
 	free(tmp);
