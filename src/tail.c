@@ -42,7 +42,7 @@
  * last TAIL_FOLLOW_TAIL: docker reads those from the end of its log file,
  * whereas --since alone makes it scan the whole file (slow under a
  * flood). More lines than that between two runs are lost. */
-#define TAIL_FOLLOW_TAIL "10000"
+#define TAIL_FOLLOW_TAIL 10000
 
 enum tail_phase {
 	TAIL_PHASE_START = 0, /* the timer will start the source */
@@ -679,25 +679,12 @@ static void tail_since_now(struct tail *t)
  * or docker logs -f --timestamps --since S --tail 10000 ... */
 static void tail_bundle_argv(struct tail *t, int follow)
 {
-	char *container = docker_container_name(t->name);
-
 	strv_release(&t->argv);
-	strv_push(&t->argv, paths_docker());
-	strv_push(&t->argv, "logs");
-	if (follow) {
-		strv_push(&t->argv, "-f");
-		strv_push(&t->argv, "--timestamps");
-		strv_push(&t->argv, "--since");
-		strv_push(&t->argv, t->last_ts[0] ? t->last_ts : t->since);
-		strv_push(&t->argv, "--tail");
-		strv_push(&t->argv, TAIL_FOLLOW_TAIL);
-	} else {
-		strv_push(&t->argv, "--timestamps");
-		strv_push(&t->argv, "--tail");
-		strv_pushf(&t->argv, "%d", t->o.backlog);
-	}
-	strv_push(&t->argv, container);
-	free(container);
+	t->argv = follow
+		      ? docker_argv_logs(t->name, 1,
+					 t->last_ts[0] ? t->last_ts : t->since,
+					 TAIL_FOLLOW_TAIL)
+		      : docker_argv_logs(t->name, 0, NULL, t->o.backlog);
 }
 
 /* tail_child_error: why a child failed, for the user. Caller frees. */
