@@ -49,6 +49,10 @@
 
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SMOLVM_SIM=$BENCH_ROOT/assets/demo/smolvm
+# The plain-script baselines speak smolvm 0.8.0's argv (positional names),
+# and the figures compare with earlier runs at 0.8.0: pin it here (the
+# simulator itself defaults to 1.9.3).
+export SMOLVM_SIM_VERSION=${SMOLVM_SIM_VERSION:-0.8.0}
 # The optimized build; before it builds, the sanitizer build or the
 # stand-alone core build (/tmp/bottle-stub) will do.
 if [ -z "${BOTTLE:-}" ]; then
