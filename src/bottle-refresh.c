@@ -472,6 +472,17 @@ static char *bottle_which(const char *prog)
 
 static void bottle_detect_done(struct bottle_core *core);
 
+/* bottle_refresh_clean: s[0..n) sanitized, bounded. Caller frees. */
+static char *bottle_refresh_clean(const char *s, size_t n)
+{
+	struct buf b = BUF_INIT;
+
+	sanitize_line(s, n < 256 ? n : 256, &b, NULL);
+	if (b.data == NULL)
+		buf_adds(&b, "");
+	return buf_detach(&b);
+}
+
 static void bottle_on_docker_version(struct bottle_core *core,
 				     const struct proc_result *r, void *data)
 {
@@ -482,7 +493,10 @@ static void bottle_on_docker_version(struct bottle_core *core,
 	    docker_parse_version(r->out.data, r->out.len, &v, &cause) == 0) {
 		core->env.docker_ok = 1;
 		free(core->env.docker_version);
-		core->env.docker_version = v;
+		/* docker's and smolvm's text is outside text: made safe
+		 * here, where it enters doctor, status and the header */
+		core->env.docker_version = bottle_refresh_clean(v, strlen(v));
+		free(v);
 		bottle_set_str(&core->env.docker_error, NULL);
 	} else {
 		char *e = bottle_docker_down(r);
@@ -507,7 +521,7 @@ static void bottle_on_smolvm_version(struct bottle_core *core,
 		size_t n = strcspn(out, "\r\n");
 		core->env.smolvm_ok = 1;
 		free(core->env.smolvm_version);
-		core->env.smolvm_version = xstrndup(out, n);
+		core->env.smolvm_version = bottle_refresh_clean(out, n);
 		bottle_set_str(&core->env.smolvm_error, NULL);
 		/* now with what this release supports (seccomp, Landlock) */
 		strv_release(&core->env.smolvm_env);
