@@ -2,6 +2,7 @@
 #include "state.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,12 +10,18 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "ipam.h"
 
 #define STATE_EVENT_MSG_MAX 8192 /* longer event messages are cut */
 
 static unsigned state_lock_timeout = 5000;
+
+static void state_flatten(char *s);
+static char *state_lock_holder_path(const char *path);
 
 void state_set_lock_timeout_ms(unsigned ms)
 {
@@ -46,6 +53,133 @@ static void state_sleep_ms(unsigned ms)
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
+}
+
+/* ------------------------------------------------------------------ */
+/* The directory bottle owns, and files opened without following links. */
+
+/* st (of path) is a directory this user owns that nobody else can write:
+ * what every directory under the state directory must be. */
+static int state_dir_trusted(const char *path, const struct stat *st,
+			     char **cause)
+{
+	if (!S_ISDIR(st->st_mode))
+		return util_fail(cause, "state: %s: not a directory", path);
+	if (st->st_uid != geteuid())
+		return util_fail(cause,
+				 "state: %s: owned by uid %u, not by this user "
+				 "(uid %u): bottle keeps its state only in a "
+				 "directory of its own (chown it, or set "
+				 "BOTTLE_STATE_DIR to another one)",
+				 path, (unsigned)st->st_uid,
+				 (unsigned)geteuid());
+	if ((st->st_mode & 022) != 0)
+		return util_fail(cause,
+				 "state: %s: writable by group or others (mode "
+				 "%04o): fix it with `chmod go-w %s` (bottle "
+				 "creates it 0700)",
+				 path, (unsigned)(st->st_mode & 07777), path);
+	return 0;
+}
+
+int state_dir_check(const char *dir, int create, char **cause)
+{
+	struct stat st;
+	char *inner = NULL;
+
+	if (create && util_mkdir_p(dir, 0700, &inner) != 0) {
+		util_fail(cause, "state: %s", inner);
+		free(inner);
+		return -1;
+	}
+	if (stat(dir, &st) != 0) {
+		if (errno == ENOENT && !create)
+			return 1;
+		return util_fail(cause, "state: %s: %s", dir, strerror(errno));
+	}
+	return state_dir_trusted(dir, &st, cause);
+}
+
+/* The message for a failed open of a file under the state directory. */
+static int state_open_fail(const char *path, int e, char **cause)
+{
+	if (e == ELOOP)
+		return util_fail(cause,
+				 "state: %s: is a symbolic link; refused "
+				 "(bottle never follows links in its state "
+				 "directory): remove the link",
+				 path);
+	return util_fail(cause, "state: %s: %s", path, strerror(e));
+}
+
+/* open(2) of a file under the state directory: never through a symbolic
+ * link, and only a regular file. -1 with errno (ELOOP for a link, EINVAL
+ * for something not a regular file) otherwise. */
+static int state_open(const char *path, int flags, unsigned mode)
+{
+	struct stat st;
+	/* O_NONBLOCK: a FIFO planted here must not hang the open; it
+	 * changes nothing for a regular file */
+	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+		      (mode_t)mode);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+/* Read path (at most max bytes) into *out (NUL-terminated, caller frees).
+ * Returns 0, 1 when the file does not exist, -1 with cause. */
+static int state_read_capped(const char *path, size_t max, char **out,
+			     size_t *len, char **cause)
+{
+	struct buf b = BUF_INIT;
+	char tmp[8192];
+	ssize_t n;
+	int fd = state_open(path, O_RDONLY, 0);
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 1;
+		if (errno == EINVAL)
+			return util_fail(cause, "state: %s: not a regular file",
+					 path);
+		return state_open_fail(path, errno, cause);
+	}
+	for (;;) {
+		n = read(fd, tmp, sizeof tmp);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			buf_release(&b);
+			return util_fail(cause, "state: %s: %s", path,
+					 strerror(e));
+		}
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > max) {
+			close(fd);
+			buf_release(&b);
+			return util_fail(cause,
+					 "state: %s: larger than %zu bytes; "
+					 "refused (not a file bottle wrote?)",
+					 path, max);
+		}
+		buf_add(&b, tmp, (size_t)n);
+	}
+	close(fd);
+	*len = b.len;
+	*out = b.data != NULL ? buf_detach(&b) : xstrdup("");
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -98,14 +232,23 @@ static int state_fsync_dir(const char *dir)
 	return rc;
 }
 
-int state_write_atomic(const char *path, const void *data, size_t len,
-		       char **cause)
+/* Replace path atomically; with sync, the data and the directory are on
+ * disk before this returns. A symbolic link at path is refused. */
+static int state_replace(const char *path, const void *data, size_t len,
+			 int sync, char **cause)
 {
 	char *dir = state_dirname(path);
 	const char *base = strrchr(path, '/');
+	struct stat st;
 	char *tmp;
 	int fd, e;
 
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		free(dir);
+		if (S_ISLNK(st.st_mode))
+			return state_open_fail(path, ELOOP, cause);
+		return util_fail(cause, "state: %s: not a regular file", path);
+	}
 	base = base != NULL ? base + 1 : path;
 	tmp = xasprintf("%s/.%s.tmpXXXXXX", dir, base);
 	fd = mkostemp(tmp, O_CLOEXEC);
@@ -113,7 +256,7 @@ int state_write_atomic(const char *path, const void *data, size_t len,
 		e = errno;
 		goto fail_notmp;
 	}
-	if (state_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (state_write_all(fd, data, len) != 0 || (sync && fsync(fd) != 0)) {
 		e = errno;
 		close(fd);
 		goto fail;
@@ -122,7 +265,7 @@ int state_write_atomic(const char *path, const void *data, size_t len,
 		e = errno;
 		goto fail;
 	}
-	if (state_fsync_dir(dir) != 0) {
+	if (sync && state_fsync_dir(dir) != 0) {
 		e = errno;
 		free(tmp);
 		free(dir);
@@ -139,6 +282,27 @@ fail_notmp:
 	free(tmp);
 	free(dir);
 	return util_fail(cause, "state: %s: %s", path, strerror(e));
+}
+
+int state_write_atomic(const char *path, const void *data, size_t len,
+		       char **cause)
+{
+	return state_replace(path, data, len, 1, cause);
+}
+
+int state_sync_file(const char *path)
+{
+	char *dir = state_dirname(path);
+	int fd = state_open(path, O_RDONLY, 0), rc = -1;
+
+	if (fd >= 0) {
+		rc = fsync(fd);
+		close(fd);
+	}
+	if (rc == 0)
+		rc = state_fsync_dir(dir);
+	free(dir);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -267,6 +431,44 @@ static int state_get_str(const cJSON *obj, const char *key, char **field,
 	return 0;
 }
 
+/* A bottle's subnet and bundle_ip as read back: the subnet a network,
+ * the bundle address a host address inside it (neither the network nor
+ * the broadcast address). bundle_ip becomes the VM's allowlist, so an
+ * entry that fails is corrupt, never used. */
+static int state_check_addrs(const struct state_bottle *b, const char *origin,
+			     char **cause)
+{
+	struct ipam_net net;
+	uint32_t ip, mask, bcast;
+
+	if (b->subnet == NULL && b->bundle_ip == NULL)
+		return 0;
+	/* /8../30: a net with room for a gateway and a bundle, and never
+	 * one wide enough to make any address "inside" it */
+	if (b->subnet == NULL || ipam_parse_cidr(b->subnet, &net, NULL) != 0 ||
+	    net.prefix < 8 || net.prefix > 30)
+		return util_fail(cause,
+				 "state: %s: bottles.%s.subnet: \"%s\" is "
+				 "not a subnet bottle allocates; the entry "
+				 "is corrupt: fix or remove bottles.%s",
+				 origin, b->name,
+				 b->subnet != NULL ? b->subnet : "", b->name);
+	if (b->bundle_ip == NULL)
+		return 0;
+	mask = ipam_mask(net.prefix);
+	bcast = net.addr | ~mask;
+	if (ipam_parse_addr(b->bundle_ip, &ip) != 0 ||
+	    (ip & mask) != net.addr || ip == net.addr || ip == bcast)
+		return util_fail(cause,
+				 "state: %s: bottles.%s.bundle_ip: \"%s\" is "
+				 "not a host address of its subnet %s; the "
+				 "entry is corrupt and is not used as the "
+				 "allowlist: fix or remove bottles.%s",
+				 origin, b->name, b->bundle_ip, b->subnet,
+				 b->name);
+	return 0;
+}
+
 static int state_parse_bottle(struct state *s, const cJSON *item,
 			      const char *origin, char **cause)
 {
@@ -290,6 +492,8 @@ static int state_parse_bottle(struct state *s, const cJSON *item,
 			  cause) ||
 	    state_get_str(item, "step", &b->step, origin, name, cause) ||
 	    state_get_str(item, "error", &b->error, origin, name, cause))
+		return -1;
+	if (state_check_addrs(b, origin, cause) != 0)
 		return -1;
 	upd = cJSON_GetObjectItemCaseSensitive(item, "updated");
 	if (upd == NULL || cJSON_IsNull(upd))
@@ -413,54 +617,62 @@ char *state_format(const struct state *s)
 /* ------------------------------------------------------------------ */
 /* state.lock and state.json on disk. */
 
-/* Take op (LOCK_SH or LOCK_EX) on the open lock file, polling with
- * LOCK_NB up to the lock timeout. */
-static int state_flock_wait(int fd, int op, const char *path, char **cause)
+/* Take an exclusive lock on the open lock file, polling with LOCK_NB:
+ * up to timeout_ms (0: no limit), and only while *cancel (when given)
+ * stays 0. Runs on a worker thread too: nothing here touches the loop. */
+static int state_flock_wait(int fd, const char *path, unsigned timeout_ms,
+			    const atomic_int *cancel, char **cause)
 {
-	uint64_t deadline = util_mono_ms() + state_lock_timeout;
+	uint64_t start = util_mono_ms();
 	unsigned nap = 1;
 
 	for (;;) {
-		if (flock(fd, op | LOCK_NB) == 0)
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			return 0;
 		if (errno == EINTR)
 			continue;
 		if (errno != EWOULDBLOCK)
 			return util_fail(cause, "state: %s: %s", path,
 					 strerror(errno));
-		if (util_mono_ms() >= deadline)
+		if (cancel != NULL && atomic_load(cancel) != 0)
 			return util_fail(cause,
-					 "state: %s: busy (held by "
-					 "another bottle process)",
+					 "state: %s: busy; gave up waiting "
+					 "(shutting down)",
 					 path);
+		if (timeout_ms != 0 && util_mono_ms() - start >= timeout_ms) {
+			char *who = state_lock_holder_path(path);
+			int rc = util_fail(
+			    cause,
+			    "state: %s: busy (held by %s for more than %u "
+			    "ms); try again once it is done",
+			    path, who != NULL ? who : "another bottle process",
+			    timeout_ms);
+			free(who);
+			return rc;
+		}
 		state_sleep_ms(nap);
 		if (nap < 32)
 			nap *= 2;
 	}
 }
 
-/* Open and lock DIR/state.lock. Returns the fd, or -1. A read-only
- * directory without a lock file yields -2: read without locking. */
-static int state_lock_open(const char *dir, int op, char **cause)
+/* Open and lock DIR/state.lock. Returns the fd, or -1. */
+static int state_lock_open(const char *dir, unsigned timeout_ms,
+			   const atomic_int *cancel, char **cause)
 {
 	char *path = xasprintf("%s/state.lock", dir);
 	int fd;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 && op == LOCK_SH)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = state_open(path, O_RDWR | O_CREAT, 0600);
 	if (fd < 0) {
-		int e = errno;
-		if (op == LOCK_SH &&
-		    (e == ENOENT || e == EROFS || e == EACCES)) {
-			free(path);
-			return -2;
-		}
-		util_fail(cause, "state: %s: %s", path, strerror(e));
+		if (errno == EINVAL)
+			util_fail(cause, "state: %s: not a regular file", path);
+		else
+			state_open_fail(path, errno, cause);
 		free(path);
 		return -1;
 	}
-	if (state_flock_wait(fd, op, path, cause) != 0) {
+	if (state_flock_wait(fd, path, timeout_ms, cancel, cause) != 0) {
 		close(fd);
 		free(path);
 		return -1;
@@ -469,7 +681,7 @@ static int state_lock_open(const char *dir, int op, char **cause)
 	return fd;
 }
 
-/* Load DIR/state.json (the caller holds the lock). */
+/* Load DIR/state.json: a missing file is an empty state. */
 static int state_load(const char *dir, struct state **out, char **cause)
 {
 	char *path = xasprintf("%s/state.json", dir), *text = NULL;
@@ -477,18 +689,13 @@ static int state_load(const char *dir, struct state **out, char **cause)
 	int rc;
 
 	*out = NULL;
-	if (util_read_file(path, &text, &len, NULL) != 0) {
-		if (errno == ENOENT) {
-			*out = state_new();
-			rc = 0;
-		} else {
-			rc = util_fail(cause, "state: %s: %s", path,
-				       strerror(errno));
-		}
-		free(path);
-		return rc;
+	rc = state_read_capped(path, STATE_JSON_MAX, &text, &len, cause);
+	if (rc == 1) {
+		*out = state_new();
+		rc = 0;
+	} else if (rc == 0) {
+		rc = state_parse(text, len, path, out, cause);
 	}
-	rc = state_parse(text, len, path, out, cause);
 	free(text);
 	free(path);
 	return rc;
@@ -496,35 +703,33 @@ static int state_load(const char *dir, struct state **out, char **cause)
 
 int state_read(const char *dir, struct state **out, char **cause)
 {
-	struct stat st;
-	int fd, rc;
+	int rc;
 
+	/* No lock: state.json is only ever replaced by rename, so a reader
+	 * sees the old file or the new one, never half of one, and never
+	 * waits for a writer. */
 	*out = NULL;
-	if (stat(dir, &st) != 0 && errno == ENOENT) {
+	rc = state_dir_check(dir, 0, cause);
+	if (rc == 1) {
 		*out = state_new();
 		return 0;
 	}
-	fd = state_lock_open(dir, LOCK_SH, cause);
-	if (fd == -1)
+	if (rc != 0)
 		return -1;
-	rc = state_load(dir, out, cause);
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	return state_load(dir, out, cause);
 }
 
-int state_update(const char *dir, state_update_fn fn, void *data, char **cause)
+int state_update_wait(const char *dir, state_update_fn fn, void *data,
+		      unsigned timeout_ms, const atomic_int *cancel,
+		      char **cause)
 {
 	struct state *s;
-	char *path, *text, *inner = NULL;
+	char *path, *text;
 	int fd, rc;
 
-	if (util_mkdir_p(dir, 0700, &inner) != 0) {
-		util_fail(cause, "state: %s", inner);
-		free(inner);
+	if (state_dir_check(dir, 1, cause) != 0)
 		return -1;
-	}
-	fd = state_lock_open(dir, LOCK_EX, cause);
+	fd = state_lock_open(dir, timeout_ms, cancel, cause);
 	if (fd < 0)
 		return -1;
 	if (state_load(dir, &s, cause) != 0) {
@@ -544,6 +749,77 @@ int state_update(const char *dir, state_update_fn fn, void *data, char **cause)
 	return rc;
 }
 
+int state_update(const char *dir, state_update_fn fn, void *data, char **cause)
+{
+	return state_update_wait(dir, fn, data, state_lock_timeout, NULL,
+				 cause);
+}
+
+/* The inode of path (not followed), 0 when it cannot be read. */
+static unsigned long state_inode(const char *path, unsigned *maj, unsigned *min)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	*maj = major(st.st_dev);
+	*min = minor(st.st_dev);
+	return (unsigned long)st.st_ino;
+}
+
+/* "pid N (COMM)" for the process /proc/locks names as holding a FLOCK on
+ * path's inode, other than this one; NULL when none is found. */
+static char *state_lock_holder_path(const char *path)
+{
+	unsigned maj = 0, min = 0;
+	unsigned long ino = state_inode(path, &maj, &min);
+	char *text = NULL, *line, *next, *who = NULL;
+	size_t len = 0;
+
+	if (ino == 0 || util_read_file("/proc/locks", &text, &len, NULL) != 0)
+		return NULL;
+	for (line = text; line != NULL && who == NULL; line = next) {
+		unsigned lmaj, lmin;
+		unsigned long lino;
+		long pid;
+		char kind[16];
+
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		/* "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF" */
+		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", kind, &pid,
+			   &lmaj, &lmin, &lino) != 5 ||
+		    strcmp(kind, "FLOCK") != 0 || lino != ino || lmaj != maj ||
+		    lmin != min || pid <= 0 || pid == (long)getpid())
+			continue;
+		{
+			char *cpath = xasprintf("/proc/%ld/comm", pid);
+			char *comm = NULL;
+			if (util_read_file(cpath, &comm, NULL, NULL) == 0) {
+				comm[strcspn(comm, "\n")] = '\0';
+				state_flatten(comm);
+				who = xasprintf("pid %ld (%.32s)", pid, comm);
+			} else {
+				who = xasprintf("pid %ld", pid);
+			}
+			free(comm);
+			free(cpath);
+		}
+	}
+	free(text);
+	return who;
+}
+
+char *state_lock_holder(const char *dir)
+{
+	char *path = xasprintf("%s/state.lock", dir);
+	char *who = state_lock_holder_path(path);
+
+	free(path);
+	return who;
+}
+
 /* ------------------------------------------------------------------ */
 /* Per-bottle files. */
 
@@ -552,30 +828,48 @@ char *state_bottle_dir(const char *dir, const char *name)
 	return xasprintf("%s/%s", dir, name);
 }
 
-/* Create DIR/NAME (0700); returns its path (caller frees) or NULL. */
+/* Create DIR/NAME (0700) in a checked DIR; returns its path (caller
+ * frees) or NULL. An existing DIR/NAME must be a real directory (not a
+ * link) this user owns that nobody else can write. */
 static char *state_make_bottle_dir(const char *dir, const char *name,
 				   char **cause)
 {
-	char *bdir, *inner = NULL;
+	struct stat st;
+	char *bdir;
 
 	if (!state_name_ok(name)) {
 		util_fail(cause, "state: \"%s\" is not a valid bottle name",
 			  name != NULL ? name : "");
 		return NULL;
 	}
+	if (state_dir_check(dir, 1, cause) != 0)
+		return NULL;
 	bdir = state_bottle_dir(dir, name);
-	if (util_mkdir_p(bdir, 0700, &inner) != 0) {
-		util_fail(cause, "state: %s", inner);
-		free(inner);
+	if (mkdir(bdir, 0700) != 0 && errno != EEXIST) {
+		util_fail(cause, "state: %s: %s", bdir, strerror(errno));
+		free(bdir);
+		return NULL;
+	}
+	if (lstat(bdir, &st) != 0) {
+		util_fail(cause, "state: %s: %s", bdir, strerror(errno));
+		free(bdir);
+		return NULL;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		state_open_fail(bdir, ELOOP, cause);
+		free(bdir);
+		return NULL;
+	}
+	if (state_dir_trusted(bdir, &st, cause) != 0) {
 		free(bdir);
 		return NULL;
 	}
 	return bdir;
 }
 
-int state_write_bottle_file(const char *dir, const char *name,
-			    const char *filename, const void *data, size_t len,
-			    char **cause)
+static int state_bottle_file(const char *dir, const char *name,
+			     const char *filename, const void *data, size_t len,
+			     int sync, char **cause)
 {
 	char *bdir, *path;
 	int rc;
@@ -590,10 +884,24 @@ int state_write_bottle_file(const char *dir, const char *name,
 	if (bdir == NULL)
 		return -1;
 	path = xasprintf("%s/%s", bdir, filename);
-	rc = state_write_atomic(path, data, len, cause);
+	rc = state_replace(path, data, len, sync, cause);
 	free(path);
 	free(bdir);
 	return rc;
+}
+
+int state_write_bottle_file(const char *dir, const char *name,
+			    const char *filename, const void *data, size_t len,
+			    char **cause)
+{
+	return state_bottle_file(dir, name, filename, data, len, 1, cause);
+}
+
+int state_write_bottle_file_nosync(const char *dir, const char *name,
+				   const char *filename, const void *data,
+				   size_t len, char **cause)
+{
+	return state_bottle_file(dir, name, filename, data, len, 0, cause);
 }
 
 /* ------------------------------------------------------------------ */
@@ -665,9 +973,12 @@ int state_bottle_lock(const char *dir, const char *name, const char *what,
 		return -1;
 	path = xasprintf("%s/lock", bdir);
 	free(bdir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = state_open(path, O_RDWR | O_CREAT, 0600);
 	if (fd < 0) {
-		util_fail(cause, "state: %s: %s", path, strerror(errno));
+		if (errno == EINVAL)
+			util_fail(cause, "state: %s: not a regular file", path);
+		else
+			state_open_fail(path, errno, cause);
 		free(path);
 		return -1;
 	}
@@ -715,7 +1026,7 @@ char *state_bottle_holder(const char *dir, const char *name)
 	int fd;
 
 	free(bdir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = state_open(path, O_RDONLY, 0);
 	free(path);
 	if (fd < 0)
 		return NULL;
@@ -755,7 +1066,7 @@ static int state_events_open(const char *path)
 	char *old;
 	int fd;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	fd = state_open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
 	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size < STATE_EVENTS_MAX)
 		return fd;
 	close(fd);
@@ -765,7 +1076,7 @@ static int state_events_open(const char *path)
 		return -1;
 	}
 	free(old);
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	return state_open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
 }
 
 /* "ISO8601 MESSAGE\n" with MESSAGE on one line. Caller frees. */

@@ -8,17 +8,23 @@
  *   DIR/packs/           prepare-time smolvm packs
  *
  * Every file is replaced atomically (temp, fsync, rename, fsync dir):
- * readers never see half a file. Messages start with "state: ". */
+ * readers never see half a file, so they take no lock. Every file is
+ * opened without following a symbolic link (a link is refused, its target
+ * untouched); DIR and DIR/NAME must be directories this user (euid) owns
+ * that group and others cannot write (created 0700). What is read back is
+ * bounded (STATE_JSON_MAX) and validated. Messages start with "state: ". */
 #ifndef BOTTLE_STATE_H
 #define BOTTLE_STATE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "util.h"
 
 #define STATE_VERSION 1
-#define STATE_EVENTS_MAX (1024 * 1024) /* events.log rotates past this */
+#define STATE_EVENTS_MAX (1024 * 1024)	  /* events.log rotates past this */
+#define STATE_JSON_MAX (16 * 1024 * 1024) /* a larger state.json is refused */
 
 /* One bottle's persisted record. Every string is owned or NULL. */
 struct state_bottle {
@@ -49,16 +55,30 @@ typedef int (*state_update_fn)(struct state *s, void *data, char **cause);
 int state_write_atomic(const char *path, const void *data, size_t len,
 		       char **cause);
 
+/* state_sync_file: fsync path (never through a link) and its directory;
+ * for a file written with state_write_bottle_file_nosync. 0 or -1. Safe
+ * on any thread. */
+int state_sync_file(const char *path);
+
+/* state_dir_check: DIR (created 0700 with its parents when create) must
+ * be a directory owned by the euid and not writable by group or others.
+ * 0; 1 when it does not exist and !create; -1 with a cause saying what to
+ * fix. */
+int state_dir_check(const char *dir, int create, char **cause);
+
 /* state_parse: state.json text into a new *out (free with state_free).
- * origin names the file in messages. Unknown keys are ignored. */
+ * origin names the file in messages. Unknown keys are ignored. A bottle
+ * whose bundle_ip is not a host address of its subnet is corrupt: an
+ * error naming origin and the bottle. */
 int state_parse(const char *buf, size_t len, const char *origin,
 		struct state **out, char **cause);
 
 /* state_format: s as state.json text ending in a newline. Caller frees. */
 char *state_format(const struct state *s);
 
-/* state_read: load DIR/state.json under a shared lock; a missing file or
- * directory is an empty state, a corrupt file an error naming it. */
+/* state_read: load DIR/state.json without locking (it is only replaced
+ * by rename); a missing file or directory is an empty state, a corrupt,
+ * oversized or symlinked file or an untrusted DIR an error naming it. */
 int state_read(const char *dir, struct state **out, char **cause);
 
 /* state_update: under an exclusive lock on DIR/state.lock (waiting at
@@ -66,7 +86,20 @@ int state_read(const char *dir, struct state **out, char **cause);
  * 0. Creates DIR (0700) as needed. */
 int state_update(const char *dir, state_update_fn fn, void *data, char **cause);
 
-/* state_set_lock_timeout_ms: how long state_read/state_update wait for
+/* state_update_wait: state_update waiting at most timeout_ms for the lock
+ * (0: as long as it takes), and giving up once *cancel (when not NULL)
+ * is nonzero. Touches nothing but the files and fn: safe on a worker
+ * thread when fn is. */
+int state_update_wait(const char *dir, state_update_fn fn, void *data,
+		      unsigned timeout_ms, const atomic_int *cancel,
+		      char **cause);
+
+/* state_lock_holder: who holds DIR/state.lock, "pid N (COMM)" from
+ * /proc/locks (caller frees); NULL when nobody else or unknown. Never
+ * blocks. */
+char *state_lock_holder(const char *dir);
+
+/* state_set_lock_timeout_ms: how long state_update waits for
  * state.lock (default 5000). For tests. */
 void state_set_lock_timeout_ms(unsigned ms);
 
@@ -102,6 +135,12 @@ char *state_bottle_dir(const char *dir, const char *name);
 int state_write_bottle_file(const char *dir, const char *name,
 			    const char *filename, const void *data, size_t len,
 			    char **cause);
+
+/* state_write_bottle_file_nosync: the same without fsync (the caller
+ * syncs later with state_sync_file, off the event loop). */
+int state_write_bottle_file_nosync(const char *dir, const char *name,
+				   const char *filename, const void *data,
+				   size_t len, char **cause);
 
 /* state_bottle_lock: take the non-blocking per-bottle lock DIR/NAME/lock
  * and record "PID WHAT" in it. When another process holds it, fails with

@@ -594,18 +594,24 @@ static void test_held_state_lock_times_out_as_busy(void **state)
 	assert_int_equal(read(to_parent[0], &c, 1), 1);
 	state_set_lock_timeout_ms(150);
 	assert_int_equal(state_update(f->dir, put_one, "x", &cause), -1);
-	want = xasprintf("state: %s/state.lock: busy (held by another bottle "
-			 "process)",
-			 f->dir);
-	assert_string_equal(cause, want);
-	free(cause);
-	cause = NULL;
-	/* a reader waits for the writer too */
-	assert_int_equal(state_read(f->dir, &s, &cause), -1);
-	assert_string_equal(cause, want);
+	/* the message names the holder, found in /proc/locks */
+	want = xasprintf("state: %s/state.lock: busy (held by pid %ld (",
+			 f->dir, (long)pid);
+	assert_non_null(cause);
+	assert_memory_equal(cause, want, strlen(want));
+	assert_non_null(strstr(cause, "for more than 150 ms"));
 	free(cause);
 	cause = NULL;
 	free(want);
+	want = state_lock_holder(f->dir);
+	assert_non_null(want);
+	assert_true(strncmp(want, "pid ", 4) == 0);
+	assert_int_equal(strtol(want + 4, NULL, 10), pid);
+	free(want);
+	/* a reader never waits: state.json is only replaced by rename */
+	assert_int_equal(state_read(f->dir, &s, &cause), 0);
+	state_free(s);
+	s = NULL;
 	assert_int_equal(write(to_child[1], "g", 1), 1);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(WEXITSTATUS(status), 0);
@@ -704,6 +710,255 @@ static void test_event_for_a_bad_name_fails(void **state)
 	assert_int_equal(count_entries(f->dir), 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* Hardening: links, ownership and mode, size, what is read back */
+
+static int put_web(struct state *s, void *data, char **cause)
+{
+	struct state_bottle *b = state_upsert(s, "web");
+
+	(void)data;
+	(void)cause;
+	state_set_str(&b->subnet, "10.213.0.0/28");
+	state_set_str(&b->bundle_ip, "10.213.0.2");
+	return 0;
+}
+
+/* A file outside the state directory with known bytes; the caller frees
+ * the path and unlinks it. */
+static char *outside_file(const char *text)
+{
+	char *path = xstrdup("/tmp/test_state_target.XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void test_symlinked_state_json_is_refused_target_untouched(void **state)
+{
+	struct fixture *f = *state;
+	const char *orig = "{\"version\": 1, \"precious\": true}\n";
+	char *target = outside_file(orig);
+	char *link = xasprintf("%s/state.json", f->dir), *cause = NULL, *text;
+	struct state *s = NULL;
+
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(state_read(f->dir, &s, &cause), -1);
+	assert_null(s);
+	assert_non_null(strstr(cause, "state.json: is a symbolic link"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(state_update(f->dir, put_web, NULL, &cause), -1);
+	assert_non_null(strstr(cause, "state.json: is a symbolic link"));
+	free(cause);
+	text = slurp(target);
+	assert_string_equal(text, orig);
+	free(text);
+	unlink(target);
+	free(target);
+	free(link);
+}
+
+static void test_symlinked_lock_is_refused_target_untouched(void **state)
+{
+	struct fixture *f = *state;
+	const char *orig = "not a lock\n";
+	char *target = outside_file(orig);
+	char *link = xasprintf("%s/state.lock", f->dir), *cause = NULL, *text;
+	char *dangling = xasprintf("%s.gone", target);
+	struct state_lock *l = NULL;
+
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(state_update(f->dir, put_web, NULL, &cause), -1);
+	assert_non_null(strstr(cause, "state.lock: is a symbolic link"));
+	free(cause);
+	cause = NULL;
+	text = slurp(target);
+	assert_string_equal(text, orig);
+	free(text);
+	/* a dangling link is not followed to create its target either */
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink(dangling, link), 0);
+	assert_int_equal(state_update(f->dir, put_web, NULL, &cause), -1);
+	assert_non_null(strstr(cause, "is a symbolic link"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(access(dangling, F_OK), -1);
+	/* the per-bottle lock and events.log too */
+	free(link);
+	link = xasprintf("%s/web", f->dir);
+	assert_int_equal(mkdir(link, 0700), 0);
+	free(link);
+	link = xasprintf("%s/web/lock", f->dir);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(state_bottle_lock(f->dir, "web", "up", &l, &cause),
+			 -1);
+	assert_null(l);
+	assert_non_null(strstr(cause, "web/lock: is a symbolic link"));
+	free(cause);
+	assert_null(state_bottle_holder(f->dir, "web"));
+	free(link);
+	link = xasprintf("%s/web/events.log", f->dir);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(state_event(f->dir, "web", "hello"), -1);
+	text = slurp(target);
+	assert_string_equal(text, orig);
+	free(text);
+	unlink(target);
+	free(target);
+	free(dangling);
+	free(link);
+}
+
+static void test_symlinked_bottle_dir_or_file_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char *elsewhere = xstrdup("/tmp/test_state_dir.XXXXXX");
+	char *link = xasprintf("%s/web", f->dir), *cause = NULL;
+	char *in = NULL;
+
+	assert_non_null(mkdtemp(elsewhere));
+	assert_int_equal(symlink(elsewhere, link), 0);
+	assert_int_equal(
+	    state_write_bottle_file(f->dir, "web", "Smolfile", "x", 1, &cause),
+	    -1);
+	assert_non_null(strstr(cause, "is a symbolic link"));
+	free(cause);
+	cause = NULL;
+	in = xasprintf("%s/Smolfile", elsewhere);
+	assert_int_equal(access(in, F_OK), -1);
+	/* a link in place of the Smolfile is refused, not replaced */
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(mkdir(link, 0700), 0);
+	free(link);
+	link = xasprintf("%s/web/Smolfile", f->dir);
+	assert_int_equal(symlink(in, link), 0);
+	assert_int_equal(
+	    state_write_bottle_file(f->dir, "web", "Smolfile", "x", 1, &cause),
+	    -1);
+	assert_non_null(strstr(cause, "Smolfile: is a symbolic link"));
+	free(cause);
+	assert_int_equal(access(in, F_OK), -1);
+	rmdir(elsewhere);
+	free(in);
+	free(elsewhere);
+	free(link);
+}
+
+static void test_untrusted_state_dir_is_refused_saying_what_to_fix(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL, *want, *bdir;
+	struct state *s = NULL;
+
+	assert_int_equal(chmod(f->dir, 0770), 0);
+	assert_int_equal(state_read(f->dir, &s, &cause), -1);
+	want = xasprintf("state: %s: writable by group or others (mode 0770): "
+			 "fix it with `chmod go-w %s`",
+			 f->dir, f->dir);
+	assert_memory_equal(cause, want, strlen(want));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(state_update(f->dir, put_web, NULL, &cause), -1);
+	assert_memory_equal(cause, want, strlen(want));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(state_event(f->dir, "web", "x"), -1);
+	free(want);
+	assert_int_equal(chmod(f->dir, 0700), 0);
+	assert_int_equal(state_update(f->dir, put_web, NULL, &cause), 0);
+	/* a per-bottle directory too */
+	bdir = xasprintf("%s/web", f->dir);
+	assert_int_equal(mkdir(bdir, 0777), 0);
+	assert_int_equal(chmod(bdir, 0777), 0);
+	assert_int_equal(
+	    state_write_bottle_file(f->dir, "web", "Smolfile", "x", 1, &cause),
+	    -1);
+	assert_non_null(strstr(cause, "web: writable by group or others"));
+	free(cause);
+	free(bdir);
+	/* created afresh: 0700 */
+	{
+		char *fresh = xasprintf("%s/new/state", f->dir);
+		struct stat st;
+		assert_int_equal(state_update(fresh, put_web, NULL, &cause), 0);
+		assert_int_equal(stat(fresh, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0700);
+		free(fresh);
+	}
+}
+
+static void test_oversized_state_json_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char *path = xasprintf("%s/state.json", f->dir), *cause = NULL;
+	struct state *s = NULL;
+	int fd = open(path, O_WRONLY | O_CREAT, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, STATE_JSON_MAX + 1), 0);
+	close(fd);
+	assert_int_equal(state_read(f->dir, &s, &cause), -1);
+	assert_non_null(strstr(cause, "state.json: larger than 16777216 "
+				      "bytes"));
+	free(cause);
+	free(path);
+}
+
+static void check_addrs(const char *subnet, const char *ip, int ok)
+{
+	char *text = xasprintf("{\"version\": 1, \"bottles\": {\"web\": "
+			       "{\"subnet\": \"%s\", \"bundle_ip\": \"%s\"}}}",
+			       subnet, ip);
+	struct state *s = NULL;
+	char *cause = NULL;
+	int rc = state_parse(text, strlen(text), "S/state.json", &s, &cause);
+
+	if (ok) {
+		assert_int_equal(rc, 0);
+		assert_string_equal(state_find(s, "web")->bundle_ip, ip);
+	} else {
+		assert_int_equal(rc, -1);
+		assert_null(s);
+		assert_non_null(strstr(cause, "state: S/state.json: "
+					      "bottles.web."));
+		assert_non_null(strstr(cause, "fix or remove bottles.web"));
+	}
+	state_free(s);
+	free(cause);
+	free(text);
+}
+
+static void test_bundle_ip_must_be_a_host_of_its_subnet(void **state)
+{
+	(void)state;
+	check_addrs("10.213.0.0/28", "10.213.0.2", 1);
+	check_addrs("10.213.0.16/28", "10.213.0.30", 1);
+	check_addrs("10.213.0.0/28", "1.1.1.1", 0);	  /* outside */
+	check_addrs("10.213.0.0/28", "10.213.0.16", 0);	  /* next subnet */
+	check_addrs("10.213.0.0/28", "10.213.0.0", 0);	  /* network */
+	check_addrs("10.213.0.0/28", "10.213.0.15", 0);	  /* broadcast */
+	check_addrs("10.213.0.0/28", "10.213.0.2/32", 0); /* not an address */
+	check_addrs("10.213.0.0/28", "", 0);
+	check_addrs("10.213.0.1/28", "10.213.0.2", 0); /* host bits */
+	check_addrs("0.0.0.0/0", "10.213.0.2", 0);     /* not allocated */
+	check_addrs("10.213.0.0/32", "10.213.0.0", 0);
+	{
+		/* a bundle_ip without a subnet is corrupt too */
+		const char *t = "{\"version\": 1, \"bottles\": {\"web\": "
+				"{\"bundle_ip\": \"10.213.0.2\"}}}";
+		struct state *s = NULL;
+		char *cause = NULL;
+		assert_int_equal(state_parse(t, strlen(t), "S", &s, &cause),
+				 -1);
+		assert_non_null(strstr(cause, "bottles.web.subnet"));
+		free(cause);
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -729,6 +984,12 @@ int main(void)
 	    T(test_events_are_stamped_single_lines),
 	    T(test_events_log_rotates_past_one_mib),
 	    T(test_event_for_a_bad_name_fails),
+	    T(test_symlinked_state_json_is_refused_target_untouched),
+	    T(test_symlinked_lock_is_refused_target_untouched),
+	    T(test_symlinked_bottle_dir_or_file_is_refused),
+	    T(test_untrusted_state_dir_is_refused_saying_what_to_fix),
+	    T(test_oversized_state_json_is_refused),
+	    T(test_bundle_ip_must_be_a_host_of_its_subnet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
