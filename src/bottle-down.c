@@ -114,19 +114,27 @@ void bottle_down_network_rm(struct bottle *b)
 	bottle_down_docker(b, docker_argv_network_rm, bottle_on_network_rm);
 }
 
-void bottle_down_forget(struct bottle *b)
+static void bottle_down_on_forgot(struct bottle *b, int rc, const char *cause,
+				  void *ctx)
 {
-	struct bottle_step_persist_ctx c = {b->name, NULL, NULL, NULL, NULL, 1};
-	char *cause = NULL;
-
-	if (state_update(b->priv->core->state_dir, bottle_step_persist_fn, &c,
-			 &cause) != 0) {
+	(void)ctx;
+	if (rc != 0) {
 		bottle_step_fail(b, "%s", cause);
-		free(cause);
 		return;
 	}
 	bottle_set_str(&b->subnet, NULL);
 	bottle_set_str(&b->bundle_ip, NULL);
 	bottle_log(b, "forget: subnet allocation released");
 	bottle_step_next(b);
+}
+
+void bottle_down_forget(struct bottle *b)
+{
+	struct bottle_step_persist_ctx *c =
+	    bottle_step_persist_ctx_new(b->name, NULL, NULL);
+
+	c->forget = 1;
+	bottle_state_update(b, bottle_step_persist_fn, c,
+			    bottle_step_persist_ctx_free,
+			    bottle_down_on_forgot);
 }

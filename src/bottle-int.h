@@ -54,6 +54,33 @@
 #define BOTTLE_HEALTH_TIMEOUT_MS 3000
 #define BOTTLE_BUNDLE_POLL_TIMEOUT_MS 1000
 #define BOTTLE_COMMANDS_LINES 2000
+/* A state update that has waited this long for the lock says so. */
+#define BOTTLE_STATE_NOTE_MS 100
+/* How long a CLI one-shot waits for the state lock (the dashboard waits
+ * as long as it takes, its loop live meanwhile). */
+#define BOTTLE_STATE_WAIT_MS 60000
+
+/* The continuation of a state update, on the loop: rc 0, or -1 with cause
+ * (borrowed); ctx is the update's (freed after this returns). Not called
+ * once the core is closing. */
+typedef void (*bottle_state_done_fn)(struct bottle *b, int rc,
+				     const char *cause, void *ctx);
+
+/* One state.json update, run on libuv's thread pool. The core keeps them
+ * in one queue and runs one at a time, in order. */
+struct bottle_state_job {
+	struct bottle_state_job *next;
+	uv_work_t work;
+	struct bottle_core *core;
+	struct bottle *b;   /* borrowed: bottles live as long as the core */
+	state_update_fn fn; /* runs on the worker: touches ctx only */
+	void *ctx;	    /* owned, a deep copy of what fn needs */
+	void (*ctx_free)(void *ctx);
+	bottle_state_done_fn done; /* may be NULL */
+	int running;
+	int rc;
+	char *cause; /* owned, set by the worker */
+};
 
 struct bottle_waiter {
 	bottle_done_cb fn;
@@ -152,15 +179,24 @@ struct bottle_core {
 	unsigned refs; /* every timer, live procs and probe runs */
 	enum config_vmm vmm;
 	int allow_newer; /* defaults.smolvm_allow_newer */
+	/* state.json updates: a queue run on the thread pool, one at a time
+	 * (bottle_state_update); the loop never waits on the lock or fsync */
+	struct bottle_state_job *state_head, *state_tail;
+	atomic_int state_cancel; /* closing: stop waiting for the lock */
+	unsigned state_wait_ms;	 /* lock wait limit, 0: no limit */
+	uv_timer_t state_timer;	 /* the "waiting for the lock" note */
+	char *state_waiting;	 /* that note while shown, or NULL */
 };
 
+/* What bottle_step_persist_fn records; every string owned (it travels to
+ * a worker thread): bottle_step_persist_ctx_new, _free. */
 struct bottle_step_persist_ctx {
-	const char *name;
-	const char *step;
-	const char *error;
-	const char *subnet;    /* set when non-NULL */
-	const char *bundle_ip; /* set when non-NULL */
-	int forget;	       /* drop the record */
+	char *name;
+	char *step;
+	char *error;
+	char *subnet;	 /* set when non-NULL */
+	char *bundle_ip; /* set when non-NULL */
+	int forget;	 /* drop the record */
 };
 
 /* ---- bottle.c: helpers, running commands, the model ------------------ */
@@ -227,6 +263,14 @@ int bottle_proxy_port(const struct config_bottle *cfg);
 char *bottle_helper_dir(void);
 /* bottle_core_unref: drop a reference; the last frees the core. */
 void bottle_core_unref(struct bottle_core *core);
+/* bottle_state_update: run state_update(fn, ctx) off the loop, after
+ * every update queued before it; then done(b, rc, cause, ctx) on the
+ * loop. ctx (owned, freed with ctx_free) must hold copies of all fn
+ * reads. While it waits for the lock, the listener hears a
+ * BOTTLE_EV_MESSAGE saying who holds it (bottle_core_state_waiting). */
+void bottle_state_update(struct bottle *b, state_update_fn fn, void *ctx,
+			 void (*ctx_free)(void *ctx),
+			 bottle_state_done_fn done);
 
 /* ---- bottle-step.c: the step machine ---------------------------------- */
 
@@ -246,9 +290,17 @@ void bottle_step_finish(struct bottle *b, const char *error, int mark_failed);
 /* bottle_step_wake: fn(b) in ms (b's wake timer); finish cancels it. */
 void bottle_step_wake(struct bottle *b, uint64_t ms,
 		      void (*fn)(struct bottle *b));
+/* bottle_step_persist_ctx_new: a ctx recording step and error for name
+ * (copies; subnet, bundle_ip NULL, forget 0). */
+struct bottle_step_persist_ctx *bottle_step_persist_ctx_new(const char *name,
+							    const char *step,
+							    const char *error);
+/* bottle_step_persist_ctx_free: free a ctx (void * for bottle_state_update). */
+void bottle_step_persist_ctx_free(void *ctx);
 /* bottle_step_persist_fn: a state_update callback over a persist ctx. */
 int bottle_step_persist_fn(struct state *s, void *data, char **cause);
-/* bottle_step_persist: b's last step (and error) into state.json. */
+/* bottle_step_persist: b's last step (and error) into state.json, off the
+ * loop (a failure is logged and told to the listener). */
 void bottle_step_persist(struct bottle *b, const char *step, const char *error);
 
 /* ---- bottle-up.c: the up steps, in order ------------------------------ */

@@ -281,15 +281,66 @@ void bottle_step_fail(struct bottle *b, const char *fmt, ...)
 	free(msg);
 }
 
-void bottle_step_finish(struct bottle *b, const char *error, int mark_failed)
-{
-	struct bottle_core *core = b->priv->core;
-	bottle_done_cb done = b->priv->done;
-	void *done_data = b->priv->done_data;
-	enum bottle_op op = b->op;
+/* An operation's end, carried through the state update that records it:
+ * the operation is over (done called, the busy lock released) only once
+ * state.json says so. */
+struct bottle_finish {
+	struct bottle_step_persist_ctx *p; /* NULL: nothing to record */
+	enum bottle_op op;
+	char *error; /* owned or NULL */
+	bottle_done_cb done;
+	void *done_data;
+};
 
+static void bottle_finish_free(void *ctx)
+{
+	struct bottle_finish *f = ctx;
+
+	bottle_step_persist_ctx_free(f->p);
+	free(f->error);
+	free(f);
+}
+
+static int bottle_finish_persist_fn(struct state *s, void *data, char **cause)
+{
+	struct bottle_finish *f = data;
+
+	return bottle_step_persist_fn(s, f->p, cause);
+}
+
+/* The operation is over: tell everyone. */
+static void bottle_step_finished(struct bottle *b, int rc, const char *cause,
+				 void *ctx)
+{
+	struct bottle_finish *f = ctx;
+	struct bottle_core *core = b->priv->core;
+
+	if (rc != 0) {
+		/* docker and smolvm remain the truth the next refresh reads */
+		bottle_log(b, "could not record state: %s", cause);
+		bottle_emit(core, b, BOTTLE_EV_MESSAGE, cause);
+	}
 	b->op = BOTTLE_OP_NONE;
 	b->step = BOTTLE_STEP_NONE;
+	b->priv->touched = util_mono_ms();
+	state_bottle_unlock(b->priv->lock);
+	b->priv->lock = NULL;
+	bottle_update_drift(b);
+	if (f->done != NULL)
+		f->done(core, b, f->error, f->done_data);
+	bottle_emit(core, b, BOTTLE_EV_DONE, f->error);
+	bottle_refresh_soon(core);
+	bottle_proof_arm(b);
+}
+
+void bottle_step_finish(struct bottle *b, const char *error, int mark_failed)
+{
+	struct bottle_finish *f = xcalloc(1, sizeof *f);
+
+	f->op = b->op;
+	f->error = error != NULL ? xstrdup(error) : NULL;
+	f->done = b->priv->done;
+	f->done_data = b->priv->done_data;
 	b->priv->touched = util_mono_ms();
 	b->priv->done = NULL;
 	uv_timer_stop(&b->priv->wake);
@@ -302,21 +353,46 @@ void bottle_step_finish(struct bottle *b, const char *error, int mark_failed)
 	if (mark_failed)
 		bottle_set_str(&b->error, error);
 	if (error != NULL)
-		bottle_log(b, "%s failed: %s", bottle_op_name(op), error);
+		bottle_log(b, "%s failed: %s", bottle_op_name(f->op), error);
 	else
-		bottle_log(b, "%s done", bottle_op_name(op));
-	if (b->subnet != NULL) /* nothing to record once forgotten */
-		bottle_step_persist(
-		    b, error != NULL ? "failed" : bottle_op_name(op),
-		    mark_failed ? error : NULL);
-	state_bottle_unlock(b->priv->lock);
-	b->priv->lock = NULL;
-	bottle_update_drift(b);
-	if (done != NULL)
-		done(core, b, error, done_data);
-	bottle_emit(core, b, BOTTLE_EV_DONE, error);
-	bottle_refresh_soon(core);
-	bottle_proof_arm(b);
+		bottle_log(b, "%s done", bottle_op_name(f->op));
+	if (b->subnet == NULL) { /* nothing to record once forgotten */
+		bottle_step_finished(b, 0, NULL, f);
+		bottle_finish_free(f);
+		return;
+	}
+	/* b stays busy (its op set) until the record is written */
+	f->p = bottle_step_persist_ctx_new(
+	    b->name, error != NULL ? "failed" : bottle_op_name(f->op),
+	    mark_failed ? error : NULL);
+	bottle_state_update(b, bottle_finish_persist_fn, f, bottle_finish_free,
+			    bottle_step_finished);
+}
+
+struct bottle_step_persist_ctx *bottle_step_persist_ctx_new(const char *name,
+							    const char *step,
+							    const char *error)
+{
+	struct bottle_step_persist_ctx *c = xcalloc(1, sizeof *c);
+
+	c->name = xstrdup(name);
+	c->step = step != NULL ? xstrdup(step) : NULL;
+	c->error = error != NULL ? xstrdup(error) : NULL;
+	return c;
+}
+
+void bottle_step_persist_ctx_free(void *ctx)
+{
+	struct bottle_step_persist_ctx *c = ctx;
+
+	if (c == NULL)
+		return;
+	free(c->name);
+	free(c->step);
+	free(c->error);
+	free(c->subnet);
+	free(c->bundle_ip);
+	free(c);
 }
 
 int bottle_step_persist_fn(struct state *s, void *data, char **cause)
@@ -341,19 +417,23 @@ int bottle_step_persist_fn(struct state *s, void *data, char **cause)
 	return 0;
 }
 
+static void bottle_step_persisted(struct bottle *b, int rc, const char *cause,
+				  void *ctx)
+{
+	(void)ctx;
+	if (rc != 0) {
+		bottle_log(b, "could not record state: %s", cause);
+		bottle_emit(b->priv->core, b, BOTTLE_EV_MESSAGE, cause);
+	}
+}
+
 /* bottle_step_persist: record b's last step (and error) in state.json. A
  * failure to persist is logged, not fatal: docker and smolvm remain the
  * truth that the next refresh reads. */
 void bottle_step_persist(struct bottle *b, const char *step, const char *error)
 {
-	struct bottle_step_persist_ctx c = {b->name, step, error,
-					    NULL,    NULL, 0};
-	char *cause = NULL;
-
-	if (state_update(b->priv->core->state_dir, bottle_step_persist_fn, &c,
-			 &cause) != 0) {
-		bottle_log(b, "could not record state: %s", cause);
-		bottle_emit(b->priv->core, b, BOTTLE_EV_MESSAGE, cause);
-		free(cause);
-	}
+	bottle_state_update(b, bottle_step_persist_fn,
+			    bottle_step_persist_ctx_new(b->name, step, error),
+			    bottle_step_persist_ctx_free,
+			    bottle_step_persisted);
 }

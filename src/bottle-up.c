@@ -13,20 +13,37 @@ int bottle_up(struct bottle_core *core, struct bottle *b, bottle_done_cb done,
 
 /* ---- up: allocate ----------------------------------------------------- */
 
+/* The allocation's update: a copy of what it reads (it runs on the
+ * thread pool) and what it found. */
 struct bottle_alloc_ctx {
-	struct bottle *b;
+	char *name;		/* owned */
+	char *pool;		/* owned: the bottle's subnet_pool */
+	int prefix;		/* subnet_prefix */
+	struct ipam_net *taken; /* owned: docker's nets, host routes */
+	size_t n_taken;
 	char *subnet;	 /* out, owned */
 	char *bundle_ip; /* out, owned */
 	int fresh;	 /* allocated now (not found in state) */
 };
 
+static void bottle_alloc_ctx_free(void *ctx)
+{
+	struct bottle_alloc_ctx *c = ctx;
+
+	free(c->name);
+	free(c->pool);
+	free(c->taken);
+	free(c->subnet);
+	free(c->bundle_ip);
+	free(c);
+}
+
 static int bottle_alloc_fn(struct state *s, void *data, char **cause)
 {
 	struct bottle_alloc_ctx *c = data;
-	struct bottle *b = c->b;
-	struct state_bottle *sb = state_find(s, b->name);
+	struct state_bottle *sb = state_find(s, c->name);
 	struct ipam_net pool, got, *taken;
-	size_t n = b->priv->n_taken, i;
+	size_t n = c->n_taken, i;
 	int rc;
 
 	if (sb != NULL && sb->subnet != NULL && sb->bundle_ip != NULL) {
@@ -34,24 +51,24 @@ static int bottle_alloc_fn(struct state *s, void *data, char **cause)
 		c->bundle_ip = xstrdup(sb->bundle_ip);
 		return 0;
 	}
-	if (ipam_parse_cidr(b->cfg->subnet_pool, &pool, cause) != 0)
+	if (ipam_parse_cidr(c->pool, &pool, cause) != 0)
 		return -1;
 	taken = xcalloc(n + s->n + 1, sizeof *taken);
 	if (n > 0)
-		memcpy(taken, b->priv->taken, n * sizeof *taken);
+		memcpy(taken, c->taken, n * sizeof *taken);
 	for (i = 0; i < s->n; i++) {
 		if (s->bottles[i].subnet != NULL &&
 		    ipam_parse_cidr(s->bottles[i].subnet, &taken[n], NULL) == 0)
 			n++;
 	}
-	rc = ipam_allocate(&pool, b->cfg->subnet_prefix, taken, n, &got, cause);
+	rc = ipam_allocate(&pool, c->prefix, taken, n, &got, cause);
 	free(taken);
 	if (rc != 0)
 		return -1;
 	c->subnet = ipam_format_cidr(&got);
 	c->bundle_ip = ipam_bundle_ip(&got);
 	c->fresh = 1;
-	sb = state_upsert(s, b->name);
+	sb = state_upsert(s, c->name);
 	state_set_str(&sb->subnet, c->subnet);
 	state_set_str(&sb->bundle_ip, c->bundle_ip);
 	state_set_str(&sb->step, "allocated");
@@ -59,9 +76,30 @@ static int bottle_alloc_fn(struct state *s, void *data, char **cause)
 	return 0;
 }
 
+static void bottle_on_alloc(struct bottle *b, int rc, const char *cause,
+			    void *ctx)
+{
+	struct bottle_alloc_ctx *c = ctx;
+
+	if (rc != 0) {
+		bottle_step_fail(b, "allocate: %s", cause);
+		return;
+	}
+	b->priv->allocated_here = c->fresh;
+	free(b->subnet);
+	free(b->bundle_ip);
+	b->subnet = c->subnet;
+	b->bundle_ip = c->bundle_ip;
+	c->subnet = NULL;
+	c->bundle_ip = NULL;
+	bottle_log(b, "allocate: subnet %s, bundle %s%s", b->subnet,
+		   b->bundle_ip, c->fresh ? "" : " (kept)");
+	bottle_step_next(b);
+}
+
 void bottle_up_alloc_commit(struct bottle *b)
 {
-	struct bottle_alloc_ctx c = {b, NULL, NULL, 0};
+	struct bottle_alloc_ctx *c;
 	char *cause = NULL;
 	char *route = NULL;
 	size_t len = 0;
@@ -76,22 +114,17 @@ void bottle_up_alloc_commit(struct bottle *b)
 		}
 		free(route);
 	}
-	if (state_update(b->priv->core->state_dir, bottle_alloc_fn, &c,
-			 &cause) != 0) {
-		bottle_step_fail(b, "allocate: %s", cause);
-		free(cause);
-		free(c.subnet);
-		free(c.bundle_ip);
-		return;
+	c = xcalloc(1, sizeof *c);
+	c->name = xstrdup(b->name);
+	c->pool = xstrdup(b->cfg->subnet_pool);
+	c->prefix = b->cfg->subnet_prefix;
+	c->n_taken = b->priv->n_taken;
+	if (c->n_taken > 0) {
+		c->taken = xcalloc(c->n_taken, sizeof *c->taken);
+		memcpy(c->taken, b->priv->taken, c->n_taken * sizeof *c->taken);
 	}
-	b->priv->allocated_here = c.fresh;
-	free(b->subnet);
-	free(b->bundle_ip);
-	b->subnet = c.subnet;
-	b->bundle_ip = c.bundle_ip;
-	bottle_log(b, "allocate: subnet %s, bundle %s%s", b->subnet,
-		   b->bundle_ip, c.fresh ? "" : " (kept)");
-	bottle_step_next(b);
+	bottle_state_update(b, bottle_alloc_fn, c, bottle_alloc_ctx_free,
+			    bottle_on_alloc);
 }
 
 void bottle_up_allocate(struct bottle *b)
@@ -125,13 +158,28 @@ void bottle_up_allocate(struct bottle *b)
 /* The network existed already: make the allocation match its subnet (a
  * crash or a lost state.json can leave them apart), so the bundle's
  * pinned address is inside it. */
+static void bottle_on_network_adopted(struct bottle *b, int rc,
+				      const char *cause, void *ctx)
+{
+	struct bottle_step_persist_ctx *c = ctx;
+
+	if (rc != 0) {
+		bottle_step_fail(b, "%s", cause);
+		return;
+	}
+	bottle_set_str(&b->subnet, c->subnet);
+	bottle_set_str(&b->bundle_ip, c->bundle_ip);
+	b->net_present = 1;
+	bottle_step_next(b);
+}
+
 static void bottle_on_network_inspect(struct bottle *b,
 				      const struct proc_result *r)
 {
-	struct bottle_step_persist_ctx c;
+	struct bottle_step_persist_ctx *c;
 	struct ipam_net *nets = NULL;
 	size_t n = 0;
-	char *subnet = NULL, *ip = NULL, *cause = NULL;
+	char *subnet = NULL, *cause = NULL;
 
 	if (!bottle_ok(r) ||
 	    ipam_parse_docker_ipam(r->out.data ? r->out.data : "", r->out.len,
@@ -149,30 +197,18 @@ static void bottle_on_network_inspect(struct bottle *b,
 	}
 	subnet = ipam_format_cidr(&nets[0]);
 	if (!util_streq(subnet, b->subnet)) {
-		ip = ipam_bundle_ip(&nets[0]);
 		bottle_log(b,
 			   "network: bottle-%s exists with subnet %s (state "
 			   "said %s); adopting it",
 			   b->name, subnet, b->subnet ? b->subnet : "nothing");
-		memset(&c, 0, sizeof c);
-		c.name = b->name;
-		c.step = "network";
-		c.subnet = subnet;
-		c.bundle_ip = ip;
-		if (state_update(b->priv->core->state_dir,
-				 bottle_step_persist_fn, &c, &cause) != 0) {
-			bottle_step_fail(b, "%s", cause);
-			free(cause);
-			free(subnet);
-			free(ip);
-			free(nets);
-			return;
-		}
-		free(b->subnet);
-		free(b->bundle_ip);
-		b->subnet = subnet;
-		b->bundle_ip = ip;
-		subnet = NULL;
+		c = bottle_step_persist_ctx_new(b->name, "network", NULL);
+		c->subnet = subnet;
+		c->bundle_ip = ipam_bundle_ip(&nets[0]);
+		free(nets);
+		bottle_state_update(b, bottle_step_persist_fn, c,
+				    bottle_step_persist_ctx_free,
+				    bottle_on_network_adopted);
+		return;
 	}
 	free(subnet);
 	free(nets);

@@ -20,11 +20,180 @@ void bottle_set_str(char **field, const char *value)
 	*field = value != NULL ? xstrdup(value) : NULL;
 }
 
+/* A written file's fsync, on the thread pool. */
+struct bottle_sync_job {
+	uv_work_t work;
+	struct bottle_core *core;
+	char *path; /* owned */
+};
+
+static void bottle_sync_work(uv_work_t *w)
+{
+	struct bottle_sync_job *j = w->data;
+
+	/* best effort: the file is in place already; a crash before this
+	 * ran can cost its content, and the next up writes it again */
+	(void)state_sync_file(j->path);
+}
+
+static void bottle_sync_after(uv_work_t *w, int status)
+{
+	struct bottle_sync_job *j = w->data;
+	struct bottle_core *core = j->core;
+
+	(void)status;
+	free(j->path);
+	free(j);
+	bottle_core_unref(core);
+}
+
+/* bottle_write_file: written and renamed into place on the loop (the page
+ * cache: no wait), its fsync on the thread pool, so the loop never waits
+ * on the disk. Smolfile and probes.json are rewritten by every up. */
 int bottle_write_file(struct bottle *b, const char *file, const char *text,
 		      char **cause)
 {
-	return state_write_bottle_file(b->priv->core->state_dir, b->name, file,
-				       text, strlen(text), cause);
+	struct bottle_core *core = b->priv->core;
+	struct bottle_sync_job *j;
+	char *dir;
+
+	if (state_write_bottle_file_nosync(core->state_dir, b->name, file, text,
+					   strlen(text), cause) != 0)
+		return -1;
+	j = xcalloc(1, sizeof *j);
+	j->core = core;
+	dir = state_bottle_dir(core->state_dir, b->name);
+	j->path = xasprintf("%s/%s", dir, file);
+	free(dir);
+	j->work.data = j;
+	core->refs++;
+	if (uv_queue_work(core->loop, &j->work, bottle_sync_work,
+			  bottle_sync_after) != 0) {
+		free(j->path);
+		free(j);
+		core->refs--;
+	}
+	return 0;
+}
+
+/* ---- state.json updates off the loop ---------------------------------- */
+
+static void bottle_state_kick(struct bottle_core *core);
+
+static void bottle_state_work(uv_work_t *w)
+{
+	struct bottle_state_job *j = w->data;
+	struct bottle_core *core = j->core;
+
+	/* core->state_dir and state_wait_ms never change after
+	 * bottle_core_new; state_cancel is atomic */
+	j->rc = state_update_wait(core->state_dir, j->fn, j->ctx,
+				  core->state_wait_ms, &core->state_cancel,
+				  &j->cause);
+}
+
+static void bottle_state_after(uv_work_t *w, int status)
+{
+	struct bottle_state_job *j = w->data;
+	struct bottle_core *core = j->core;
+
+	core->state_head = j->next;
+	if (core->state_head == NULL)
+		core->state_tail = NULL;
+	if (!core->closing)
+		uv_timer_stop(&core->state_timer);
+	if (status != 0 && j->rc == 0) {
+		j->rc = -1;
+		j->cause = xasprintf("state: update cancelled: %s",
+				     uv_strerror(status));
+	}
+	if (core->state_waiting != NULL) {
+		free(core->state_waiting);
+		core->state_waiting = NULL;
+		bottle_emit(core, j->b, BOTTLE_EV_CHANGED, NULL);
+	}
+	if (j->done != NULL && !core->closing)
+		j->done(j->b, j->rc, j->cause, j->ctx);
+	if (j->ctx_free != NULL)
+		j->ctx_free(j->ctx);
+	free(j->cause);
+	free(j);
+	bottle_state_kick(core);
+	bottle_core_unref(core);
+}
+
+/* The head of the queue has waited BOTTLE_STATE_NOTE_MS: say who holds
+ * the lock (again each second, in case that changes). */
+static void bottle_state_on_timer(uv_timer_t *t)
+{
+	struct bottle_core *core = t->data;
+	struct bottle_state_job *j = core->state_head;
+	char *who, *msg;
+
+	if (j == NULL || core->closing)
+		return;
+	who = state_lock_holder(core->state_dir);
+	msg = xasprintf("waiting for the state lock %s/state.lock (held by "
+			"%s)",
+			core->state_dir, who != NULL ? who : "another process");
+	free(who);
+	if (!util_streq(msg, core->state_waiting)) {
+		free(core->state_waiting);
+		core->state_waiting = msg;
+		if (j->b != NULL)
+			bottle_log(j->b, "%s", msg);
+		bottle_emit(core, j->b, BOTTLE_EV_MESSAGE, msg);
+	} else {
+		free(msg);
+	}
+	uv_timer_start(&core->state_timer, bottle_state_on_timer, 1000, 0);
+}
+
+static void bottle_state_kick(struct bottle_core *core)
+{
+	struct bottle_state_job *j = core->state_head;
+
+	if (j == NULL || j->running)
+		return;
+	j->running = 1;
+	j->work.data = j;
+	if (uv_queue_work(core->loop, &j->work, bottle_state_work,
+			  bottle_state_after) != 0) {
+		/* cannot happen with valid arguments; run it as an error */
+		j->rc = -1;
+		j->cause = xstrdup("state: could not queue the update");
+		bottle_state_after(&j->work, 0);
+		return;
+	}
+	if (!core->closing)
+		uv_timer_start(&core->state_timer, bottle_state_on_timer,
+			       BOTTLE_STATE_NOTE_MS, 0);
+}
+
+void bottle_state_update(struct bottle *b, state_update_fn fn, void *ctx,
+			 void (*ctx_free)(void *ctx), bottle_state_done_fn done)
+{
+	struct bottle_core *core = b->priv->core;
+	struct bottle_state_job *j = xcalloc(1, sizeof *j);
+
+	j->core = core;
+	j->b = b;
+	j->fn = fn;
+	j->ctx = ctx;
+	j->ctx_free = ctx_free;
+	j->done = done;
+	core->refs++; /* dropped in bottle_state_after */
+	if (core->state_tail != NULL)
+		core->state_tail->next = j;
+	else
+		core->state_head = j;
+	core->state_tail = j;
+	bottle_state_kick(core);
+}
+
+const char *bottle_core_state_waiting(const struct bottle_core *core)
+{
+	return core->state_waiting;
 }
 
 void bottle_waiters_add(struct bottle_waiter **list, bottle_done_cb fn,
@@ -117,6 +286,19 @@ uint64_t bottle_timeout(uint64_t ms, int smolvm)
 	(void)smolvm;
 #endif
 	return ms;
+}
+
+/* bottle_state_wait_ms: how long a CLI verb waits for the state lock;
+ * in test builds only, BOTTLE_TEST_STATE_WAIT_MS overrides it. */
+static unsigned bottle_state_wait_ms(void)
+{
+#ifdef BOTTLE_TEST_HOOKS
+	const char *v = getenv("BOTTLE_TEST_STATE_WAIT_MS");
+
+	if (v != NULL && *v >= '1' && *v <= '9')
+		return (unsigned)strtoul(v, NULL, 10);
+#endif
+	return BOTTLE_STATE_WAIT_MS;
 }
 
 /* ---- running commands for a bottle ------------------------------------ */
@@ -691,6 +873,13 @@ int bottle_core_new(uv_loop_t *loop, const struct config *cfg,
 	uv_timer_init(loop, &core->refresh_timer);
 	core->refresh_timer.data = core;
 	core->refs++; /* the refresh timer */
+	uv_timer_init(loop, &core->state_timer);
+	core->state_timer.data = core;
+	core->refs++; /* the state timer */
+	atomic_init(&core->state_cancel, 0);
+	/* the dashboard (timers on) waits for the lock as long as it takes;
+	 * a one-shot CLI verb gives up with a clear error */
+	core->state_wait_ms = core->opts.no_timers ? bottle_state_wait_ms() : 0;
 	core->health = health_new(loop);
 	bottle_refresh_choose_vmm(core);
 	*out = core;
@@ -752,6 +941,7 @@ static void bottle_core_free(struct bottle_core *core)
 	free(core->ipam);
 	free(core->ipam_waiters);
 	free(core->state_dir);
+	free(core->state_waiting);
 	buf_release(&core->ps_out);
 	buf_release(&core->net_out);
 	buf_release(&core->vm_out);
@@ -832,4 +1022,9 @@ void bottle_core_close(struct bottle_core *core)
 	core->canary = NULL;
 	uv_timer_stop(&core->refresh_timer);
 	uv_close((uv_handle_t *)&core->refresh_timer, bottle_on_timer_close);
+	/* a queued state update still runs, but no longer waits for the
+	 * lock (its continuation is not called) */
+	atomic_store(&core->state_cancel, 1);
+	uv_timer_stop(&core->state_timer);
+	uv_close((uv_handle_t *)&core->state_timer, bottle_on_timer_close);
 }

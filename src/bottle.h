@@ -160,6 +160,11 @@ struct bottle_core_opts {
 int bottle_core_new(uv_loop_t *loop, const struct config *cfg,
 		    const char *state_dir, const struct bottle_core_opts *o,
 		    struct bottle_core **out, char **cause);
+/* bottle_core_state_waiting: while a state update has waited more than
+ * ~100 ms for the state lock, the note the listener was sent ("waiting
+ * for the state lock ... (held by pid N (COMM))", borrowed); NULL
+ * otherwise. A BOTTLE_EV_CHANGED follows when it is over. */
+const char *bottle_core_state_waiting(const struct bottle_core *core);
 /* bottle_core_set_listener: one listener (UI or CLI). */
 void bottle_core_set_listener(struct bottle_core *core, bottle_listener fn,
 			      void *data);

@@ -94,6 +94,7 @@ struct ui {
 	struct prompt prompt;
 	char *filter_saved; /* owned: the filter before / (Esc restores) */
 	char *message;	    /* owned or NULL */
+	int message_wait;   /* message is the core's state-lock note */
 	enum frame_level message_level;
 	struct ui_bottle *bottles; /* owned list */
 	char *logs_name; /* owned: the bottle whose log tails are open */
@@ -131,6 +132,7 @@ static void ui_message(struct ui *ui, enum frame_level level, const char *fmt,
 	ui->message = xvasprintf(fmt, ap);
 	va_end(ap);
 	ui->message_level = level;
+	ui->message_wait = 0;
 	ui->dirty = 1;
 }
 
@@ -138,6 +140,7 @@ static void ui_message_clear(struct ui *ui)
 {
 	free(ui->message);
 	ui->message = NULL;
+	ui->message_wait = 0;
 }
 
 /* ---- the terminal ------------------------------------------------------ */
@@ -492,6 +495,11 @@ static void ui_on_event(struct bottle_core *core, struct bottle *b,
 {
 	struct ui *ui = data;
 
+	/* the state-lock note goes once the core stops waiting */
+	if (ui->message_wait && bottle_core_state_waiting(core) == NULL) {
+		ui_message_clear(ui);
+		ui->dirty = 1;
+	}
 	switch (ev) {
 	case BOTTLE_EV_LOG:
 		/* Floods of a log nobody looks at cost nothing. */
@@ -504,6 +512,9 @@ static void ui_on_event(struct bottle_core *core, struct bottle *b,
 			ui_message(ui, FRAME_WARN, "%s: %s", b->name, msg);
 		else if (msg != NULL)
 			ui_message(ui, FRAME_WARN, "%s", msg);
+		if (msg != NULL &&
+		    util_streq(msg, bottle_core_state_waiting(core)))
+			ui->message_wait = 1;
 		break;
 	case BOTTLE_EV_CHANGED:
 	case BOTTLE_EV_STEP:
