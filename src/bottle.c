@@ -133,9 +133,9 @@ static void bottle_state_on_timer(uv_timer_t *t)
 	if (j == NULL || core->closing)
 		return;
 	who = state_lock_holder(core->state_dir);
-	msg = xasprintf("waiting for the state lock %s/state.lock (held by "
-			"%s)",
-			core->state_dir, who != NULL ? who : "another process");
+	msg =
+	    xasprintf("waiting for the state lock (held by %s): %s/state.lock",
+		      who != NULL ? who : "another process", core->state_dir);
 	free(who);
 	if (!util_streq(msg, core->state_waiting)) {
 		free(core->state_waiting);
