@@ -13,7 +13,7 @@ t_world 216 sfb1
 t_defer "'$BOTTLE' -c '$CFG' rm sfb1"
 
 S=$BOTTLE_STATE_DIR
-mkdir -m 700 -p "$S"
+mkdir -m 700 "$S"
 SAN_RE='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:'
 
 no_network() {

@@ -12,7 +12,7 @@ t_world 241 lkb1
 t_defer "'$BOTTLE' -c '$CFG' rm lkb1"
 
 S=$BOTTLE_STATE_DIR
-mkdir -m 700 -p "$S"
+mkdir -m 700 "$S"
 FIFO=$W/release
 mkfifo "$FIFO"
 ms() { echo $(($(date +%s%N) / 1000000)); }
