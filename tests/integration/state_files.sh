@@ -51,6 +51,7 @@ rm "$S/state.lock"
 
 # --- a symlinked bottle directory -----------------------------------------
 mkdir -m 700 "$W/elsewhere.d"
+rm -rf "${S:?}/sfb1" # the refused ups above logged their events there
 ln -s "$W/elsewhere.d" "$S/sfb1"
 brun up sfb1
 t_check "up refuses a symlinked bottle directory" test "$RC" -ne 0
