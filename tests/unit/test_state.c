@@ -710,6 +710,58 @@ static void test_event_for_a_bad_name_fails(void **state)
 	assert_int_equal(count_entries(f->dir), 0);
 }
 
+/* state_update_wait: without a limit it waits as long as the lock is
+ * held and then loses nothing; *cancel makes it give up. */
+static void test_update_wait_unbounded_and_cancelled(void **state)
+{
+	struct fixture *f = *state;
+	int to_child[2], to_parent[2], status;
+	atomic_int cancel;
+	char c, *cause = NULL;
+	struct state *s = NULL;
+	pid_t holder, waiter;
+
+	holder = fork_with_pipes(to_child, to_parent);
+	if (holder == 0) {
+		int fds[2] = {to_child[0], to_parent[1]};
+		char *cc = NULL;
+		int rc = state_update(f->dir, wait_on_pipe, fds, &cc);
+		free(cc);
+		_exit(rc == 0 ? 0 : 1);
+	}
+	assert_int_equal(read(to_parent[0], &c, 1), 1);
+	/* cancelled: gives up instead of waiting */
+	atomic_init(&cancel, 1);
+	assert_int_equal(
+	    state_update_wait(f->dir, put_one, "x", 0, &cancel, &cause), -1);
+	assert_non_null(strstr(cause, "gave up waiting"));
+	free(cause);
+	cause = NULL;
+	/* unbounded: still waiting while the lock is held */
+	waiter = fork();
+	assert_true(waiter >= 0);
+	if (waiter == 0) {
+		char *cc = NULL;
+		int rc =
+		    state_update_wait(f->dir, put_one, "late", 0, NULL, &cc);
+		free(cc);
+		_exit(rc == 0 ? 0 : 1);
+	}
+	usleep(300 * 1000); /* let it wait; the check below holds anyway */
+	assert_int_equal(waitpid(waiter, &status, WNOHANG), 0);
+	assert_int_equal(write(to_child[1], "g", 1), 1);
+	assert_int_equal(waitpid(holder, &status, 0), holder);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(waitpid(waiter, &status, 0), waiter);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(state_read(f->dir, &s, &cause), 0);
+	assert_string_equal(state_find(s, "web")->step, "late");
+	state_free(s);
+	close(to_child[1]);
+	close(to_parent[0]);
+}
+
 /* ------------------------------------------------------------------ */
 /* Hardening: links, ownership and mode, size, what is read back */
 
@@ -984,6 +1036,7 @@ int main(void)
 	    T(test_events_are_stamped_single_lines),
 	    T(test_events_log_rotates_past_one_mib),
 	    T(test_event_for_a_bad_name_fails),
+	    T(test_update_wait_unbounded_and_cancelled),
 	    T(test_symlinked_state_json_is_refused_target_untouched),
 	    T(test_symlinked_lock_is_refused_target_untouched),
 	    T(test_symlinked_bottle_dir_or_file_is_refused),
