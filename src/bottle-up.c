@@ -268,9 +268,16 @@ void bottle_up_bundle(struct bottle *b)
 	struct strv env = STRV_INIT, a;
 	char *dir, *env_file = NULL, *cause = NULL;
 
+	dir = state_bottle_dir(b->priv->core->state_dir, b->name);
 	if (bottle_bundle_running(b) && b->priv->conflict_retried == 0 &&
 	    b->net_present) {
-		/* already up (idempotent re-run): keep it */
+		/* already up (idempotent re-run): keep it; an env file a
+		 * crash left goes all the same */
+		if (docker_env_file_remove(dir, &cause) != 0) {
+			bottle_log(b, "bundle: %s", cause);
+			free(cause);
+		}
+		free(dir);
 		bottle_log(b, "bundle: already running");
 		bottle_step_next(b);
 		return;
@@ -279,7 +286,6 @@ void bottle_up_bundle(struct bottle *b)
 	 * bottle's state directory, never on the argv (/proc/PID/cmdline is
 	 * world-readable); bottle_on_bundle removes it. The bind knob (not
 	 * secret, and which bundle.env cannot name) stays on the argv. */
-	dir = state_bottle_dir(b->priv->core->state_dir, b->name);
 	if (docker_env_file_write(dir, &b->cfg->bundle.env, &env_file,
 				  &cause) != 0) {
 		bottle_step_fail(b, "bundle: %s", cause);
