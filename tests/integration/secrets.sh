@@ -97,6 +97,7 @@ sleep 0.5
 brun up sc1
 t_eq "up sc1 exits 0" 0 "$RC"
 [ "$RC" = 0 ] || t_diag "$ERR"
+t_check "up's own output has no secret" eval '! holds_text "$OUT$ERR"'
 touch "$STOP"
 wait "$SCANNER"
 res=$(cat "$SCAN" 2>/dev/null)
@@ -132,6 +133,9 @@ brun status sc1 --json
 t_eq "status --json exits 0" 0 "$RC"
 t_check "status --json (last_command) has no secret" eval '! holds_text "$OUT$ERR"'
 t_match "control: status --json has a last_command field" '"last_command":' "$OUT"
+
+brun status sc1
+t_check "status (text) has no secret" eval '! holds_text "$OUT$ERR"'
 
 brun logs sc1 --source events -n 10000
 t_check "logs --source events has no secret" eval '! holds_text "$OUT$ERR"'
