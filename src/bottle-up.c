@@ -264,7 +264,16 @@ static void bottle_on_bundle(struct bottle *b, const struct proc_result *r)
 	enum docker_error e = bottle_ok(r)
 				  ? DOCKER_ERR_OTHER
 				  : docker_classify(bottle_err_text(r));
+	char *dir = state_bottle_dir(b->priv->core->state_dir, b->name);
+	char *cause = NULL;
 
+	/* docker run -d returned (created, failed or killed): the env file
+	 * has been read or never will be; it goes now, whatever follows */
+	if (docker_env_file_remove(dir, &cause) != 0) {
+		bottle_log(b, "bundle: %s", cause);
+		free(cause);
+	}
+	free(dir);
 	if (!bottle_ok(r) && e == DOCKER_ERR_EXISTS &&
 	    !b->priv->conflict_retried) {
 		/* a stale container of the same name: replace it once */
@@ -293,21 +302,39 @@ static void bottle_on_bundle(struct bottle *b, const struct proc_result *r)
 void bottle_up_bundle(struct bottle *b)
 {
 	struct strv env = STRV_INIT, a;
+	char *dir, *env_file = NULL, *cause = NULL;
 
+	dir = state_bottle_dir(b->priv->core->state_dir, b->name);
 	if (bottle_bundle_running(b) && b->priv->conflict_retried == 0 &&
 	    b->net_present) {
-		/* already up (idempotent re-run): keep it */
+		/* already up (idempotent re-run): keep it; an env file a
+		 * crash left goes all the same */
+		if (docker_env_file_remove(dir, &cause) != 0) {
+			bottle_log(b, "bundle: %s", cause);
+			free(cause);
+		}
+		free(dir);
 		bottle_log(b, "bundle: already running");
 		bottle_step_next(b);
 		return;
 	}
-	/* the user's bundle.env, then the bind knob (which it cannot name) */
-	strv_pushv(&env, (const char *const *)b->cfg->bundle.env.v,
-		   b->cfg->bundle.env.n);
+	/* the user's bundle.env (often secrets) in a 0600 file in the
+	 * bottle's state directory, never on the argv (/proc/PID/cmdline is
+	 * world-readable); bottle_on_bundle removes it. The bind knob (not
+	 * secret, and which bundle.env cannot name) stays on the argv. */
+	if (docker_env_file_write(dir, &b->cfg->bundle.env, &env_file,
+				  &cause) != 0) {
+		bottle_step_fail(b, "bundle: %s", cause);
+		free(cause);
+		free(dir);
+		return;
+	}
+	free(dir);
 	docker_bundle_env(b->cfg, &env);
 	a = docker_argv_bundle_run(b->name, b->cfg->bundle.image, b->bundle_ip,
-				   &env);
+				   &env, env_file);
 	strv_release(&env);
+	free(env_file);
 	bottle_run(b, &a, bottle_timeout(BOTTLE_DOCKER_TIMEOUT_MS, 0),
 		   bottle_on_bundle);
 }

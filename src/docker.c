@@ -3,11 +3,15 @@
 
 #include <cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "paths.h"
+#include "sanitize.h"
 
 char *docker_network_name(const char *name)
 {
@@ -73,7 +77,8 @@ struct strv docker_argv_network_rm(const char *name)
 }
 
 struct strv docker_argv_bundle_run(const char *name, const char *image,
-				   const char *ip, const struct strv *env)
+				   const char *ip, const struct strv *env,
+				   const char *env_file)
 {
 	static const char *const args[] = {"run", "-d"};
 	struct strv v = docker_argv(args, UTIL_NELEM(args));
@@ -88,6 +93,10 @@ struct strv docker_argv_bundle_run(const char *name, const char *image,
 	docker_push_labels(&v, name);
 	strv_push(&v, "--restart");
 	strv_push(&v, "no");
+	if (env_file != NULL) {
+		strv_push(&v, "--env-file");
+		strv_push(&v, env_file);
+	}
 	for (i = 0; env != NULL && i < env->n; i++) {
 		strv_push(&v, "-e");
 		strv_push(&v, env->v[i]);
@@ -231,6 +240,269 @@ void docker_bundle_env(const struct config_bottle *b, struct strv *env)
 			   s->port);
 		free(key);
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The bundle's environment file. */
+
+/* The length of the valid environment variable name at the start of s[0..
+ * len), up to its '=' (0 when it is not one). */
+static size_t docker_env_name_len(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || !((s[0] >= 'A' && s[0] <= 'Z') ||
+			  (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return 0;
+	for (i = 1; i < len && s[i] != '='; i++) {
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	}
+	return i;
+}
+
+int docker_env_entry_check(const char *entry, size_t len, char **cause)
+{
+	size_t klen = docker_env_name_len(entry, len);
+	const char *v;
+	size_t vlen;
+
+	/* the key is quoted only once known to be a plain name; the value
+	 * never is (it is often a secret) */
+	if (klen == 0 || klen >= len || entry[klen] != '=')
+		return util_fail(cause,
+				 "bundle.env: an entry whose name is not a "
+				 "valid environment variable name (letters, "
+				 "digits and underscores, not starting with a "
+				 "digit) followed by '='");
+	v = entry + klen + 1;
+	vlen = len - klen - 1;
+	if (memchr(v, '\n', vlen) != NULL)
+		return util_fail(cause,
+				 "bundle.env.%.*s: the value cannot contain "
+				 "a newline (docker's --env-file reads one "
+				 "variable per line)",
+				 (int)klen, entry);
+	if (memchr(v, '\0', vlen) != NULL)
+		return util_fail(cause,
+				 "bundle.env.%.*s: the value cannot contain "
+				 "a NUL byte",
+				 (int)klen, entry);
+	if (vlen > 0 && v[vlen - 1] == '\r')
+		return util_fail(cause,
+				 "bundle.env.%.*s: the value cannot end with "
+				 "a carriage return (docker's --env-file "
+				 "drops it)",
+				 (int)klen, entry);
+	if (!sanitize_utf8_valid(v, vlen))
+		return util_fail(cause,
+				 "bundle.env.%.*s: the value is not valid "
+				 "UTF-8 (docker's --env-file refuses it)",
+				 (int)klen, entry);
+	if (len > DOCKER_ENV_FILE_LINE_MAX)
+		return util_fail(cause,
+				 "bundle.env.%.*s: the value is too long "
+				 "(docker's --env-file reads lines of at most "
+				 "64 KiB)",
+				 (int)klen, entry);
+	return 0;
+}
+
+int docker_env_file_text(const struct strv *env, struct buf *out, char **cause)
+{
+	size_t i, start = out->len;
+
+	buf_adds(out, "# bottle: the bundle's environment for docker run "
+		      "--env-file; removed once the container is created\n");
+	for (i = 0; env != NULL && i < env->n; i++) {
+		size_t len = strlen(env->v[i]);
+		if (docker_env_entry_check(env->v[i], len, cause) != 0) {
+			/* what was appended held values: wipe it */
+			if (out->data != NULL) {
+				explicit_bzero(out->data + start,
+					       out->len - start);
+				out->data[start] = '\0';
+			}
+			out->len = start;
+			return -1;
+		}
+		buf_add(out, env->v[i], len);
+		buf_addc(out, '\n');
+	}
+	return 0;
+}
+
+/* The bottle's state directory dir, opened (created 0700 when missing):
+ * a directory, not a symlink, ours, writable by no one else. */
+static int docker_env_dir_open(const char *dir, char **cause)
+{
+	struct stat st;
+	int fd, e;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return util_fail(cause, "%s: %s", dir, strerror(errno));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		return util_fail(cause, "%s: %s", dir,
+				 e == ELOOP || e == ENOTDIR
+				     ? "not a directory (a symlink?)"
+				     : strerror(e));
+	}
+	if (fstat(fd, &st) != 0 || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) != 0) {
+		close(fd);
+		return util_fail(cause,
+				 "%s: not a directory owned by this user and "
+				 "writable only by it; refusing to write the "
+				 "bundle's environment there",
+				 dir);
+	}
+	return fd;
+}
+
+/* Write all of p[0..n) to fd. */
+static int docker_write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int docker_env_file_write(const char *dir, const struct strv *env, char **path,
+			  char **cause)
+{
+	struct buf text = BUF_INIT;
+	int dfd, fd, rc = -1, e;
+
+	*path = NULL;
+	dfd = docker_env_dir_open(dir, cause);
+	if (dfd < 0)
+		return -1;
+	/* a file a crash left behind goes first, whatever follows */
+	if (unlinkat(dfd, DOCKER_ENV_FILE_NAME, 0) != 0 && errno != ENOENT) {
+		util_fail(cause, "%s/%s: %s", dir, DOCKER_ENV_FILE_NAME,
+			  strerror(errno));
+		goto out;
+	}
+	if (env == NULL || env->n == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (docker_env_file_text(env, &text, cause) != 0)
+		goto out;
+	fd = openat(dfd, DOCKER_ENV_FILE_NAME,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		util_fail(cause, "%s/%s: %s", dir, DOCKER_ENV_FILE_NAME,
+			  strerror(errno));
+		goto out;
+	}
+	/* 0600 whatever the umask: docker's CLI, run as us, reads it */
+	if (fchmod(fd, 0600) != 0 ||
+	    docker_write_all(fd, text.data, text.len) != 0) {
+		e = errno;
+		close(fd);
+		unlinkat(dfd, DOCKER_ENV_FILE_NAME, 0);
+		util_fail(cause, "%s/%s: %s", dir, DOCKER_ENV_FILE_NAME,
+			  strerror(e));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		e = errno;
+		unlinkat(dfd, DOCKER_ENV_FILE_NAME, 0);
+		util_fail(cause, "%s/%s: %s", dir, DOCKER_ENV_FILE_NAME,
+			  strerror(e));
+		goto out;
+	}
+	*path = xasprintf("%s/%s", dir, DOCKER_ENV_FILE_NAME);
+	rc = 0;
+out:
+	if (text.data != NULL)
+		explicit_bzero(text.data, text.len);
+	buf_release(&text);
+	close(dfd);
+	return rc;
+}
+
+int docker_env_file_remove(const char *dir, char **cause)
+{
+	char *path = xasprintf("%s/%s", dir, DOCKER_ENV_FILE_NAME);
+	int rc = 0;
+
+	if (unlink(path) != 0 && errno != ENOENT)
+		rc = util_fail(cause, "%s: %s", path, strerror(errno));
+	free(path);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Commands for display. */
+
+/* 1 when KEY=VALUE is bottle's bind knob: BOTTLE_<SERVICE>_LISTEN with an
+ * address:port value (which bundle.env cannot name: config.c). */
+static int docker_env_shown(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq != NULL ? (size_t)(eq - kv) : 0;
+
+	return eq != NULL && klen > 14 && strncmp(kv, "BOTTLE_", 7) == 0 &&
+	       strncmp(eq - 7, "_LISTEN", 7) == 0 &&
+	       strspn(eq + 1, "0123456789abcdefABCDEF.:[]") == strlen(eq + 1);
+}
+
+/* prefix and KEY=VALUE, with VALUE redacted unless it is the bind knob,
+ * pushed to v. */
+static void docker_push_redacted(struct strv *v, const char *prefix,
+				 const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+
+	if (eq == NULL || docker_env_shown(kv))
+		strv_pushf(v, "%s%s", prefix, kv);
+	else
+		strv_pushf(v, "%s%.*s=***", prefix, (int)(eq - kv), kv);
+}
+
+struct strv docker_argv_redact(const char *const *argv)
+{
+	struct strv v = STRV_INIT;
+	size_t i;
+	int opts = 1;
+
+	for (i = 0; argv != NULL && argv[i] != NULL; i++) {
+		const char *a = argv[i];
+		if (!opts) {
+			strv_push(&v, a);
+		} else if (strcmp(a, "--") == 0) {
+			opts = 0;
+			strv_push(&v, a);
+		} else if ((strcmp(a, "-e") == 0 || strcmp(a, "--env") == 0) &&
+			   argv[i + 1] != NULL) {
+			strv_push(&v, a);
+			docker_push_redacted(&v, "", argv[++i]);
+		} else if (strncmp(a, "--env=", 6) == 0) {
+			docker_push_redacted(&v, "--env=", a + 6);
+		} else if (strncmp(a, "-e", 2) == 0 && a[2] != '\0') {
+			docker_push_redacted(&v, "-e", a + 2);
+		} else {
+			strv_push(&v, a);
+		}
+	}
+	if (v.v == NULL) /* an empty argv is still NULL-terminated */
+		v.v = xcalloc(1, sizeof *v.v);
+	return v;
 }
 
 /* ------------------------------------------------------------------ */

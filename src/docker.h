@@ -67,9 +67,14 @@ struct strv docker_argv_network_create(const char *name, const char *subnet,
 /* docker network rm bottle-NAME */
 struct strv docker_argv_network_rm(const char *name);
 /* docker run -d --name bottle-NAME-bundle --network bottle-NAME --ip IP
- * --label ... --restart no -e K=V... IMAGE (env may be NULL) */
+ * --label ... --restart no [--env-file ENV_FILE] -e K=V... IMAGE
+ * (env_file and env may be NULL). env goes on the argv, which every local
+ * user can read in /proc/PID/cmdline: only what is not secret (the bind
+ * knob, docker_bundle_env); bundle.env's values go through env_file
+ * (docker_env_file_write). */
 struct strv docker_argv_bundle_run(const char *name, const char *image,
-				   const char *ip, const struct strv *env);
+				   const char *ip, const struct strv *env,
+				   const char *env_file);
 /* docker rm -f bottle-NAME-bundle */
 struct strv docker_argv_bundle_rm(const char *name);
 /* docker ps -a --no-trunc --filter label=dev.bottle.managed=1
@@ -101,6 +106,54 @@ struct strv docker_argv_bundle_state(const char *name);
  * BOTTLE_<SERVICE>_LISTEN=BIND:PORT per service (service name upper-cased,
  * '-' → '_'). */
 void docker_bundle_env(const struct config_bottle *b, struct strv *env);
+
+/* ---- the bundle's environment file (docker run --env-file) ----
+ *
+ * docker's CLI reads the file (opts/envfile.go, pkg/kvfile): line by line
+ * with a 64 KiB line limit, a trailing CR dropped, leading white space
+ * trimmed, "#" lines skipped, invalid UTF-8 refused, and the value is
+ * everything after the first '=', literally. So a value cannot hold a
+ * newline, a NUL or a trailing CR, and must be valid UTF-8. */
+
+/* The file's name inside the bottle's state directory (STATE/NAME). */
+#define DOCKER_ENV_FILE_NAME "bundle.env"
+/* The longest KEY=VALUE line docker reads (64 KiB with its newline, less
+ * one byte of margin). */
+#define DOCKER_ENV_FILE_LINE_MAX (64 * 1024 - 2)
+
+/* docker_env_entry_check: 0 when entry[0..len) is KEY=VALUE that a docker
+ * env file carries exactly: KEY a valid environment variable name
+ * ([A-Za-z_][A-Za-z0-9_]*), VALUE valid UTF-8 with no newline, no NUL,
+ * no trailing CR, the line at most DOCKER_ENV_FILE_LINE_MAX bytes. Else
+ * -1 and *cause names the key (never the value). */
+int docker_env_entry_check(const char *entry, size_t len, char **cause);
+
+/* docker_env_file_text: env's "KEY=VALUE" entries as the text of a docker
+ * env file appended to out, one per line after a comment line. Fails
+ * (nothing appended) when an entry fails docker_env_entry_check. */
+int docker_env_file_text(const struct strv *env, struct buf *out, char **cause);
+
+/* docker_env_file_write: write env into DIR/bundle.env for docker run
+ * --env-file, where DIR is the bottle's state directory (created 0700
+ * when missing; it must be a directory, not a symlink, owned by us and
+ * writable by no one else). A file left there (a crash) is removed first;
+ * the new one is created O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600. *path is
+ * the file's path (caller frees), or NULL when env is empty (no file).
+ * Nothing is written when an entry is refused (docker_env_entry_check). */
+int docker_env_file_write(const char *dir, const struct strv *env, char **path,
+			  char **cause);
+
+/* docker_env_file_remove: remove DIR/bundle.env; 0 when it is gone (or
+ * was never there), else -1 with cause. */
+int docker_env_file_remove(const char *dir, char **cause);
+
+/* docker_argv_redact: a copy of argv (a docker or smolvm command) for
+ * display: the value of every -e/--env KEY=VALUE option (also
+ * --env=KEY=VALUE and -eKEY=VALUE) up to a "--" word becomes "***"
+ * (KEY=***), except bottle's own BOTTLE_<SERVICE>_LISTEN bind knob, which
+ * is not secret. Words after "--" (a command run in the VM) are kept.
+ * Caller releases (strv_release). */
+struct strv docker_argv_redact(const char *const *argv);
 
 /* docker_parse_ps: docker ps JSON lines into a new array *out of *n
  * containers (free with docker_containers_free). Blank lines are skipped;

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,14 +165,15 @@ static void test_bundle_run_pins_ip_labels_and_env(void **state)
 
 	strv_push(&env, "BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888");
 	strv_push(&env, "BOTTLE_EGRESS_LISTEN=127.0.0.1:9099");
-	ASSERT_ARGV(
-	    docker_argv_bundle_run("web", "bundle:1", "10.213.0.2", &env),
-	    "docker", "run", "-d", "--name", "bottle-web-bundle", "--network",
-	    "bottle-web", "--ip", "10.213.0.2", "--label",
-	    "dev.bottle.managed=1", "--label", "dev.bottle.name=web",
-	    "--restart", "no", "-e", "BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888",
-	    "-e", "BOTTLE_EGRESS_LISTEN=127.0.0.1:9099", "bundle:1");
-	ASSERT_ARGV(docker_argv_bundle_run("a", "i", "10.0.0.2", NULL),
+	ASSERT_ARGV(docker_argv_bundle_run("web", "bundle:1", "10.213.0.2",
+					   &env, "/s/web/bundle.env"),
+		    "docker", "run", "-d", "--name", "bottle-web-bundle",
+		    "--network", "bottle-web", "--ip", "10.213.0.2", "--label",
+		    "dev.bottle.managed=1", "--label", "dev.bottle.name=web",
+		    "--restart", "no", "--env-file", "/s/web/bundle.env", "-e",
+		    "BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888", "-e",
+		    "BOTTLE_EGRESS_LISTEN=127.0.0.1:9099", "bundle:1");
+	ASSERT_ARGV(docker_argv_bundle_run("a", "i", "10.0.0.2", NULL, NULL),
 		    "docker", "run", "-d", "--name", "bottle-a-bundle",
 		    "--network", "bottle-a", "--ip", "10.0.0.2", "--label",
 		    "dev.bottle.managed=1", "--label", "dev.bottle.name=a",
@@ -222,6 +224,376 @@ static void test_bundle_env_is_the_bind_knob(void **state)
 	assert_string_equal(env.v[2], "BOTTLE_GIT_GATE_LISTEN=0.0.0.0:9418");
 	assert_string_equal(env.v[3], "BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888");
 	strv_release(&env);
+}
+
+/* ------------------------------------------------------------------ */
+/* The bundle's env file */
+
+/* A secret that no message may quote. */
+#define SECRET "s3cr3t-do-not-show"
+
+/* entry is refused, and the message names want (and not the secret). */
+static void assert_entry_refused(const char *entry, size_t len,
+				 const char *want)
+{
+	char *cause = NULL;
+
+	if (docker_env_entry_check(entry, len, &cause) == 0)
+		fail_msg("accepted: %.*s", (int)(len > 60 ? 60 : len), entry);
+	assert_non_null(cause);
+	if (strstr(cause, want) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", cause, want);
+	assert_null(strstr(cause, SECRET));
+	free(cause);
+}
+
+static void test_env_file_text_is_what_docker_reads(void **state)
+{
+	struct strv env = STRV_INIT;
+	struct buf out = BUF_INIT;
+	char *cause = NULL;
+
+	/* docker keeps a value literally after the first '=': quotes, '#',
+	 * '=', leading blanks, a CR inside, tabs, UTF-8, empty */
+	strv_push(&env, "A=" SECRET);
+	strv_push(&env, "B=\"quoted\" 'x' # not a comment");
+	strv_push(&env, "C==x=y");
+	strv_push(&env, "D=  leading blanks and trailing  ");
+	strv_push(&env, "E=tab\there\rcr \xc3\xa9 \xf0\x9f\x8d\xbe");
+	strv_push(&env, "_F1=");
+	assert_int_equal(docker_env_file_text(&env, &out, &cause), 0);
+	assert_null(cause);
+	assert_string_equal(
+	    out.data,
+	    "# bottle: the bundle's environment for docker run --env-file; "
+	    "removed once the container is created\n"
+	    "A=" SECRET "\n"
+	    "B=\"quoted\" 'x' # not a comment\n"
+	    "C==x=y\n"
+	    "D=  leading blanks and trailing  \n"
+	    "E=tab\there\rcr \xc3\xa9 \xf0\x9f\x8d\xbe\n"
+	    "_F1=\n");
+	buf_release(&out);
+
+	/* one bad entry: nothing is appended to what out held */
+	buf_adds(&out, "kept");
+	strv_push(&env, "G=" SECRET "\nH=injected");
+	assert_int_equal(docker_env_file_text(&env, &out, &cause), -1);
+	assert_string_equal(out.data, "kept");
+	assert_int_equal(out.len, 4);
+	assert_non_null(strstr(cause, "bundle.env.G: "));
+	assert_null(strstr(cause, SECRET));
+	free(cause);
+	buf_release(&out);
+	strv_release(&env);
+}
+
+static void test_env_entry_check_refuses_what_docker_would_change(void **state)
+{
+	static const char nul[] = "K=" SECRET "\0tail";
+	char *longline;
+	size_t n = DOCKER_ENV_FILE_LINE_MAX;
+
+	assert_entry_refused("K=" SECRET "\n", strlen("K=" SECRET "\n"),
+			     "bundle.env.K: the value cannot contain a "
+			     "newline");
+	assert_entry_refused("K=a\nB=" SECRET, strlen("K=a\nB=" SECRET),
+			     "newline");
+	assert_entry_refused(nul, sizeof nul - 1,
+			     "bundle.env.K: "
+			     "the value cannot contain "
+			     "a NUL byte");
+	assert_entry_refused("K=" SECRET "\r", strlen("K=" SECRET "\r"),
+			     "bundle.env.K: the value cannot end with a "
+			     "carriage return");
+	/* invalid UTF-8: a stray byte, an overlong '/', a surrogate */
+	assert_entry_refused("K=" SECRET "\xff", strlen("K=" SECRET "\xff"),
+			     "bundle.env.K: the value is not valid UTF-8");
+	assert_entry_refused("K=\xc0\xaf", 4, "not valid UTF-8");
+	assert_entry_refused("K=\xed\xa0\x80", 5, "not valid UTF-8");
+	/* names docker would trim, split or misread, and no name at all */
+	assert_entry_refused("1K=" SECRET, strlen("1K=" SECRET),
+			     "not a valid environment variable name");
+	assert_entry_refused(" K=" SECRET, strlen(" K=" SECRET),
+			     "not a valid environment variable name");
+	assert_entry_refused("K Y=" SECRET, strlen("K Y=" SECRET),
+			     "not a valid environment variable name");
+	assert_entry_refused("K-Y=" SECRET, strlen("K-Y=" SECRET),
+			     "not a valid environment variable name");
+	assert_entry_refused("#K=" SECRET, strlen("#K=" SECRET),
+			     "not a valid environment variable name");
+	assert_entry_refused("=" SECRET, strlen("=" SECRET),
+			     "not a valid environment variable name");
+	assert_entry_refused(SECRET, strlen(SECRET),
+			     "not a valid environment variable name");
+	assert_entry_refused("", 0, "not a valid environment variable name");
+	/* the longest line docker reads passes, one byte more does not */
+	longline = xmalloc(n + 2);
+	memset(longline, 'x', n + 1);
+	memcpy(longline, "K=", 2);
+	longline[n + 1] = '\0';
+	assert_int_equal(docker_env_entry_check(longline, n, NULL), 0);
+	assert_entry_refused(longline, n + 1,
+			     "bundle.env.K: the value is too "
+			     "long");
+	free(longline);
+	/* accepted: a CR inside, UTF-8, an empty value */
+	assert_int_equal(docker_env_entry_check("K=a\rb", 5, NULL), 0);
+	assert_int_equal(docker_env_entry_check("K=\xc3\xa9", 4, NULL), 0);
+	assert_int_equal(docker_env_entry_check("K=", 2, NULL), 0);
+}
+
+/* A fresh temporary directory (caller removes it). */
+static char *env_tmpdir(void)
+{
+	char *t = xstrdup("/tmp/test_docker.envXXXXXX");
+
+	if (mkdtemp(t) == NULL)
+		fail_msg("mkdtemp: %s", strerror(errno));
+	return t;
+}
+
+/* The content of path (caller frees), or NULL. */
+static char *env_slurp(const char *path)
+{
+	char *out = NULL, *cause = NULL;
+	size_t len = 0;
+
+	if (util_read_file(path, &out, &len, &cause) != 0) {
+		free(cause);
+		return NULL;
+	}
+	return out;
+}
+
+static void test_env_file_is_0600_in_the_bottle_dir(void **state)
+{
+	struct strv env = STRV_INIT;
+	struct buf want = BUF_INIT;
+	char *tmp = env_tmpdir(), *dir, *path = NULL, *cause = NULL, *got;
+	struct stat st;
+	mode_t old = umask(0);
+
+	dir = xasprintf("%s/web", tmp);
+	strv_push(&env, "TOKEN=" SECRET);
+	strv_push(&env, "OTHER=x y");
+	/* the bottle's directory is made 0700 when missing; the file is
+	 * 0600 even under umask 0 */
+	assert_int_equal(docker_env_file_write(dir, &env, &path, &cause), 0);
+	umask(old);
+	assert_null(cause);
+	assert_non_null(path);
+	assert_string_equal(path + strlen(dir), "/bundle.env");
+	assert_int_equal(lstat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(docker_env_file_text(&env, &want, NULL), 0);
+	got = env_slurp(path);
+	assert_non_null(got);
+	assert_string_equal(got, want.data);
+	free(got);
+	free(path);
+
+	/* a file left by a crash is replaced */
+	assert_int_equal(docker_env_file_write(dir, &env, &path, &cause), 0);
+	got = env_slurp(path);
+	assert_string_equal(got, want.data);
+	free(got);
+
+	/* removed; removing it again is not an error */
+	assert_int_equal(docker_env_file_remove(dir, &cause), 0);
+	assert_int_not_equal(lstat(path, &st), 0);
+	assert_int_equal(docker_env_file_remove(dir, &cause), 0);
+	assert_null(cause);
+	free(path);
+
+	/* an empty env: no file, and a leftover one is removed */
+	assert_int_equal(docker_env_file_write(dir, &env, &path, &cause), 0);
+	free(path);
+	{
+		struct strv none = STRV_INIT;
+		assert_int_equal(
+		    docker_env_file_write(dir, &none, &path, &cause), 0);
+		assert_null(path);
+		got = xasprintf("%s/bundle.env", dir);
+		assert_int_not_equal(lstat(got, &st), 0);
+		free(got);
+	}
+
+	buf_release(&want);
+	strv_release(&env);
+	rmdir(dir);
+	rmdir(tmp);
+	free(dir);
+	free(tmp);
+}
+
+static void test_env_file_refusals_write_nothing(void **state)
+{
+	struct strv env = STRV_INIT, bad = STRV_INIT;
+	char *tmp = env_tmpdir(), *dir, *path = NULL, *cause = NULL, *p, *got;
+	char *target, *link;
+	struct stat st;
+	int fd;
+
+	dir = xasprintf("%s/web", tmp);
+	p = xasprintf("%s/bundle.env", dir);
+	strv_push(&env, "TOKEN=" SECRET);
+	strv_push(&bad, "TOKEN=" SECRET);
+	strv_push(&bad, "EVIL=x\nBOTTLE_PIPELOCK_LISTEN=0.0.0.0:1");
+
+	/* a refused entry: no file (a leftover one is gone too), no path,
+	 * and the message names the key, not the secret */
+	assert_int_equal(docker_env_file_write(dir, &env, &path, &cause), 0);
+	free(path);
+	assert_int_equal(docker_env_file_write(dir, &bad, &path, &cause), -1);
+	assert_null(path);
+	assert_non_null(strstr(cause, "bundle.env.EVIL: "));
+	assert_null(strstr(cause, SECRET));
+	free(cause);
+	cause = NULL;
+	assert_int_not_equal(lstat(p, &st), 0);
+
+	/* a symlink planted at the file's name is removed, not followed */
+	target = xasprintf("%s/target", tmp);
+	fd = open(target, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "untouched", 9), 9);
+	close(fd);
+	assert_int_equal(symlink(target, p), 0);
+	assert_int_equal(docker_env_file_write(dir, &env, &path, &cause), 0);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	got = env_slurp(target);
+	assert_string_equal(got, "untouched");
+	free(got);
+	free(path);
+	assert_int_equal(docker_env_file_remove(dir, &cause), 0);
+
+	/* the bottle directory must be ours and private: not a symlink, not
+	 * group- or world-writable */
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(docker_env_file_write(dir, &env, &path, &cause), -1);
+	assert_non_null(strstr(cause, "writable only by it"));
+	free(cause);
+	cause = NULL;
+	assert_int_not_equal(lstat(p, &st), 0);
+	assert_int_equal(chmod(dir, 0700), 0);
+	link = xasprintf("%s/link", tmp);
+	assert_int_equal(symlink(dir, link), 0);
+	assert_int_equal(docker_env_file_write(link, &env, &path, &cause), -1);
+	assert_non_null(strstr(cause, "not a directory"));
+	free(cause);
+	assert_null(path);
+	assert_int_not_equal(lstat(p, &st), 0);
+
+	unlink(link);
+	unlink(target);
+	rmdir(dir);
+	rmdir(tmp);
+	free(link);
+	free(target);
+	free(p);
+	free(dir);
+	free(tmp);
+	strv_release(&bad);
+	strv_release(&env);
+}
+
+/* docker_argv_redact of the NULL-terminated in is exactly want. */
+static void assert_redacted(const char *const *in, const char *const *want)
+{
+	struct strv got = docker_argv_redact(in);
+
+	assert_argv(&got, want);
+	strv_release(&got);
+}
+
+static void test_redact_hides_env_values(void **state)
+{
+	const char *const run_in[] = {"docker",
+				      "run",
+				      "-d",
+				      "--env-file",
+				      "/s/web/bundle.env",
+				      "-e",
+				      "BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888",
+				      "-e",
+				      "TOKEN=" SECRET,
+				      "--env",
+				      "K2=" SECRET,
+				      "--env=K3=" SECRET,
+				      "-eK4=" SECRET,
+				      "-e",
+				      "BOTTLE_X_LISTEN=" SECRET,
+				      "-e",
+				      "FROM_HOST",
+				      "img",
+				      NULL};
+	const char *const run_want[] = {"docker",
+					"run",
+					"-d",
+					"--env-file",
+					"/s/web/bundle.env",
+					"-e",
+					"BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888",
+					"-e",
+					"TOKEN=***",
+					"--env",
+					"K2=***",
+					"--env=K3=***",
+					"-eK4=***",
+					"-e",
+					"BOTTLE_X_LISTEN=***",
+					"-e",
+					"FROM_HOST",
+					"img",
+					NULL};
+	/* smolvm exec: its -e values are hidden too; the command after
+	 * "--" is the user's own and is shown as typed */
+	const char *const exec_in[] = {
+	    "smolvm", "machine",	 "exec", "--name", "bottle-web",
+	    "-e",     "API_KEY=" SECRET, "--",	 "grep",   "-e",
+	    "A=b",    "--env=x",	 NULL};
+	const char *const exec_want[] = {
+	    "smolvm", "machine",     "exec", "--name", "bottle-web",
+	    "-e",     "API_KEY=***", "--",   "grep",   "-e",
+	    "A=b",    "--env=x",     NULL};
+	const char *const tail_in[] = {"docker", "x", "-e", NULL};
+	const char *const empty[] = {NULL};
+	struct strv none;
+
+	assert_redacted(run_in, run_want);
+	assert_redacted(exec_in, exec_want);
+	assert_redacted(tail_in, tail_in);
+	none = docker_argv_redact(empty);
+	assert_int_equal(none.n, 0);
+	assert_null(none.v[0]);
+	strv_release(&none);
+	/* what bottle runs for a bundle shows no secret */
+	{
+		struct strv env = STRV_INIT, a, shown;
+		char *line;
+
+		strv_push(&env, "BOTTLE_EGRESS_LISTEN=127.0.0.1:9099");
+		a = docker_argv_bundle_run("web", "b:1", "10.0.0.2", &env,
+					   "/s/web/bundle.env");
+		shown = docker_argv_redact((const char *const *)a.v);
+		line = util_argv_display((const char *const *)shown.v);
+		assert_string_equal(
+		    line, "docker run -d --name bottle-web-bundle --network "
+			  "bottle-web --ip 10.0.0.2 --label "
+			  "dev.bottle.managed=1 --label dev.bottle.name=web "
+			  "--restart no --env-file /s/web/bundle.env -e "
+			  "BOTTLE_EGRESS_LISTEN=127.0.0.1:9099 b:1");
+		free(line);
+		strv_release(&shown);
+		strv_release(&a);
+		strv_release(&env);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -801,8 +1173,9 @@ static void test_live_bundle_runs_pinned_and_labelled(void **state)
 {
 	struct live *l = *state;
 	struct docker_container *c = NULL;
-	struct strv env = STRV_INIT;
+	struct strv env = STRV_INIT, secret = STRV_INIT;
 	char *subnet, *ip, *cause = NULL, *got, *netname, *cname;
+	char *envdir, *envfile = NULL;
 	size_t n = 0, i;
 	struct run r;
 	int found = 0, third;
@@ -814,11 +1187,29 @@ static void test_live_bundle_runs_pinned_and_labelled(void **state)
 	netname = docker_network_name(l->name);
 	cname = docker_container_name(l->name);
 	strv_push(&env, "BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888");
-	RUN(docker_argv_bundle_run(l->name, l->image, ip, &env), &r);
+	/* bundle.env's values reach the container through the env file */
+	strv_push(&secret, "TOKEN=" SECRET);
+	strv_push(&secret, "ODD= '\"#x=y\r\t\xc3\xa9 ");
+	envdir = xasprintf("/tmp/test_docker.%ld.env", (long)getpid());
+	assert_int_equal(
+	    docker_env_file_write(envdir, &secret, &envfile, &cause), 0);
+	{
+		struct strv a = docker_argv_bundle_run(l->name, l->image, ip,
+						       &env, envfile);
+		for (i = 0; i < a.n; i++)
+			assert_null(strstr(a.v[i], SECRET));
+		strv_release(&a);
+	}
+	RUN(docker_argv_bundle_run(l->name, l->image, ip, &env, envfile), &r);
+	assert_int_equal(docker_env_file_remove(envdir, &cause), 0);
+	rmdir(envdir);
+	free(envdir);
+	free(envfile);
 	if (r.status != 0)
 		fail_msg("docker run: %s", r.err);
 	run_release(&r);
 	strv_release(&env);
+	strv_release(&secret);
 
 	RUN(docker_argv_ps(), &r);
 	assert_int_equal(docker_parse_ps(r.out, strlen(r.out), &c, &n, &cause),
@@ -845,6 +1236,11 @@ static void test_live_bundle_runs_pinned_and_labelled(void **state)
 	assert_true(strncmp(got, ip, strlen(ip)) == 0);
 	assert_int_equal(got[strlen(ip)], ' ');
 	assert_non_null(strstr(got, "BOTTLE_PIPELOCK_LISTEN=0.0.0.0:8888;"));
+	/* each whole: after the address's ' ' or the previous ';' */
+	assert_true(strstr(got, " TOKEN=" SECRET ";") != NULL ||
+		    strstr(got, ";TOKEN=" SECRET ";") != NULL);
+	assert_true(strstr(got, " ODD= '\"#x=y\r\t\xc3\xa9 ;") != NULL ||
+		    strstr(got, ";ODD= '\"#x=y\r\t\xc3\xa9 ;") != NULL);
 	free(got);
 
 	RUN(docker_argv_logs(l->name, 0, NULL, 5), &r);
@@ -892,6 +1288,11 @@ int main(void)
 	    T(test_docker_binary_comes_from_the_environment),
 	    T(test_object_names),
 	    T(test_bundle_env_is_the_bind_knob),
+	    T(test_env_file_text_is_what_docker_reads),
+	    T(test_env_entry_check_refuses_what_docker_would_change),
+	    T(test_env_file_is_0600_in_the_bottle_dir),
+	    T(test_env_file_refusals_write_nothing),
+	    T(test_redact_hides_env_values),
 	    T(test_parse_ps_reads_real_docker28_output),
 	    T(test_parse_ps_reads_real_docker20_output),
 	    T(test_parse_ps_derives_state_from_status),
