@@ -341,14 +341,17 @@ struct bottle_run {
 void bottle_record(struct bottle *b, const struct strv *argv,
 		   const struct proc_result *r)
 {
-	char *desc = proc_describe((const char *const *)argv->v, r);
+	/* shown with every -e/--env value hidden (docker.h) */
+	struct strv shown = docker_argv_redact((const char *const *)argv->v);
+	char *desc = proc_describe((const char *const *)shown.v, r);
 	char first[512] = "";
 	struct buf clean = BUF_INIT;
 
 	if (r->err.len > 0 && !(r->exited && r->exit_status == 0))
 		bottle_first_line(&r->err, first, sizeof first);
 	free(b->last_command);
-	b->last_command = util_argv_display((const char *const *)argv->v);
+	b->last_command = util_argv_display((const char *const *)shown.v);
+	strv_release(&shown);
 	b->last_command_status = r->exited ? r->exit_status : -1;
 	state_event(b->priv->core->state_dir, b->name, "command: %s%s%s", desc,
 		    first[0] ? ": " : "", first);
