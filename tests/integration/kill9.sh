@@ -83,7 +83,18 @@ T_MID=$SECONDS
 SHIM=$W/shim
 mkdir -p "$SHIM"
 REAL_DOCKER=$(command -v docker)
-t_defer "touch '$W/go'" # a failed check never leaves a shim waiting
+# on any exit: the bottle still running and every held command killed
+# (never released into the cleanup), then no shim waits any more
+K9_PID=
+k9_cleanup() {
+	local p
+	[ -n "$K9_PID" ] && kill -9 "$K9_PID" 2>/dev/null
+	for p in $(cat "$W/held.log" 2>/dev/null); do
+		alive "$p" && kill -9 "$p" 2>/dev/null
+	done
+	touch "$W/go"
+}
+t_defer k9_cleanup
 write_shim() { # write_shim NAME REAL
 	{
 		echo '#!/bin/bash'
@@ -145,9 +156,11 @@ kill_in() {
 	printf '%s\n' "$re" >"$W/arm"
 	PATH="$SHIM:$PATH" "$BOTTLE" -c "$CFG" "$op" k9 >/dev/null 2>&1 </dev/null &
 	pid=$!
+	K9_PID=$pid
 	if ! t_wait_for 120 test -s "$W/held.log"; then
 		kill -9 $pid 2>/dev/null
 		wait $pid 2>/dev/null
+		K9_PID=
 		: >"$W/arm"
 		touch "$W/go"
 		t_fail "$op: $step's command started ($re)"
@@ -156,6 +169,7 @@ kill_in() {
 	fi
 	kill -9 $pid 2>/dev/null
 	wait $pid 2>/dev/null
+	K9_PID=
 	held=$(cat "$W/held.log")
 	for p in $held; do alive "$p" || ran=0; done
 	: >"$W/arm"
@@ -165,8 +179,11 @@ kill_in() {
 		"$(grep -E "step $op: " "$BOTTLE_STATE_DIR/k9/events.log" 2>/dev/null | tail -1 | sed 's/.*: //')"
 	t_diag "held: $(grep -E "^(${held//$'\n'/|}) " "$W/calls.log" | cut -d' ' -f2-5 | tr '\n' ';')"
 	# shellcheck disable=SC2086
-	t_wait_for 120 all_gone $held ||
+	if t_wait_for 120 all_gone $held; then
+		: >"$W/held.log" # ended: their pids are no longer ours to kill
+	else
 		t_diag "held commands still running after 120 s: $held"
+	fi
 	t_check "at most one network after $op killed in $step" \
 		test "$(docker network ls --filter name=^bottle-k9$ -q | wc -l)" -le 1
 	t_check "at most one bundle after $op killed in $step" \
