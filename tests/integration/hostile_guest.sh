@@ -65,8 +65,8 @@ def report(where, s):
     hits = [i for i, ch in enumerate(s) if bad(ch)]
     if hits:
         i = hits[0]
-        ctx = s[max(0, i - 40):i + 40].encode("utf-8", "surrogateescape")
-        print(f"# {where}: {len(hits)} control(s), first at {i}: {ctx!r}")
+        ctx = ascii(s[max(0, i - 40):i + 40])  # raw bytes show as \udcXX
+        print(f"# {where}: {len(hits)} control(s), first at {i}: {ctx}")
     return bool(hits)
 def strings(v):
     if isinstance(v, str):
@@ -85,7 +85,7 @@ for path in args:
     found |= report(path.rsplit("/", 1)[-1], s)
     if as_json and data.strip():
         try:
-            doc = json.loads(data)
+            doc = json.loads(s)
         except ValueError as e:
             print(f"# {path}: not JSON: {e}")
             continue
@@ -224,13 +224,15 @@ t_match "logs shows the console (its text, without the controls)" \
 # ---- the verdicts ---------------------------------------------------------
 verdicts=$(python3 - "$W/verdicts.json" <<'PY'
 import json, sys
-d = json.load(open(sys.argv[1]))
+# surrogateescape: the verdicts are read even when the bytes are not UTF-8
+d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "surrogateescape"))
 for name, p in sorted(d["probes"].items()):
     print(f"{name} {p.get('verdict')} {'detail' if p.get('detail') else 'no-detail'}")
 print(f"status {d['status']}")
 PY
 )
 t_diag "after: $(tr '\n' ';' <<<"$verdicts")"
+t_match "the verdicts are read" "^exec-fidelity " "$verdicts"
 t_nomatch "no probe PASSes" " PASS " "$verdicts"
 t_match "exec-fidelity is UNKNOWN or FAIL, with a detail" \
 	"^exec-fidelity (UNKNOWN|FAIL) detail$" "$verdicts"
