@@ -82,7 +82,7 @@ static const struct bad_case bad_cases[] = {
     {"lists the valid keys when nothing is close",
      "{\"defaults\": {\"vm\": {\"gpu_count\": 1}}}", 0,
      "config: defaults.vm.gpu_count: unknown key (expected one of: image, "
-     "entrypoint, cmd, env, workdir, cpus, memory, volumes)"},
+     "entrypoint, cmd, env, workdir, cpus, memory, volumes, git_writable)"},
     {"rejects an unknown top-level key", "{\"bottle\": {}}", 0,
      "config: bottle: unknown key (did you mean \"bottles\"?)"},
     {"quotes a key that is not a plain word in the path", "{\"my app\": {}}", 0,
