@@ -481,9 +481,10 @@ static char *config_mount_now(const struct config_policy *p,
 	why = config_host_refused(&p->o, m->host, strlen(m->host));
 	if (why != NULL) {
 		if (strcmp(host, m->host) != 0)
-			msg = xasprintf("the host directory %s resolves to %s, "
-					"which may not be mounted into a VM: %s",
-					qh, qr, why);
+			msg =
+			    xasprintf("the host directory %s resolves to %s, "
+				      "which may not be mounted into a VM: %s",
+				      qh, qr, why);
 		else
 			msg = xasprintf("the host directory %s may not be "
 					"mounted into a VM: %s",
@@ -494,17 +495,19 @@ static char *config_mount_now(const struct config_policy *p,
 	    config_git_target(&b->vm.volumes, m->guest, ng))
 		goto out;
 	git = xasprintf("%s/.git", m->host);
+	free(qr);
+	qr = config_quoted(git);
 	if (lstat(git, &st) != 0) {
 		if (errno != ENOENT)
-			msg = xasprintf("%s/.git: %s", qr, strerror(errno));
+			msg = xasprintf("%s: %s", qr, strerror(errno));
 		goto out;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		msg = xasprintf("%s/.git is not a directory (a linked worktree "
-				"or a submodule?): smolvm mounts only "
-				"directories, so it cannot be kept read-only "
-				"in the guest; mount the directory read-only "
-				"(\":ro\") or set vm.git_writable to true",
+		msg = xasprintf("%s is not a directory (a linked worktree or a "
+				"submodule?): smolvm mounts only directories, "
+				"so it cannot be kept read-only in the guest; "
+				"mount the directory read-only (\":ro\") or "
+				"set vm.git_writable to true",
 				qr);
 		goto out;
 	}
@@ -555,16 +558,4 @@ int config_check_volumes_now(const struct config *c,
 	else
 		free(ctx.cause);
 	return -1;
-}
-
-void config_mounts_release(struct config_mounts *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++) {
-		free(m->v[i].host);
-		free(m->v[i].guest);
-	}
-	free(m->v);
-	memset(m, 0, sizeof *m);
 }

@@ -742,8 +742,8 @@ static const struct config_schema config_s_memory = {
     .kind = CONFIG_K_INT, .min = 64, .max = 1048576};
 static const struct config_schema config_s_volumes = {
     .kind = CONFIG_K_STRV, .check = config_check_volume};
-static const struct config_schema config_s_git_writable = {
-    .kind = CONFIG_K_BOOL};
+static const struct config_schema config_s_git_writable = {.kind =
+							       CONFIG_K_BOOL};
 
 static const struct config_field config_vm_fields[] = {
     {"image", &config_s_image},
@@ -1593,4 +1593,16 @@ void config_free(struct config *c)
 	free(c->home);
 	free(c->path);
 	free(c);
+}
+
+void config_mounts_release(struct config_mounts *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		free(m->v[i].host);
+		free(m->v[i].guest);
+	}
+	free(m->v);
+	memset(m, 0, sizeof *m);
 }

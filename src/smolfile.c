@@ -336,10 +336,10 @@ fail:
 }
 
 /* "mount: HOST -> GUEST (WHAT)" with control characters as '?'. */
-static void smolfile_mount_line(struct strv *out, const char *host,
-				size_t hlen, const char *hsuffix,
-				const char *guest, size_t glen,
-				const char *gsuffix, const char *what)
+static void smolfile_mount_line(struct strv *out, const char *host, size_t hlen,
+				const char *hsuffix, const char *guest,
+				size_t glen, const char *gsuffix,
+				const char *what)
 {
 	struct buf b = BUF_INIT;
 	size_t i;
@@ -371,9 +371,9 @@ void smolfile_mount_lines(const struct smolfile_in *in,
 			int git = mt->git_ro && !mt->ro;
 			int root = strcmp(mt->guest, "/") == 0;
 
-			smolfile_mount_line(out, mt->host, strlen(mt->host),
-					    "", mt->guest, strlen(mt->guest),
-					    "", mt->ro ? "ro" : "rw");
+			smolfile_mount_line(out, mt->host, strlen(mt->host), "",
+					    mt->guest, strlen(mt->guest), "",
+					    mt->ro ? "ro" : "rw");
 			if (git)
 				smolfile_mount_line(
 				    out, mt->host, strlen(mt->host), "/.git",
@@ -390,16 +390,14 @@ void smolfile_mount_lines(const struct smolfile_in *in,
 				continue;
 			g = c1 + 1;
 			gl = strcspn(g, ":");
-			smolfile_mount_line(out, v, (size_t)(c1 - v), "", g,
-					    gl, "",
-					    strcmp(g + gl, ":ro") == 0 ? "ro"
-								     : "rw");
+			smolfile_mount_line(
+			    out, v, (size_t)(c1 - v), "", g, gl, "",
+			    strcmp(g + gl, ":ro") == 0 ? "ro" : "rw");
 		}
 	}
 	if (in->helper_dir != NULL)
-		smolfile_mount_line(out, in->helper_dir,
-				    strlen(in->helper_dir), "",
-				    SMOLFILE_HELPER_GUEST,
+		smolfile_mount_line(out, in->helper_dir, strlen(in->helper_dir),
+				    "", SMOLFILE_HELPER_GUEST,
 				    strlen(SMOLFILE_HELPER_GUEST), "",
 				    "ro, bottle's probe helper");
 }
