@@ -122,6 +122,11 @@ t_eq "repo: rm hv1 exits 0" 0 "$RC"
 
 # ---- vm.git_writable opts out -------------------------------------------------
 
+# (where .git was not protected, the guest moved it away: put it back so
+# that this case stands on its own)
+if [ ! -d "$PROJ/.git" ] && [ -d "$PROJ/git-moved" ]; then
+	mv "$PROJ/git-moved" "$PROJ/.git"
+fi
 cfg hv2 "\"volumes\": [\"$PROJ:/work\"], \"git_writable\": true"
 t_defer "'$BOTTLE' -c '$CFG' rm hv2"
 brun up hv2
