@@ -2,14 +2,18 @@
  * config-int.h): required keys, services and their bind addresses (the
  * bind-address knob), the proxy, volumes (what a hostile configuration
  * may not hand the guest) and the subnet pool (ranges it may not touch).
- * Pure: they read nothing but their arguments. */
+ * Pure: they read nothing but their arguments; except
+ * config_check_volumes_now, which checks the volumes again at up time
+ * against the file system as it is then. */
 #include "config-int.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "util.h"
@@ -207,6 +211,16 @@ static int config_check_proxy(struct config_ctx *ctx,
 	return rc;
 }
 
+/* config_has_ctl: 1 when s holds a C0 control character or DEL. */
+static int config_has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
 /* config_guest: the guest path of a volume, as [p, p + *n). */
 static const char *config_guest(const char *volume, size_t *n)
 {
@@ -361,4 +375,187 @@ int config_check_bottle(struct config_ctx *ctx, const struct config_bottle *b)
 	    config_check_subnet(ctx, b) != 0)
 		return -1;
 	return 0;
+}
+
+/* ---- at up time ----------------------------------------------------------
+ * The load-time check above sees the paths as written. Between loading
+ * and up a component of a path may have become a symbolic link (to /etc,
+ * to another user's home): the paths are resolved again and the policy
+ * applied to what they resolve to, which is also what the Smolfile names. */
+
+/* The policy of c with each protected directory also in its resolved form
+ * and the home resolved. */
+struct config_policy {
+	struct strv dirs;
+	char *home;
+	struct config_opts o;
+};
+
+static void config_policy_init(struct config_policy *p, const struct config *c)
+{
+	size_t i;
+	char *r;
+
+	memset(p, 0, sizeof *p);
+	for (i = 0; i < c->protected_dirs.n; i++) {
+		strv_push(&p->dirs, c->protected_dirs.v[i]);
+		r = realpath(c->protected_dirs.v[i], NULL);
+		if (r != NULL && strcmp(r, c->protected_dirs.v[i]) != 0)
+			strv_push(&p->dirs, r);
+		free(r);
+	}
+	if (c->home != NULL) {
+		p->home = realpath(c->home, NULL);
+		if (p->home == NULL)
+			p->home = xstrdup(c->home);
+	}
+	p->o.protected_dirs = (const char *const *)p->dirs.v;
+	p->o.home = p->home;
+}
+
+static void config_policy_release(struct config_policy *p)
+{
+	strv_release(&p->dirs);
+	free(p->home);
+	memset(p, 0, sizeof *p);
+}
+
+/* config_git_target: 1 when some volume of v mounts at guest + "/.git"
+ * (g, n bytes, no trailing '/'): the configuration put something there
+ * itself. */
+static int config_git_target(const struct strv *v, const char *g, size_t n)
+{
+	size_t i, nj;
+
+	for (i = 0; i < v->n; i++) {
+		const char *gj = config_guest(v->v[i], &nj);
+
+		while (nj > 1 && gj[nj - 1] == '/')
+			nj--;
+		if (nj == n + 5 && memcmp(gj, g, n) == 0 &&
+		    memcmp(gj + n, "/.git", 5) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* config_mount_now: volume i of b into m, or a message (caller frees). */
+static char *config_mount_now(const struct config_policy *p,
+			      const struct config_bottle *b, size_t i,
+			      struct config_mount *m)
+{
+	const char *v = b->vm.volumes.v[i];
+	size_t nh = (size_t)(strchr(v, ':') - v), ng;
+	const char *g = config_guest(v, &ng);
+	char *host = xstrndup(v, nh), *qh = config_quoted(host), *qr = NULL;
+	char *why = NULL, *git = NULL, *msg = NULL;
+	struct stat st;
+
+	m->ro = strchr(g, ':') != NULL; /* the only option is ":ro" */
+	while (ng > 1 && g[ng - 1] == '/')
+		ng--;
+	m->guest = xstrndup(g, ng);
+	m->host = realpath(host, NULL);
+	if (m->host == NULL) {
+		if (errno == ENOENT)
+			msg = xasprintf("the host directory %s does not exist",
+					qh);
+		else
+			msg = xasprintf("the host directory %s cannot be "
+					"resolved: %s",
+					qh, strerror(errno));
+		goto out;
+	}
+	qr = config_quoted(m->host);
+	if (stat(m->host, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		msg = xasprintf("the host path %s is not a directory", qh);
+		goto out;
+	}
+	if (strchr(m->host, ':') != NULL || config_has_ctl(m->host)) {
+		msg = xasprintf("the host directory %s resolves to %s, which a "
+				"volume cannot name (a ':' or a control "
+				"character)",
+				qh, qr);
+		goto out;
+	}
+	why = config_host_refused(&p->o, m->host, strlen(m->host));
+	if (why != NULL) {
+		if (strcmp(host, m->host) != 0)
+			msg =
+			    xasprintf("the host directory %s resolves to %s, "
+				      "which may not be mounted into a VM: %s",
+				      qh, qr, why);
+		else
+			msg = xasprintf("the host directory %s may not be "
+					"mounted into a VM: %s",
+					qh, why);
+		goto out;
+	}
+	if (m->ro || b->vm.git_writable ||
+	    config_git_target(&b->vm.volumes, m->guest, ng))
+		goto out;
+	git = xasprintf("%s/.git", m->host);
+	free(qr);
+	qr = config_quoted(git);
+	if (lstat(git, &st) != 0) {
+		if (errno != ENOENT)
+			msg = xasprintf("%s: %s", qr, strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		msg = xasprintf("%s is not a directory (a linked worktree or a "
+				"submodule?): smolvm mounts only directories, "
+				"so it cannot be kept read-only in the guest; "
+				"mount the directory read-only (\":ro\") or "
+				"set vm.git_writable to true",
+				qr);
+		goto out;
+	}
+	m->git_ro = 1;
+out:
+	free(host);
+	free(qh);
+	free(qr);
+	free(why);
+	free(git);
+	return msg;
+}
+
+int config_check_volumes_now(const struct config *c,
+			     const struct config_bottle *b,
+			     struct config_mounts *out, char **cause)
+{
+	struct config_policy p;
+	struct config_ctx ctx;
+	size_t i;
+	char *msg = NULL;
+
+	memset(out, 0, sizeof *out);
+	if (b->vm.volumes.n == 0)
+		return 0;
+	config_policy_init(&p, c);
+	out->v = xcalloc(b->vm.volumes.n, sizeof *out->v);
+	for (i = 0; i < b->vm.volumes.n && msg == NULL; i++) {
+		msg = config_mount_now(&p, b, i, &out->v[i]);
+		out->n = i + 1;
+	}
+	config_policy_release(&p);
+	if (msg == NULL)
+		return 0;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.origin = c->path;
+	config_path_key(&ctx.path, "bottles");
+	config_path_key(&ctx.path, b->name != NULL ? b->name : "?");
+	config_path_key(&ctx.path, "vm");
+	config_path_key(&ctx.path, "volumes");
+	config_path_index(&ctx.path, (int)i - 1);
+	config_fail(&ctx, "%s", msg);
+	free(msg);
+	buf_release(&ctx.path);
+	config_mounts_release(out);
+	if (cause != NULL)
+		*cause = ctx.cause;
+	else
+		free(ctx.cause);
+	return -1;
 }

@@ -14,8 +14,9 @@
  *
  * Every message is "config: [ORIGIN: ]WHERE: WHAT", WHERE being a JSON
  * path (bottles.web.vm.cpus, bottles.web.vm.volumes[0]) or "line L,
- * column C" for lexical and syntax errors. Pure over (buf, len) apart from
- * the BOTTLE_TEST_UNSAFE_BIND knob. */
+ * column C" for lexical and syntax errors. Pure over (buf, len) and the
+ * options given; config_check_volumes_now (config-check.c) alone reads the
+ * file system, at up time. */
 #include "config.h"
 #include "config-int.h"
 
@@ -443,6 +444,71 @@ static char *config_check_bundle_env_name(const char *s)
 	return NULL;
 }
 
+/* The longest bundle.env value: docker reads an env file with a line
+ * scanner whose lines end at 64 KiB. */
+#define CONFIG_BUNDLE_ENV_MAX 60000
+
+/* config_utf8_valid: 1 when s is valid UTF-8 (shortest forms, no
+ * surrogates, at most U+10FFFF). */
+static int config_utf8_valid(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n, i;
+	uint32_t cp;
+
+	while (*u != '\0') {
+		if (u[0] < 0x80) {
+			u++;
+			continue;
+		}
+		if (u[0] >= 0xc2 && u[0] <= 0xdf) {
+			n = 2;
+			cp = u[0] & 0x1fu;
+		} else if (u[0] >= 0xe0 && u[0] <= 0xef) {
+			n = 3;
+			cp = u[0] & 0x0fu;
+		} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
+			n = 4;
+			cp = u[0] & 0x07u;
+		} else {
+			return 0;
+		}
+		for (i = 1; i < n; i++) {
+			if ((u[i] & 0xc0) != 0x80)
+				return 0; /* also stops at the NUL */
+			cp = cp << 6 | (u[i] & 0x3fu);
+		}
+		if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		u += n;
+	}
+	return 1;
+}
+
+/* Bundle env values travel in the env file docker run reads (one
+ * KEY=VALUE a line), which cannot carry every string. */
+static char *config_check_bundle_env_value(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strchr(s, '\n') != NULL)
+		return xstrdup("a value cannot contain a newline (docker's env "
+			       "file cannot carry one)");
+	if (n > 0 && s[n - 1] == '\r')
+		return xstrdup("a value cannot end in a carriage return "
+			       "(docker's env file would drop it)");
+	if (n > CONFIG_BUNDLE_ENV_MAX)
+		return xasprintf("a value is limited to %d bytes, got %zu "
+				 "(docker's env file cannot carry a longer "
+				 "line)",
+				 CONFIG_BUNDLE_ENV_MAX, n);
+	if (!config_utf8_valid(s))
+		return xstrdup("a value must be valid UTF-8 (docker's env "
+			       "file refuses anything else)");
+	return NULL;
+}
+
 static char *config_check_image(const char *s)
 {
 	if (s[0] == '-')
@@ -660,6 +726,10 @@ static const struct config_schema config_s_image = {
 static const struct config_schema config_s_strv = {.kind = CONFIG_K_STRV};
 static const struct config_schema config_s_env_value = {.kind = CONFIG_K_STRING,
 							.nullable = 1};
+static const struct config_schema config_s_bundle_env_value = {
+    .kind = CONFIG_K_STRING,
+    .nullable = 1,
+    .check = config_check_bundle_env_value};
 static const struct config_schema config_s_env = {.kind = CONFIG_K_MAP,
 						  .value = &config_s_env_value,
 						  .check =
@@ -672,6 +742,8 @@ static const struct config_schema config_s_memory = {
     .kind = CONFIG_K_INT, .min = 64, .max = 1048576};
 static const struct config_schema config_s_volumes = {
     .kind = CONFIG_K_STRV, .check = config_check_volume};
+static const struct config_schema config_s_git_writable = {.kind =
+							       CONFIG_K_BOOL};
 
 static const struct config_field config_vm_fields[] = {
     {"image", &config_s_image},
@@ -682,6 +754,7 @@ static const struct config_field config_vm_fields[] = {
     {"cpus", &config_s_cpus},
     {"memory", &config_s_memory},
     {"volumes", &config_s_volumes},
+    {"git_writable", &config_s_git_writable},
     {NULL, NULL},
 };
 static const struct config_schema config_s_vm = {.kind = CONFIG_K_OBJECT,
@@ -712,7 +785,7 @@ static const struct config_schema config_s_string = {.kind = CONFIG_K_STRING};
 
 static const struct config_schema config_s_bundle_env = {
     .kind = CONFIG_K_MAP,
-    .value = &config_s_env_value,
+    .value = &config_s_bundle_env_value,
     .check = config_check_bundle_env_name};
 
 static const struct config_field config_bundle_fields[] = {
@@ -1188,6 +1261,7 @@ static void config_vm_build(const cJSON *j, struct config_vm *vm)
 	vm->cpus = config_jint(j, "cpus");
 	vm->memory_mib = config_jint(j, "memory");
 	config_jstrv(j, "volumes", &vm->volumes);
+	vm->git_writable = cJSON_IsTrue(config_get(j, "git_writable"));
 }
 
 static int config_service_cmp(const void *a, const void *b)
@@ -1408,6 +1482,7 @@ int config_parse_opts(const char *buf, size_t len, const char *origin,
 	struct config_ctx ctx;
 	struct config *c = xcalloc(1, sizeof *c);
 	cJSON *root;
+	size_t i;
 	int rc = -1;
 
 	*out = NULL;
@@ -1417,6 +1492,11 @@ int config_parse_opts(const char *buf, size_t len, const char *origin,
 	ctx.opts = o != NULL ? o : &none;
 	ctx.unsafe_bind = ctx.opts->unsafe_bind;
 	c->path = origin != NULL ? xstrdup(origin) : NULL;
+	for (i = 0; ctx.opts->protected_dirs != NULL &&
+		    ctx.opts->protected_dirs[i] != NULL;
+	     i++)
+		strv_push(&c->protected_dirs, ctx.opts->protected_dirs[i]);
+	c->home = ctx.opts->home != NULL ? xstrdup(ctx.opts->home) : NULL;
 	root = config_text(&ctx, buf, len);
 	if (root != NULL &&
 	    config_check_value(&ctx, root, &config_s_top) == 0 &&
@@ -1509,6 +1589,20 @@ void config_free(struct config *c)
 		config_bottle_release(&c->bottles[i]);
 	free(c->bottles);
 	strv_release(&c->warnings);
+	strv_release(&c->protected_dirs);
+	free(c->home);
 	free(c->path);
 	free(c);
+}
+
+void config_mounts_release(struct config_mounts *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		free(m->v[i].host);
+		free(m->v[i].guest);
+	}
+	free(m->v);
+	memset(m, 0, sizeof *m);
 }

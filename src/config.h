@@ -36,6 +36,23 @@ struct config_vm {
 	int cpus;		/* >= 1, default 2 */
 	int memory_mib;		/* >= 64, default 2048 (config key "memory") */
 	struct strv volumes;	/* owned; "/abs/host:/abs/guest[:ro]" */
+	int git_writable;	/* vm.git_writable: a read-write repository
+				   mount keeps its .git writable too */
+};
+
+/* One volume as it is mounted, checked at up time
+ * (config_check_volumes_now). */
+struct config_mount {
+	char *host;  /* owned; the host directory, symlinks resolved */
+	char *guest; /* owned; the guest path, trailing '/' removed */
+	int ro;	     /* mounted read-only (":ro") */
+	int git_ro;  /* a read-write repository mount: HOST/.git is
+			mounted read-only over GUEST/.git after it */
+};
+
+struct config_mounts {
+	struct config_mount *v; /* owned array, in vm.volumes order */
+	size_t n;
 };
 
 struct config_bundle {
@@ -73,6 +90,10 @@ struct config {
 	size_t n_bottles;
 	struct strv warnings;	/* owned; non-fatal findings to print */
 	int smolvm_allow_newer; /* defaults.smolvm_allow_newer */
+	/* the host-path policy config_parse_opts was given, kept for
+	 * config_check_volumes_now */
+	struct strv protected_dirs; /* owned; config_opts.protected_dirs */
+	char *home;		    /* owned or NULL; config_opts.home */
 };
 
 /* config_default_path: $XDG_CONFIG_HOME/bottle/bottles.json (or
@@ -123,5 +144,23 @@ const struct config_service *config_service_find(const struct config_bottle *b,
 int config_name_valid(const char *name);
 
 void config_free(struct config *c);
+
+/* config_check_volumes_now: b's volumes as they stand now, into *out
+ * (caller releases with config_mounts_release): each host path resolved
+ * with realpath(3) (it must be a directory) and checked again against
+ * the host-path policy c was parsed with (config_opts), so that a path
+ * swapped for a symbolic link after the configuration was loaded is
+ * refused. A read-write mount whose directory holds a .git directory
+ * gets git_ro unless b->vm.git_writable; a .git that is not a directory
+ * (a file, a symbolic link) is refused then, as smolvm mounts only
+ * directories. Reads the file system. -1 with cause "config:
+ * bottles.NAME.vm.volumes[I]: ..." (caller frees). */
+int config_check_volumes_now(const struct config *c,
+			     const struct config_bottle *b,
+			     struct config_mounts *out, char **cause);
+
+/* config_mounts_release: free what config_check_volumes_now stored; zeroes
+ * m. */
+void config_mounts_release(struct config_mounts *m);
 
 #endif

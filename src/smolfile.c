@@ -256,38 +256,150 @@ static int smolfile_volume_on_helper(const char *vol)
 	       (glen == hlen || guest[hlen] == '/');
 }
 
-/* The volumes to emit: the vm's plus the helper mount, into *vols. */
-static int smolfile_build_volumes(const struct smolfile_in *in,
+/* The resolved volumes as "HOST:GUEST[:ro]" strings into *vols, each
+ * git_ro one followed by its read-only .git. */
+static int smolfile_mount_strings(const struct config_mounts *m,
 				  struct strv *vols, char **cause)
 {
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		const struct config_mount *mt = &m->v[i];
+		if (mt->host == NULL || mt->host[0] != '/' ||
+		    strchr(mt->host, ':') != NULL || mt->guest == NULL ||
+		    mt->guest[0] != '/' || strchr(mt->guest, ':') != NULL) {
+			util_fail(cause,
+				  "smolfile: vm.volumes[%zu]: expected "
+				  "absolute host and guest paths without ':'",
+				  i);
+			goto fail;
+		}
+		strv_pushf(vols, "%s:%s%s", mt->host, mt->guest,
+			   mt->ro ? ":ro" : "");
+		if (mt->git_ro && !mt->ro)
+			strv_pushf(vols, "%s/.git:%s%s.git:ro", mt->host,
+				   mt->guest,
+				   strcmp(mt->guest, "/") == 0 ? "" : "/");
+	}
+	return 0;
+fail:
+	strv_release(vols);
+	return -1;
+}
+
+/* The volumes to emit: the vm's plus the helper mount, into *vols. */
+static int smolfile_build_volumes(const struct smolfile_in *in,
+				  const struct config_mounts *m,
+				  struct strv *vols, char **cause)
+{
+	struct strv resolved = STRV_INIT;
 	const struct strv *vv = &in->vm->volumes;
 	const char *h = in->helper_dir;
 	size_t i;
 
+	if (m != NULL) {
+		if (smolfile_mount_strings(m, &resolved, cause) < 0)
+			return -1;
+		vv = &resolved;
+	}
 	if (smolfile_check_strv(vv, "vm.volumes", cause) < 0)
-		return -1;
+		goto fail;
 	for (i = 0; i < vv->n; i++) {
-		if (h != NULL && smolfile_volume_on_helper(vv->v[i]))
-			return util_fail(cause,
-					 "smolfile: vm.volumes[%zu]: mounts "
-					 "over %s, where bottle puts its probe "
-					 "helper",
-					 i, SMOLFILE_HELPER_GUEST);
+		if (h != NULL && smolfile_volume_on_helper(vv->v[i])) {
+			util_fail(cause,
+				  "smolfile: vm.volumes[%zu]: mounts over %s, "
+				  "where bottle puts its probe helper",
+				  i, SMOLFILE_HELPER_GUEST);
+			goto fail;
+		}
 	}
 	if (h != NULL) {
-		if (h[0] != '/' || strchr(h, ':') != NULL)
-			return util_fail(cause,
-					 "smolfile: helper_dir: expected an "
+		if (h[0] != '/' || strchr(h, ':') != NULL) {
+			util_fail(cause, "smolfile: helper_dir: expected an "
 					 "absolute path without ':'");
-		if (!smolfile_utf8_valid(h, strlen(h)))
-			return util_fail(cause,
-					 "smolfile: helper_dir: not valid "
-					 "UTF-8");
+			goto fail;
+		}
+		if (!smolfile_utf8_valid(h, strlen(h))) {
+			util_fail(cause,
+				  "smolfile: helper_dir: not valid UTF-8");
+			goto fail;
+		}
 	}
 	strv_pushv(vols, (const char *const *)vv->v, vv->n);
 	if (h != NULL)
 		strv_pushf(vols, "%s:%s:ro", h, SMOLFILE_HELPER_GUEST);
+	strv_release(&resolved);
 	return 0;
+fail:
+	strv_release(&resolved);
+	return -1;
+}
+
+/* "mount: HOST -> GUEST (WHAT)" with control characters as '?'. */
+static void smolfile_mount_line(struct strv *out, const char *host, size_t hlen,
+				const char *hsuffix, const char *guest,
+				size_t glen, const char *gsuffix,
+				const char *what)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	buf_adds(&b, "mount: ");
+	buf_add(&b, host, hlen);
+	buf_adds(&b, hsuffix);
+	buf_adds(&b, " -> ");
+	buf_add(&b, guest, glen);
+	buf_adds(&b, gsuffix);
+	buf_addf(&b, " (%s)", what);
+	for (i = 0; i < b.len; i++) {
+		if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7f)
+			b.data[i] = '?';
+	}
+	strv_push(out, b.data);
+	buf_release(&b);
+}
+
+void smolfile_mount_lines(const struct smolfile_in *in,
+			  const struct config_mounts *m, struct strv *out)
+{
+	const struct strv *vv = &in->vm->volumes;
+	size_t i;
+
+	if (m != NULL) {
+		for (i = 0; i < m->n; i++) {
+			const struct config_mount *mt = &m->v[i];
+			int git = mt->git_ro && !mt->ro;
+			int root = strcmp(mt->guest, "/") == 0;
+
+			smolfile_mount_line(out, mt->host, strlen(mt->host), "",
+					    mt->guest, strlen(mt->guest), "",
+					    mt->ro ? "ro" : "rw");
+			if (git)
+				smolfile_mount_line(
+				    out, mt->host, strlen(mt->host), "/.git",
+				    mt->guest, strlen(mt->guest),
+				    root ? ".git" : "/.git",
+				    "ro, git stays read-only");
+		}
+	} else {
+		for (i = 0; i < vv->n; i++) {
+			const char *v = vv->v[i], *c1 = strchr(v, ':'), *g;
+			size_t gl;
+
+			if (c1 == NULL)
+				continue;
+			g = c1 + 1;
+			gl = strcspn(g, ":");
+			smolfile_mount_line(
+			    out, v, (size_t)(c1 - v), "", g, gl, "",
+			    strcmp(g + gl, ":ro") == 0 ? "ro" : "rw");
+		}
+	}
+	if (in->helper_dir != NULL)
+		smolfile_mount_line(out, in->helper_dir, strlen(in->helper_dir),
+				    "", SMOLFILE_HELPER_GUEST,
+				    strlen(SMOLFILE_HELPER_GUEST), "",
+				    "ro, bottle's probe helper");
 }
 
 /* Validate the scalar inputs. */
@@ -328,6 +440,13 @@ static int smolfile_check_in(const struct smolfile_in *in, char **cause)
 
 int smolfile_render(const struct smolfile_in *in, char **out, char **cause)
 {
+	return smolfile_render_mounts(in, NULL, out, cause);
+}
+
+int smolfile_render_mounts(const struct smolfile_in *in,
+			   const struct config_mounts *m, char **out,
+			   char **cause)
+{
 	const struct config_vm *vm = in->vm;
 	struct strv env = STRV_INIT, vols = STRV_INIT;
 	struct buf b = BUF_INIT;
@@ -335,7 +454,7 @@ int smolfile_render(const struct smolfile_in *in, char **out, char **cause)
 	if (smolfile_check_in(in, cause) < 0 ||
 	    smolfile_build_env(in, &env, cause) < 0)
 		return -1;
-	if (smolfile_build_volumes(in, &vols, cause) < 0) {
+	if (smolfile_build_volumes(in, m, &vols, cause) < 0) {
 		strv_release(&env);
 		return -1;
 	}

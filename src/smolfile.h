@@ -41,6 +41,22 @@ struct smolfile_in {
  * omitted. */
 int smolfile_render(const struct smolfile_in *in, char **out, char **cause);
 
+/* smolfile_render_mounts: smolfile_render with the volumes as
+ * config_check_volumes_now resolved them (m, borrowed) instead of
+ * in->vm->volumes: each mount as "HOST:GUEST[:ro]", a git_ro one followed
+ * by "HOST/.git:GUEST/.git:ro" (smolvm and the simulator mount in order,
+ * so the read-only .git lies over the read-write parent). */
+int smolfile_render_mounts(const struct smolfile_in *in,
+			   const struct config_mounts *m, char **out,
+			   char **cause);
+
+/* smolfile_mount_lines: what smolfile_render_mounts (m) or, m NULL,
+ * smolfile_render mounts, one line each into *out ("mount: HOST -> GUEST
+ * (rw)", "mount: HOST/.git -> GUEST/.git (ro, git stays read-only)", the
+ * helper last), control characters shown as '?'. For `up` to print. */
+void smolfile_mount_lines(const struct smolfile_in *in,
+			  const struct config_mounts *m, struct strv *out);
+
 /* smolfile_check: strictly read text[0..len) as the TOML subset
  * smolfile_render writes (known keys once each with their types, basic
  * strings with valid escapes and UTF-8, one [network] table holding only

@@ -9,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "util.h"
 
 /* Images every valid bottle needs, set once in defaults. */
 #define IMAGES                                                                 \
@@ -82,7 +85,7 @@ static const struct bad_case bad_cases[] = {
     {"lists the valid keys when nothing is close",
      "{\"defaults\": {\"vm\": {\"gpu_count\": 1}}}", 0,
      "config: defaults.vm.gpu_count: unknown key (expected one of: image, "
-     "entrypoint, cmd, env, workdir, cpus, memory, volumes)"},
+     "entrypoint, cmd, env, workdir, cpus, memory, volumes, git_writable)"},
     {"rejects an unknown top-level key", "{\"bottle\": {}}", 0,
      "config: bottle: unknown key (did you mean \"bottles\"?)"},
     {"quotes a key that is not a plain word in the path", "{\"my app\": {}}", 0,
@@ -397,6 +400,27 @@ static const struct bad_case bad_cases[] = {
      "{\"defaults\": {\"vm\": {\"volumes\": [\"/a:/b:rw\"]}}}", 0,
      "config: defaults.vm.volumes[0]: unknown volume option \"rw\" (the only "
      "option is \"ro\")"},
+    {"rejects a bundle.env value with a newline",
+     "{\"bottles\": {\"web\": {\"bundle\": {\"env\": {\"TOKEN\": "
+     "\"a\\nb\"}}}}}",
+     0,
+     "config: bottles.web.bundle.env.TOKEN: a value cannot contain a newline "
+     "(docker's env file cannot carry one)"},
+    {"rejects a bundle.env value ending in a carriage return",
+     "{\"defaults\": {\"bundle\": {\"env\": {\"T\": \"ab\\r\"}}}}", 0,
+     "config: defaults.bundle.env.T: a value cannot end in a carriage return "
+     "(docker's env file would drop it)"},
+    {"rejects a bundle.env value that is not UTF-8",
+     "{\"defaults\": {\"bundle\": {\"env\": {\"T\": \"a\xff\"}}}}", 0,
+     "config: defaults.bundle.env.T: a value must be valid UTF-8 (docker's "
+     "env file refuses anything else)"},
+    {"rejects a bundle.env name that is not an env name",
+     "{\"defaults\": {\"bundle\": {\"env\": {\"1T\": \"x\"}}}}", 0,
+     "config: defaults.bundle.env.1T: invalid environment variable name "
+     "(letters, digits and underscores, not starting with a digit)"},
+    {"rejects a git_writable that is not a boolean",
+     "{\"defaults\": {\"vm\": {\"git_writable\": \"yes\"}}}", 0,
+     "config: defaults.vm.git_writable: expected true or false, got \"yes\""},
     {"rejects two volumes on one guest path",
      "{\"defaults\": {\"vm\": {\"volumes\": [\"/a:/w\", \"/b:/w:ro\"]}}}", 0,
      "config: defaults.vm.volumes[1]: the guest path \"/w\" is already used "
@@ -896,6 +920,255 @@ static void test_volume_host_policy(void **state)
 	}
 }
 
+/* bundle.env values go into docker's env file: what it can carry is
+ * accepted (a carriage return inside, 60000 bytes), vm.env keeps taking
+ * newlines (the Smolfile escapes them). */
+static void test_bundle_env_values_docker_can_carry(void **state)
+{
+	struct buf j = BUF_INIT;
+	struct config *c;
+	char *cause = NULL;
+	size_t i;
+
+	(void)state;
+	c = parse_ok("{" IMAGES ", \"bottles\": {\"web\": {\"vm\": {\"env\": "
+		     "{\"A\": \"x\\ny\\r\"}}, \"bundle\": {\"env\": {\"B\": "
+		     "\"x\\ry\", \"C\": \"\", \"D\": \"t\\tab \\u00e9\"}}}}}");
+	assert_string_equal(c->bottles[0].vm.env.v[0], "A=x\ny\r");
+	assert_int_equal(c->bottles[0].bundle.env.n, 3);
+	config_free(c);
+	for (i = 0; i < 2; i++) {
+		buf_reset(&j);
+		buf_adds(&j, "{" IMAGES ", \"bottles\": {\"web\": {\"bundle\": "
+			     "{\"env\": {\"TOKEN\": \"");
+		{
+			char *v = xmalloc(60000 + i + 1);
+			memset(v, 'x', 60000 + i);
+			v[60000 + i] = '\0';
+			buf_adds(&j, v);
+			free(v);
+		}
+		buf_adds(&j, "\"}}}}}");
+		c = NULL;
+		if (i == 0) {
+			if (config_parse(j.data, j.len, NULL, &c, &cause) != 0)
+				fail_msg("%s", cause);
+			config_free(c);
+			continue;
+		}
+		assert_int_equal(config_parse(j.data, j.len, NULL, &c, &cause),
+				 -1);
+		assert_string_equal(cause,
+				    "config: bottles.web.bundle.env.TOKEN: a "
+				    "value is limited to 60000 bytes, got "
+				    "60001 (docker's env file cannot carry a "
+				    "longer line)");
+		free(cause);
+	}
+	buf_release(&j);
+}
+
+/* A scratch tree for the up-time checks, removed by rm_tree. */
+static char *scratch_tree(void)
+{
+	char tmpl[] = "/tmp/test_config_vol_XXXXXX";
+	char *d = mkdtemp(tmpl);
+
+	assert_non_null(d);
+	return xstrdup(d);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void rm_tree(const char *d)
+{
+	assert_int_equal(nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* up_check: parse a bottle "web" whose vm has extra (JSON members) and
+ * run config_check_volumes_now; returns its rc, *cause set on failure. */
+static int up_check(const char *extra, const struct config_opts *o,
+		    struct config_mounts *m, char **cause)
+{
+	char *json = xasprintf("{" IMAGES ", \"bottles\": {\"web\": {\"vm\": "
+			       "{%s}}}}",
+			       extra);
+	struct config *c = NULL;
+	char *why = NULL;
+	int rc;
+
+	if (config_parse_opts(json, strlen(json), "t.json", o, &c, &why) != 0)
+		fail_msg("%s", why);
+	free(json);
+	rc = config_check_volumes_now(c, &c->bottles[0], m, cause);
+	config_free(c);
+	return rc;
+}
+
+/* At up time each host path is resolved again and the policy applied to
+ * what it resolves to; the mounts name the resolved paths. */
+static void test_volumes_now_resolve_and_recheck(void **state)
+{
+	char *d = scratch_tree(), *p, *extra, *cause = NULL;
+	char *state_dir = xasprintf("%s/state", d);
+	const char *dirs[] = {state_dir, NULL};
+	struct config_opts o = {.protected_dirs = dirs, .home = "/home/me"};
+	struct config_mounts m;
+	static const struct {
+		const char *target;
+		const char *why;
+	} links[] = {
+	    {"/etc", "resolves to \"/etc\", which may not be mounted into a "
+		     "VM: /etc is a system directory"},
+	    {"/root", "/root is a system directory"},
+	    {"/", "the host's root directory"},
+	    {"/home", "/home holds every user's home"},
+	    {"@state", "bottle's own"},
+	};
+	size_t i;
+
+	(void)state;
+	p = xasprintf("%s/proj", d);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(mkdir(state_dir, 0700), 0);
+	free(p);
+
+	/* a plain directory, through a symbolic link to it: resolved */
+	p = xasprintf("%s/via", d);
+	assert_int_equal(symlink("proj", p), 0);
+	free(p);
+	extra = xasprintf(
+	    "\"volumes\": [\"%s/via:/work/\", \"%s/proj:/ro:ro\"]", d, d);
+	assert_int_equal(up_check(extra, &o, &m, &cause), 0);
+	free(extra);
+	assert_int_equal(m.n, 2);
+	p = xasprintf("%s/proj", d);
+	assert_string_equal(m.v[0].host, p);
+	assert_string_equal(m.v[0].guest, "/work");
+	assert_int_equal(m.v[0].ro, 0);
+	assert_int_equal(m.v[0].git_ro, 0);
+	assert_int_equal(m.v[1].ro, 1);
+	free(p);
+	config_mounts_release(&m);
+
+	/* each link swapped in for the project is refused, naming the key */
+	for (i = 0; i < sizeof links / sizeof links[0]; i++) {
+		const char *t = links[i].target;
+		char *target = t[0] == '@' ? xstrdup(state_dir) : xstrdup(t);
+		p = xasprintf("%s/swapped%zu", d, i);
+		assert_int_equal(symlink(target, p), 0);
+		extra = xasprintf("\"volumes\": [\"%s:/work\"]", p);
+		assert_int_equal(up_check(extra, &o, &m, &cause), -1);
+		assert_int_equal(m.n, 0);
+		if (strstr(cause, "config: t.json: bottles.web.vm.volumes[0]: "
+				  "the host directory \"") != cause ||
+		    strstr(cause, links[i].why) == NULL)
+			fail_msg("%s -> %s: %s", p, target, cause);
+		free(cause);
+		free(extra);
+		free(target);
+		free(p);
+	}
+
+	/* a path that is gone, and a file */
+	extra =
+	    xasprintf("\"volumes\": [\"%s/proj:/a\", \"%s/gone:/b\"]", d, d);
+	assert_int_equal(up_check(extra, &o, &m, &cause), -1);
+	p = xasprintf("config: t.json: bottles.web.vm.volumes[1]: the host "
+		      "directory \"%s/gone\" does not exist",
+		      d);
+	assert_string_equal(cause, p);
+	free(p);
+	free(cause);
+	free(extra);
+	free(state_dir);
+	rm_tree(d);
+	free(d);
+}
+
+/* A read-write mount of a repository keeps .git read-only unless
+ * vm.git_writable; a .git that smolvm cannot mount is refused. */
+static void test_volumes_now_keep_git_read_only(void **state)
+{
+	char *d = scratch_tree(), *p, *extra, *cause = NULL;
+	struct config_mounts m;
+	FILE *f;
+
+	(void)state;
+	p = xasprintf("%s/repo", d);
+	assert_int_equal(mkdir(p, 0700), 0);
+	free(p);
+	p = xasprintf("%s/repo/.git", d);
+	assert_int_equal(mkdir(p, 0700), 0);
+	free(p);
+
+	extra = xasprintf("\"volumes\": [\"%s/repo:/work\"]", d);
+	assert_int_equal(up_check(extra, NULL, &m, &cause), 0);
+	assert_int_equal(m.v[0].git_ro, 1);
+	config_mounts_release(&m);
+	free(extra);
+
+	extra = xasprintf("\"volumes\": [\"%s/repo:/work:ro\"]", d);
+	assert_int_equal(up_check(extra, NULL, &m, &cause), 0);
+	assert_int_equal(m.v[0].git_ro, 0); /* all of it is read-only */
+	config_mounts_release(&m);
+	free(extra);
+
+	extra = xasprintf("\"volumes\": [\"%s/repo:/work\"], "
+			  "\"git_writable\": true",
+			  d);
+	assert_int_equal(up_check(extra, NULL, &m, &cause), 0);
+	assert_int_equal(m.v[0].git_ro, 0);
+	config_mounts_release(&m);
+	free(extra);
+
+	/* the configuration mounts something on /work/.git itself */
+	extra = xasprintf("\"volumes\": [\"%s/repo:/work\", "
+			  "\"%s/repo/.git:/work/.git:ro\"]",
+			  d, d);
+	assert_int_equal(up_check(extra, NULL, &m, &cause), 0);
+	assert_int_equal(m.v[0].git_ro, 0);
+	config_mounts_release(&m);
+	free(extra);
+
+	/* a linked worktree: .git is a file */
+	p = xasprintf("%s/wt", d);
+	assert_int_equal(mkdir(p, 0700), 0);
+	free(p);
+	p = xasprintf("%s/wt/.git", d);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("gitdir: /elsewhere\n", f);
+	fclose(f);
+	free(p);
+	extra = xasprintf("\"volumes\": [\"%s/wt:/work\"]", d);
+	assert_int_equal(up_check(extra, NULL, &m, &cause), -1);
+	assert_non_null(strstr(cause, "bottles.web.vm.volumes[0]: "));
+	assert_non_null(strstr(cause, "/wt/.git\" is not a directory"));
+	assert_non_null(strstr(cause, "vm.git_writable"));
+	free(cause);
+	free(extra);
+	extra = xasprintf("\"volumes\": [\"%s/wt:/work\"], "
+			  "\"git_writable\": true",
+			  d);
+	assert_int_equal(up_check(extra, NULL, &m, &cause), 0);
+	config_mounts_release(&m);
+	free(extra);
+
+	/* no volumes: nothing to check */
+	assert_int_equal(up_check("\"cpus\": 1", NULL, &m, &cause), 0);
+	assert_int_equal(m.n, 0);
+	rm_tree(d);
+	free(d);
+}
+
 static void test_cause_may_be_null(void **state)
 {
 	struct config *c = NULL;
@@ -1026,6 +1299,9 @@ int main(void)
 	    cmocka_unit_test(test_unsafe_bind_override_warns),
 	    cmocka_unit_test(test_messages_name_the_origin),
 	    cmocka_unit_test(test_volume_host_policy),
+	    cmocka_unit_test(test_bundle_env_values_docker_can_carry),
+	    cmocka_unit_test(test_volumes_now_resolve_and_recheck),
+	    cmocka_unit_test(test_volumes_now_keep_git_read_only),
 	    cmocka_unit_test(test_cause_may_be_null),
 	    cmocka_unit_test(test_load_reads_a_file_and_names_it),
 	    cmocka_unit_test(test_default_path_follows_xdg),

@@ -853,6 +853,115 @@ static int emit_main(void)
 	return rc;
 }
 
+/* The resolved mounts of config_check_volumes_now replace vm->volumes; a
+ * read-write repository mount is followed by its .git read-only, so that
+ * smolvm (which mounts in order) lays it over the parent. */
+static void test_renders_git_read_only_after_its_parent(void **state)
+{
+	struct config_mount mv[] = {
+	    {"/home/me/repo", "/work", 0, 1},
+	    {"/home/me/data", "/data", 1, 1}, /* ro: nothing to add */
+	    {"/home/me/plain", "/plain", 0, 0},
+	};
+	struct config_mounts m = {mv, 3};
+	struct config_vm vm;
+	struct smolfile_in in;
+	struct config_vm back;
+	char *out = NULL, *cause = NULL;
+
+	(void)state;
+	vm_minimal(&vm, "img");
+	strv_push(&vm.volumes, "/home/me/link:/work/"); /* as written */
+	memset(&in, 0, sizeof in);
+	in.vm = &vm;
+	in.bundle_ip = "10.213.0.2";
+	in.helper_dir = "/usr/lib/bottle";
+	if (smolfile_render_mounts(&in, &m, &out, &cause) != 0)
+		fail_msg("%s", cause);
+	assert_safe(out);
+	assert_non_null(strstr(
+	    out, "volumes = [\"/home/me/repo:/work\", "
+		 "\"/home/me/repo/.git:/work/.git:ro\", "
+		 "\"/home/me/data:/data:ro\", \"/home/me/plain:/plain\", "
+		 "\"/usr/lib/bottle:/opt/bottle:ro\"]\n"));
+	assert_null(strstr(out, "/home/me/link"));
+	memset(&back, 0, sizeof back);
+	assert_int_equal(
+	    smolfile_check(out, strlen(out), "10.213.0.2", &back, &cause), 0);
+	assert_int_equal(back.volumes.n, 5);
+	smolfile_vm_release(&back);
+	free(out);
+	smolfile_vm_release(&vm);
+}
+
+static void test_rejects_resolved_mounts_it_cannot_write(void **state)
+{
+	struct config_mount mv[] = {{"/a:b", "/work", 0, 0}};
+	struct config_mount rel[] = {{"a", "/work", 0, 0}};
+	struct config_mount helper[] = {{"/a", "/opt/bottle/x", 0, 0}};
+	struct config_mounts m = {mv, 1}, mr = {rel, 1}, mh = {helper, 1};
+	struct config_vm vm;
+	struct smolfile_in in;
+	char *out = NULL, *cause = NULL;
+
+	(void)state;
+	vm_minimal(&vm, "img");
+	memset(&in, 0, sizeof in);
+	in.vm = &vm;
+	in.bundle_ip = "10.213.0.2";
+	in.helper_dir = "/usr/lib/bottle";
+	assert_int_equal(smolfile_render_mounts(&in, &m, &out, &cause), -1);
+	assert_string_equal(cause, "smolfile: vm.volumes[0]: expected absolute "
+				   "host and guest paths without ':'");
+	free(cause);
+	assert_int_equal(smolfile_render_mounts(&in, &mr, &out, &cause), -1);
+	free(cause);
+	assert_int_equal(smolfile_render_mounts(&in, &mh, &out, &cause), -1);
+	assert_non_null(strstr(cause, "mounts over /opt/bottle"));
+	free(cause);
+	assert_null(out);
+	smolfile_vm_release(&vm);
+}
+
+/* `up` lists what is mounted, .git and the helper included. */
+static void test_mount_lines_list_every_mount(void **state)
+{
+	struct config_mount mv[] = {
+	    {"/home/me/repo", "/work", 0, 1},
+	    {"/home/me/d\x1b]52", "/data", 1, 0},
+	};
+	struct config_mounts m = {mv, 2};
+	struct config_vm vm;
+	struct smolfile_in in;
+	struct strv lines = STRV_INIT;
+
+	(void)state;
+	vm_minimal(&vm, "img");
+	strv_push(&vm.volumes, "/h:/g:ro");
+	strv_push(&vm.volumes, "/h2:/g2");
+	memset(&in, 0, sizeof in);
+	in.vm = &vm;
+	in.bundle_ip = "10.213.0.2";
+	in.helper_dir = "/usr/lib/bottle";
+	smolfile_mount_lines(&in, &m, &lines);
+	assert_int_equal(lines.n, 4);
+	assert_string_equal(lines.v[0], "mount: /home/me/repo -> /work (rw)");
+	assert_string_equal(lines.v[1],
+			    "mount: /home/me/repo/.git -> /work/.git (ro, git "
+			    "stays read-only)");
+	assert_string_equal(lines.v[2], "mount: /home/me/d?]52 -> /data (ro)");
+	assert_string_equal(lines.v[3], "mount: /usr/lib/bottle -> /opt/bottle "
+					"(ro, bottle's probe helper)");
+	strv_release(&lines);
+	in.helper_dir = NULL;
+	smolfile_mount_lines(&in, NULL, &lines); /* as written */
+	assert_int_equal(lines.n, 2);
+	assert_string_equal(lines.v[0], "mount: /h -> /g (ro)");
+	assert_string_equal(lines.v[1], "mount: /h2 -> /g2 (rw)");
+	strv_release(&lines);
+	smolfile_vm_release(&vm);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -876,6 +985,9 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_has_exactly_one_allow_cidrs_in_every_shape),
 	    cmocka_unit_test(test_check_decodes_render_output),
 	    cmocka_unit_test(test_check_rejects_what_render_never_writes),
+	    cmocka_unit_test(test_renders_git_read_only_after_its_parent),
+	    cmocka_unit_test(test_rejects_resolved_mounts_it_cannot_write),
+	    cmocka_unit_test(test_mount_lines_list_every_mount),
 	};
 
 	if (argc == 2 && strcmp(argv[1], "--emit") == 0)
