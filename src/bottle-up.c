@@ -450,25 +450,18 @@ static char *bottle_smolfile_path(const struct bottle *b)
 void bottle_up_smolfile(struct bottle *b)
 {
 	struct smolfile_in in;
+	struct config_mounts mounts;
+	struct strv lines = STRV_INIT;
 	char *text = NULL, *cause = NULL, *helper;
 	size_t i;
 
-	for (i = 0; i < b->cfg->vm.volumes.n; i++) {
-		const char *v = b->cfg->vm.volumes.v[i];
-		const char *colon = strchr(v, ':');
-		char *host =
-		    xstrndup(v, colon ? (size_t)(colon - v) : strlen(v));
-		struct stat st;
-		int ok = stat(host, &st) == 0 && S_ISDIR(st.st_mode);
-		if (!ok) {
-			bottle_step_fail(b,
-					 "bottles.%s.vm.volumes[%zu]: host "
-					 "directory %s does not exist",
-					 b->name, i, host);
-			free(host);
-			return;
-		}
-		free(host);
+	/* the volumes as they stand now: resolved, policy applied again (a
+	 * path may have become a link since the configuration was read) */
+	if (config_check_volumes_now(b->priv->core->cfg, b->cfg, &mounts,
+				     &cause) != 0) {
+		bottle_step_fail(b, "%s", cause);
+		free(cause);
+		return;
 	}
 	helper = bottle_helper_dir();
 	memset(&in, 0, sizeof in);
@@ -476,12 +469,21 @@ void bottle_up_smolfile(struct bottle *b)
 	in.bundle_ip = b->bundle_ip;
 	in.proxy_port = bottle_proxy_port(b->cfg);
 	in.helper_dir = helper;
-	if (smolfile_render(&in, &text, &cause) != 0) {
+	if (smolfile_render_mounts(&in, &mounts, &text, &cause) != 0) {
 		bottle_step_fail(b, "%s", cause);
 		free(cause);
 		free(helper);
+		config_mounts_release(&mounts);
 		return;
 	}
+	/* up lists what the VM will see of the host */
+	smolfile_mount_lines(&in, &mounts, &lines);
+	for (i = 0; i < lines.n; i++) {
+		bottle_log(b, "%s", lines.v[i]);
+		bottle_emit(b->priv->core, b, BOTTLE_EV_MESSAGE, lines.v[i]);
+	}
+	strv_release(&lines);
+	config_mounts_release(&mounts);
 	free(helper);
 	if (bottle_write_file(b, "Smolfile", text, &cause) != 0) {
 		bottle_step_fail(b, "%s", cause);

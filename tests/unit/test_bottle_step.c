@@ -460,7 +460,7 @@ static void test_rollback_at_every_step(void **state)
 	     "exit 1: Unable to find image",
 	     "docker rm -f"},
 	    {NULL, "\"vm\": {\"volumes\": [\"/nonexistent-bottle-step:/w\"]}",
-	     "host directory /nonexistent-bottle-step does not exist",
+	     "host directory \"/nonexistent-bottle-step\" does not exist",
 	     "smolvm machine stop"},
 	    {"fail-create", NULL, "smolvm machine create: exit 1: Error: boom",
 	     "smolvm machine stop"},
