@@ -305,9 +305,10 @@ int util_read_fd_max(int fd, const char *name, size_t max, char **out,
 	int e;
 
 	for (;;) {
-		/* never read more than max + 1 bytes: one past tells "too big" */
-		want = max + 1 - b.len < sizeof tmp ? max + 1 - b.len
-						    : sizeof tmp;
+		/* never read more than max + 1 bytes: one past tells "too big"
+		 */
+		want =
+		    max + 1 - b.len < sizeof tmp ? max + 1 - b.len : sizeof tmp;
 		n = read(fd, tmp, want);
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -171,21 +171,19 @@ static void read_file_stops_on_endless_files(void **state)
 	assert_int_equal(pipe(fds), 0);
 	assert_int_equal(write(fds[1], "0123456789", 10), 10);
 	close(fds[1]);
-	assert_int_equal(util_read_fd_max(fds[0], "pipe", 9, &text, &len,
-					  &cause),
-			 -1);
+	assert_int_equal(
+	    util_read_fd_max(fds[0], "pipe", 9, &text, &len, &cause), -1);
 	assert_int_equal(errno, EFBIG);
-	assert_string_equal(cause,
-			    "pipe: larger than 9 bytes (the limit for this file)");
+	assert_string_equal(
+	    cause, "pipe: larger than 9 bytes (the limit for this file)");
 	free(cause);
 	close(fds[0]);
 	/* ...and what fits is read whole */
 	assert_int_equal(pipe(fds), 0);
 	assert_int_equal(write(fds[1], "0123456789", 10), 10);
 	close(fds[1]);
-	assert_int_equal(util_read_fd_max(fds[0], "pipe", 10, &text, &len,
-					  NULL),
-			 0);
+	assert_int_equal(
+	    util_read_fd_max(fds[0], "pipe", 10, &text, &len, NULL), 0);
 	assert_int_equal(len, 10);
 	assert_string_equal(text, "0123456789");
 	free(text);
