@@ -17,6 +17,7 @@
 # checks, a cmocka skip()). A file that ran no check at all, only said why
 # (not root, no docker: its SKIP lines alone), is not a skipped check: it
 # is listed on a line of its own, "not run: FILE (REASON), ...".
+# PATTERNs that select no test at all make a failure.
 # Full output: build/test-logs/.
 set -u
 cd "$(dirname "$0")/.."
@@ -35,6 +36,7 @@ fail=0
 skip=0
 failed_files=()
 not_run=()
+ran=0 # files run (or found missing)
 
 want() { # want PATH: honour the command-line patterns
 	local p
@@ -50,6 +52,7 @@ run_one() { # run_one LIMIT_SECONDS NAME CMD...
 	shift 2
 	local log="$LOGDIR/$(echo "$name" | tr '/' '_').log"
 	local t0 t1 rc p=0 f=0 s=0
+	ran=$((ran + 1))
 	t0=$(date +%s%N)
 	timeout -k 10 "$limit" "$@" >"$log" 2>&1 </dev/null
 	rc=$?
@@ -100,6 +103,7 @@ missing() {
 		"$1" 0 1 0 "$2"
 	fail=$((fail + 1))
 	failed_files+=("$1")
+	ran=$((ran + 1))
 }
 
 echo "== unit"
@@ -154,6 +158,11 @@ if [ ${#not_run[@]} -gt 0 ]; then
 fi
 if [ ${#failed_files[@]} -gt 0 ]; then
 	echo "failed: ${failed_files[*]} (logs in build/test-logs/)"
+fi
+if [ $ran -eq 0 ]; then
+	# a pattern that selects nothing is a mistake, not a green run
+	echo "no test matches: ${PATTERNS[*]}"
+	fail=$((fail + 1))
 fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
