@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -766,10 +767,20 @@ int cli_verbs_probe(const struct cli_global *g, int argc, char **argv)
 
 /* prepare: smolvm pack create -I IMAGE as a prepare-time cache. The VM
  * is never created from the pack (`machine create --from` drops the
- * allowlist in smolvm 0.8.0). */
+ * allowlist in smolvm 0.8.0). Refused under --read-only. The child leads
+ * its own process group: SIGINT, SIGTERM or SIGHUP to bottle, or the
+ * timeout, stops that group (TERM, then KILL) and bottle waits for it
+ * before it exits. */
+#define CLI_PREPARE_TIMEOUT_MS (30 * 60 * 1000)
+#define CLI_PREPARE_NSIG 3
+
 struct cli_prepare {
 	struct cli_run *r;
+	struct proc *p; /* borrowed; NULL once cli_on_pack ran */
+	uv_signal_t sig[CLI_PREPARE_NSIG];
 	int status;
+	int timed_out;
+	int signo; /* the first signal that interrupted it, else 0 */
 	char *err;
 };
 
@@ -779,17 +790,49 @@ static void cli_on_pack(struct proc *p, const struct proc_result *res,
 	struct cli_prepare *c = data;
 
 	(void)p;
+	c->p = NULL;
 	c->status = res->exited ? res->exit_status : -1;
+	c->timed_out = res->timed_out;
 	if (c->status != 0 && res->err.len > 0)
 		c->err = xstrndup(res->err.data, res->err.len);
 	c->r->pending--;
+}
+
+/* cli_prepare_on_signal: stop the pack's process group; the loop goes on
+ * until it has exited (cli_on_pack). */
+static void cli_prepare_on_signal(uv_signal_t *h, int signum)
+{
+	struct cli_prepare *c = h->data;
+
+	if (c->signo == 0)
+		c->signo = signum;
+	if (c->p != NULL)
+		proc_kill(c->p);
+}
+
+static void cli_prepare_signals(struct cli_prepare *c, uv_loop_t *loop,
+				int start)
+{
+	static const int sigs[CLI_PREPARE_NSIG] = {SIGINT, SIGTERM, SIGHUP};
+	int i;
+
+	for (i = 0; i < CLI_PREPARE_NSIG; i++) {
+		if (start) {
+			uv_signal_init(loop, &c->sig[i]);
+			c->sig[i].data = c;
+			uv_signal_start(&c->sig[i], cli_prepare_on_signal,
+					sigs[i]);
+		} else {
+			uv_close((uv_handle_t *)&c->sig[i], NULL);
+		}
+	}
 }
 
 int cli_verbs_prepare(const struct cli_global *g, int argc, char **argv)
 {
 	struct cli_run r;
 	struct bottle *b = NULL;
-	struct cli_prepare c = {NULL, -1, NULL};
+	struct cli_prepare c;
 	struct proc_opts o;
 	struct strv a = STRV_INIT;
 	char *dir, *out, *cause = NULL;
@@ -797,10 +840,18 @@ int cli_verbs_prepare(const struct cli_global *g, int argc, char **argv)
 
 	int json = 0, all = 0;
 
+	memset(&c, 0, sizeof c);
+	c.status = -1;
 	if ((rc = cli_verbs_args(&argc, argv, "NAME", 0, &json, &all)) != 0)
 		return rc;
 	if (argc != 2)
 		return cli_usage("prepare", "NAME", NULL);
+	if (g->read_only) {
+		fprintf(stderr, "bottle: read-only mode: prepare refused (it "
+				"runs smolvm pack create and writes the state "
+				"directory)\n");
+		return CLI_EXIT_FAIL;
+	}
 	if ((rc = cli_verbs_open(&r, g, 0, NULL)) != CLI_EXIT_OK)
 		return rc;
 	if (bottle_core_env(r.c.core)->smolvm_ok != 1 ||
@@ -835,24 +886,49 @@ int cli_verbs_prepare(const struct cli_global *g, int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	o.argv = (const char *const *)a.v;
 	o.env = (const char *const *)bottle_core_env(r.c.core)->smolvm_env.v;
-	o.timeout_ms = 30 * 60 * 1000;
+	o.timeout_ms = CLI_PREPARE_TIMEOUT_MS;
 	o.capture = 1;
+	o.new_pgrp = 1; /* a stop reaches what smolvm started */
 	o.on_exit = cli_on_pack;
 	o.data = &c;
 	c.r = &r;
 	r.pending = 1;
-	proc_spawn(&r.c.loop, &o);
+	cli_prepare_signals(&c, &r.c.loop, 1);
+	c.p = proc_spawn(&r.c.loop, &o);
 	cli_wait(&r);
-	state_event(r.c.state_dir, b->name,
-		    "prepare: pack create -I %s -> exit %d", b->cfg->vm.image,
-		    c.status);
-	if (c.status == 0) {
-		printf("%s: prepared %s.smolmachine\n", b->name, out);
-		rc = CLI_EXIT_OK;
-	} else {
-		fprintf(stderr, "bottle: %s: smolvm pack create failed%s%s\n",
-			b->name, c.err ? ": " : "", c.err ? c.err : "");
+	cli_prepare_signals(&c, &r.c.loop, 0);
+	if (c.signo != 0) {
+		state_event(r.c.state_dir, b->name,
+			    "prepare: pack create -I %s -> interrupted by "
+			    "signal %d",
+			    b->cfg->vm.image, c.signo);
+		fprintf(stderr,
+			"bottle: %s: prepare interrupted (signal %d): smolvm "
+			"pack create was stopped\n",
+			b->name, c.signo);
+		rc = 128 + c.signo;
+	} else if (c.timed_out) {
+		state_event(r.c.state_dir, b->name,
+			    "prepare: pack create -I %s -> timed out",
+			    b->cfg->vm.image);
+		fprintf(stderr,
+			"bottle: %s: smolvm pack create timed out after %d "
+			"min and was stopped\n",
+			b->name, CLI_PREPARE_TIMEOUT_MS / 60000);
 		rc = CLI_EXIT_FAIL;
+	} else {
+		state_event(r.c.state_dir, b->name,
+			    "prepare: pack create -I %s -> exit %d",
+			    b->cfg->vm.image, c.status);
+		if (c.status == 0) {
+			printf("%s: prepared %s.smolmachine\n", b->name, out);
+			rc = CLI_EXIT_OK;
+		} else {
+			fprintf(stderr,
+				"bottle: %s: smolvm pack create failed%s%s\n",
+				b->name, c.err ? ": " : "", c.err ? c.err : "");
+			rc = CLI_EXIT_FAIL;
+		}
 	}
 	free(c.err);
 	free(out);

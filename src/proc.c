@@ -9,8 +9,9 @@
  *
  * Stopping (timeout or proc_kill) uses the same timer in phases: SIGTERM,
  * then SIGKILL after the grace, then, after one more grace, stop waiting
- * for EOF on pipes that something outside our reach (a grandchild in
- * another process group) still holds open. */
+ * for EOF on pipes that something outside our reach still holds open (a
+ * grandchild in another process group, or any process left behind once
+ * the child has been reaped: see proc_signal). */
 #include "proc.h"
 
 #include <errno.h>
@@ -216,19 +217,25 @@ static void proc_on_process_exit(uv_process_t *h, int64_t status, int sig)
 	proc_check_done(p);
 }
 
-/* proc_signal: send sig to the child's process group (new_pgrp) and/or
- * the child; 0 if it reached something, -1 if nothing is left to reach.
- * An exited child's pid is never signalled: it may have been reused. */
+/* proc_signal: send sig to the child's process group (new_pgrp) or the
+ * child; 0 if it reached something, -1 if nothing is left to reach.
+ *
+ * Only while the leader is known alive: until its exit callback has run
+ * libuv has not reaped it, so its pid (and the group id, the same number)
+ * is still held by it, at worst as a zombie, and cannot name anything
+ * else. Once it has been reaped neither the pid nor -pid is ever
+ * signalled again: with every member of the group gone, the number can
+ * belong to an unrelated process or group. Members that outlive their
+ * leader are left alone; proc stops waiting for the pipes they hold after
+ * the grace (PROC_KILL_SENT). */
 static int proc_signal(struct proc *p, int sig)
 {
 	pid_t pid = p->process.pid;
 
-	if (p->phase == PROC_NOT_STARTED || pid <= 0)
+	if (p->phase == PROC_NOT_STARTED || pid <= 0 || p->exited)
 		return -1;
-	if (p->new_pgrp && kill(-pid, sig) == 0)
-		return 0;
-	if (p->exited)
-		return -1;
+	if (p->new_pgrp)
+		return kill(-pid, sig) == 0 ? 0 : -1;
 	return uv_process_kill(&p->process, sig) == 0 ? 0 : -1;
 }
 

@@ -60,7 +60,8 @@ struct proc_opts {
 	proc_exit_cb on_exit;	 /* required */
 	void *data;		 /* passed to every callback */
 	int new_pgrp;		 /* child leads a new process group; kills
-				    go to the whole group */
+				    go to the whole group while the child
+				    has not been reaped, never after */
 	const char *stdin_data;	 /* written to stdin, then closed; NULL:
 				    stdin is /dev/null */
 	size_t stdin_len;

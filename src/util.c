@@ -295,42 +295,83 @@ char *util_argv_display(const char *const *argv)
 	return buf_detach(&b);
 }
 
-int util_read_file(const char *path, char **out, size_t *len, char **cause)
+int util_read_fd_max(int fd, const char *name, size_t max, char **out,
+		     size_t *len, char **cause)
 {
 	struct buf b = BUF_INIT;
 	char tmp[8192];
 	ssize_t n;
-	int fd, e;
+	size_t want;
+	int e;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		goto fail;
-	}
 	for (;;) {
-		n = read(fd, tmp, sizeof tmp);
+		/* never read more than max + 1 bytes: one past tells "too big"
+		 */
+		want =
+		    max + 1 - b.len < sizeof tmp ? max + 1 - b.len : sizeof tmp;
+		n = read(fd, tmp, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			e = errno;
-			close(fd);
 			buf_release(&b);
-			goto fail;
+			util_fail(cause, "%s: %s", name, strerror(e));
+			errno = e;
+			return -1;
 		}
 		if (n == 0)
 			break;
 		buf_add(&b, tmp, (size_t)n);
+		if (b.len > max) {
+			buf_release(&b);
+			util_fail(cause,
+				  "%s: larger than %zu bytes (the limit for "
+				  "this file)",
+				  name, max);
+			errno = EFBIG;
+			return -1;
+		}
 	}
-	close(fd);
 	if (len != NULL)
 		*len = b.len;
 	*out = buf_detach(&b);
 	return 0;
+}
 
-fail:
-	util_fail(cause, "%s: %s", path, strerror(e));
+int util_read_file_max(const char *path, size_t max, char **out, size_t *len,
+		       char **cause)
+{
+	struct stat st;
+	int fd, e, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		util_fail(cause, "%s: %s", path, strerror(e));
+		errno = e;
+		return -1;
+	}
+	/* a regular file that says it is too big is refused unread */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size > (uintmax_t)max) {
+		close(fd);
+		util_fail(cause,
+			  "%s: larger than %zu bytes (the limit for this "
+			  "file)",
+			  path, max);
+		errno = EFBIG;
+		return -1;
+	}
+	rc = util_read_fd_max(fd, path, max, out, len, cause);
+	e = errno;
+	close(fd);
 	errno = e;
-	return -1;
+	return rc;
+}
+
+int util_read_file(const char *path, char **out, size_t *len, char **cause)
+{
+	return util_read_file_max(path, UTIL_READ_MAX, out, len, cause);
 }
 
 int util_mkdir_p(const char *path, unsigned mode, char **cause)

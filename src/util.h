@@ -29,9 +29,24 @@ size_t util_parse_rfc3339(const char *s, size_t len, uint64_t *ms);
  * it needs it (never executed by a shell). Caller frees. */
 char *util_argv_display(const char *const *argv);
 
-/* util_read_file: whole file into *out (NUL-terminated), *len set; -1
- * with cause "PATH: REASON" and errno set when it cannot be read. */
+/* Size limits for whole-file reads: every read has one. */
+#define UTIL_READ_MAX ((size_t)16 << 20)	/* the default: state.json */
+#define UTIL_READ_CONFIG_MAX ((size_t)1 << 20)	/* bottles.json */
+#define UTIL_READ_SMALL_MAX ((size_t)256 << 10) /* Smolfile, probes.json */
+
+/* util_read_file_max: whole file into *out (NUL-terminated), *len set; -1
+ * with cause "PATH: REASON" and errno set when it cannot be read. A file
+ * of more than max bytes is not read: -1 with errno EFBIG and cause
+ * "PATH: larger than N bytes (the limit for this file)". Works on files
+ * whose size stat cannot tell (/proc, pipes): reading stops at max + 1. */
+int util_read_file_max(const char *path, size_t max, char **out, size_t *len,
+		       char **cause);
+/* util_read_file: util_read_file_max with UTIL_READ_MAX. */
 int util_read_file(const char *path, char **out, size_t *len, char **cause);
+/* util_read_fd_max: the same from an open fd (read from its offset to the
+ * end; not closed); name is what the cause calls it. */
+int util_read_fd_max(int fd, const char *name, size_t max, char **out,
+		     size_t *len, char **cause);
 /* util_mkdir_p: mkdir -p with mode; 0 or -1 with cause. */
 int util_mkdir_p(const char *path, unsigned mode, char **cause);
 /* util_parse_duration: "30s", "500ms", "2m", "1h", bare number = seconds,

@@ -10,6 +10,14 @@
 # again at 0.8.0 (NAME@0.8.0).
 # Each file's TAP lines are counted; a file that crashes, times out or
 # exits non-zero without a "not ok" line counts as one failure.
+# The unit and replay binaries expected are those of tests/unit/test_*.c
+# and tests/fuzz/fuzz_*.c: one that was not built is a failure, never a
+# silent pass.
+# "N skipped" counts skipped checks (a "# SKIP" line of a file that ran
+# checks, a cmocka skip()). A file that ran no check at all, only said why
+# (not root, no docker: its SKIP lines alone), is not a skipped check: it
+# is listed on a line of its own, "not run: FILE (REASON), ...".
+# PATTERNs that select no test at all make a failure.
 # Full output: build/test-logs/.
 set -u
 cd "$(dirname "$0")/.."
@@ -27,6 +35,8 @@ pass=0
 fail=0
 skip=0
 failed_files=()
+not_run=()
+ran=0 # files run (or found missing)
 
 want() { # want PATH: honour the command-line patterns
 	local p
@@ -42,6 +52,7 @@ run_one() { # run_one LIMIT_SECONDS NAME CMD...
 	shift 2
 	local log="$LOGDIR/$(echo "$name" | tr '/' '_').log"
 	local t0 t1 rc p=0 f=0 s=0
+	ran=$((ran + 1))
 	t0=$(date +%s%N)
 	timeout -k 10 "$limit" "$@" >"$log" 2>&1 </dev/null
 	rc=$?
@@ -54,8 +65,14 @@ run_one() { # run_one LIMIT_SECONDS NAME CMD...
 	fs=$(grep -cE '^not ok .*# ?[Ss][Kk][Ii][Pp]' "$log")
 	p=$((p - (s - fs)))
 	f=$((f - fs))
-	local note=""
-	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	local note="" why
+	if [ $rc -eq 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -gt 0 ]; then
+		# only SKIP lines: the whole file did not run
+		why=$(sed -nE 's/^(not )?ok .*# ?[Ss][Kk][Ii][Pp] ?//p' "$log" | head -1)
+		not_run+=("$name (${why:-no reason given})")
+		s=0
+		note=" NOT RUN: ${why:-no reason given}"
+	elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		note=" TIMEOUT after ${limit}s"
 		f=$((f + 1))
 	elif [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -80,18 +97,37 @@ run_one() { # run_one LIMIT_SECONDS NAME CMD...
 
 PATTERNS=("$@")
 
+# missing NAME BINARY: an expected binary was not built: one failure
+missing() {
+	printf '%-46s %3d ok %2d failed %2d skipped MISSING: %s (make test-build)\n' \
+		"$1" 0 1 0 "$2"
+	fail=$((fail + 1))
+	failed_files+=("$1")
+	ran=$((ran + 1))
+}
+
 echo "== unit"
-for t in build/tests/unit/test_*; do
-	[ -x "$t" ] || continue
+for src in tests/unit/test_*.c; do
+	[ -f "$src" ] || continue
+	t=build/tests/unit/$(basename "$src" .c)
 	want "$t" || continue
+	if [ ! -x "$t" ]; then
+		missing "unit/$(basename "$t")" "$t"
+		continue
+	fi
 	run_one 120 "unit/$(basename "$t")" "$t"
 done
 
 echo "== fuzz corpus replay"
-for t in build/tests/replay/fuzz_*; do
-	[ -x "$t" ] || continue
+for src in tests/fuzz/fuzz_*.c; do
+	[ -f "$src" ] || continue
+	n=$(basename "$src" .c)
+	t=build/tests/replay/$n
 	want "$t" || continue
-	n=$(basename "$t")
+	if [ ! -x "$t" ]; then
+		missing "replay/$n" "$t"
+		continue
+	fi
 	run_one 300 "replay/$n" "$t" "tests/fuzz/corpus/$n"
 done
 
@@ -115,8 +151,18 @@ for layer in sim integration ui install; do
 done
 
 echo
+if [ ${#not_run[@]} -gt 0 ]; then
+	line="not run: ${not_run[0]}"
+	for n in "${not_run[@]:1}"; do line="$line, $n"; done
+	echo "$line"
+fi
 if [ ${#failed_files[@]} -gt 0 ]; then
 	echo "failed: ${failed_files[*]} (logs in build/test-logs/)"
+fi
+if [ $ran -eq 0 ]; then
+	# a pattern that selects nothing is a mistake, not a green run
+	echo "no test matches: ${PATTERNS[*]}"
+	fail=$((fail + 1))
 fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

@@ -12,8 +12,14 @@ if ! command -v dockerd >/dev/null 2>&1; then
 	echo "dockerd: dockerd is not installed (apt-get install docker.io)" >&2
 	exit 1
 fi
+# The log of a dockerd started here goes to /run (only root writes there),
+# never to a predictable path in a world-writable /tmp, where another user
+# could plant a symlink for root to write through.
+log=/run/bottle-dockerd.log
 if ! pgrep -x dockerd >/dev/null 2>&1; then
-	log=${TMPDIR:-/tmp}/bottle-dockerd.log
+	if [ ! -d /run ] || [ -L /run ]; then
+		log=$(mktemp "${TMPDIR:-/tmp}/bottle-dockerd.XXXXXX")
+	fi
 	echo "dockerd: starting dockerd (log: $log)" >&2
 	nohup dockerd >"$log" 2>&1 </dev/null &
 fi
@@ -22,7 +28,7 @@ while ! docker info >/dev/null 2>&1; do
 	i=$((i + 1))
 	if [ $i -ge 600 ]; then
 		echo "dockerd: docker engine did not answer within 60 s;" \
-			"see ${TMPDIR:-/tmp}/bottle-dockerd.log" >&2
+			"see $log" >&2
 		exit 1
 	fi
 	sleep 0.1

@@ -41,6 +41,8 @@ else
 fi
 
 # 4. every non-static function in a module carries its prefix
+prefix_out=$(mktemp "${TMPDIR:-/tmp}/bottle-lint.XXXXXX")
+trap 'rm -f "$prefix_out"' EXIT
 for f in $(git ls-files 'src/*.c' 'ui/*.c'); do
 	case $f in src/main.c | src/util.c) continue ;; esac
 	mod=$(basename "$f" .c | tr '-' '_')
@@ -52,9 +54,8 @@ for f in $(git ls-files 'src/*.c' 'ui/*.c'); do
 				echo "$f:$line: $fn lacks the module prefix ${mod}_" ;;
 			esac
 		done
-done | tee /tmp/lint-prefix.$$ >&2
-[ -s /tmp/lint-prefix.$$ ] && rc=1
-rm -f /tmp/lint-prefix.$$
+done | tee "$prefix_out" >&2
+[ -s "$prefix_out" ] && rc=1
 
 [ $rc = 0 ] && echo "lint: clean"
 exit $rc

@@ -53,14 +53,30 @@ SMOLVM_SIM=$BENCH_ROOT/assets/demo/smolvm
 # and the figures compare with earlier runs at 0.8.0: pin it here (the
 # simulator itself defaults to 1.9.3).
 export SMOLVM_SIM_VERSION=${SMOLVM_SIM_VERSION:-0.8.0}
-# The optimized build; before it builds, the sanitizer build or the
-# stand-alone core build (/tmp/bottle-stub) will do.
+# The optimized build; before it builds, the sanitizer build will do. Only
+# from the build tree (or an explicit $BOTTLE): never a binary from a
+# world-writable directory such as /tmp, which the benchmarks run as root.
 if [ -z "${BOTTLE:-}" ]; then
-	for BOTTLE in "$BENCH_ROOT/bottle" "$BENCH_ROOT/build/asan/bottle" /tmp/bottle-stub; do
+	for BOTTLE in "$BENCH_ROOT/bottle" "$BENCH_ROOT/build/asan/bottle"; do
 		[ -x "$BOTTLE" ] && break
 	done
 fi
 export BOTTLE
+# bench_binary_ok PATH: PATH (symlinks resolved) lies in no world-writable
+# directory, nor under /tmp, /var/tmp or /dev/shm
+bench_binary_ok() {
+	local p d
+	p=$(readlink -f -- "$1" 2>/dev/null) || return 1
+	case "$p" in /tmp/* | /var/tmp/* | /dev/shm/*) return 1 ;; esac
+	d=$(dirname -- "$p")
+	while [ -n "$d" ]; do
+		[ -n "$(find "$d" -maxdepth 0 -perm -0002 ! -perm -1000 2>/dev/null)" ] &&
+			return 1
+		[ "$d" = / ] && break
+		d=$(dirname -- "$d")
+	done
+	return 0
+}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 BENCH_POOL=${BENCH_POOL:-10.214.0.0/16}
 BENCH_VMM=${BENCH_VMM:-sim}
@@ -74,6 +90,10 @@ bench_die() {
 	echo "bench: $*" >&2
 	exit 1
 }
+
+if ! bench_binary_ok "$BOTTLE"; then
+	bench_die "BOTTLE=$BOTTLE: not run (a benchmark runs bottle only from the build tree, never from /tmp or a world-writable directory; make all)"
+fi
 
 bench_figure() { echo "BENCH $1 $2 $3"; }
 bench_target() { echo "BENCH_TARGET $1 $2 $3"; }

@@ -544,9 +544,54 @@ static void test_completion_waits_for_eof_after_exit(void **state)
 	run_finish(&run);
 }
 
-static void test_timeout_after_exit_kills_group_holding_pipes(void **state)
+/* The leader of a new process group exits, leaving a member that holds
+ * stdout; proc_kill comes once the leader has been reaped (its exit
+ * callback ran). The group's id may now name anything: it must not be
+ * signalled. proc gives up the pipes after the grace and the member is
+ * left alone (the test kills it itself). */
+static void on_poll_kill_group_after_reap(uv_timer_t *t)
+{
+	struct run *run = t->data;
+
+	if (run->gpid == 0 || !child_reaped(run->pid))
+		return;
+	assert_int_equal(run->done, 0);
+	proc_kill(run->p);
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+static void test_group_is_not_signalled_after_leader_reaped(void **state)
 {
 	const char *argv[] = {"sh", "-c", "sleep 30 & echo $!", NULL};
+	struct proc_opts o;
+	struct run run;
+
+	run_init(&run);
+	memset(&o, 0, sizeof o);
+	o.new_pgrp = 1;
+	o.kill_grace_ms = 100;
+	run_start(&run, argv, &o);
+	assert_int_equal(getpgid(run.pid), run.pid);
+	uv_timer_init(&run.loop, &run.poll);
+	run.poll.data = &run;
+	uv_timer_start(&run.poll, on_poll_kill_group_after_reap, 10, 10);
+	uv_run(&run.loop, UV_RUN_DEFAULT);
+	assert_int_equal(run.done, 1);
+	assert_int_equal(run.r.exited, 1); /* sh itself exited 0 */
+	assert_int_equal(run.r.exit_status, 0);
+	assert_true(run.gpid > 0);
+	/* still in the old group, and never signalled */
+	assert_int_equal(getpgid(run.gpid), run.pid);
+	assert_false(pid_gone(run.gpid));
+	assert_int_equal(kill(run.gpid, SIGKILL), 0);
+	assert_pid_gone_soon(run.gpid);
+	run_finish(&run);
+}
+
+/* The same while the leader lives: the whole group is reached. */
+static void test_group_is_signalled_while_leader_alive(void **state)
+{
+	const char *argv[] = {"sh", "-c", "sleep 30 & echo $!; wait", NULL};
 	struct proc_opts o;
 	struct run run;
 
@@ -558,9 +603,7 @@ static void test_timeout_after_exit_kills_group_holding_pipes(void **state)
 	uv_run(&run.loop, UV_RUN_DEFAULT);
 	assert_int_equal(run.done, 1);
 	assert_int_equal(run.r.timed_out, 1);
-	assert_int_equal(run.r.exited, 1); /* sh itself exited 0 */
-	assert_int_equal(run.r.exit_status, 0);
-	assert_true(run.r.duration_ms < 2000); /* TERM did it, no grace */
+	assert_int_equal(run.r.term_signal, SIGTERM);
 	assert_pid_gone_soon(run.gpid);
 	run_finish(&run);
 }
@@ -767,7 +810,8 @@ int main(void)
 	    cmocka_unit_test(test_group_kill_reaches_term_ignoring_grandchild),
 	    cmocka_unit_test(test_new_pgrp_kill_reaches_grandchild),
 	    cmocka_unit_test(test_completion_waits_for_eof_after_exit),
-	    cmocka_unit_test(test_timeout_after_exit_kills_group_holding_pipes),
+	    cmocka_unit_test(test_group_is_not_signalled_after_leader_reaped),
+	    cmocka_unit_test(test_group_is_signalled_while_leader_alive),
 	    cmocka_unit_test(test_timeout_gives_up_on_pipes_out_of_reach),
 	    cmocka_unit_test(test_kill_after_exit_before_report_is_safe),
 	    cmocka_unit_test(test_two_hundred_parallel_procs_all_complete),

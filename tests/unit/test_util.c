@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -78,6 +79,117 @@ static void read_file_keeps_errno(void **state)
 	free(text);
 }
 
+/* tmp_file: a new file under TMPDIR holding len bytes of 'x' (a sparse
+ * tail when sparse); its path, which the caller unlinks and frees. */
+static char *tmp_file(size_t len, int sparse)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path = xasprintf("%s/test_util.XXXXXX",
+			       dir != NULL && *dir != '\0' ? dir : "/tmp");
+	char chunk[4096];
+	size_t done = 0, n;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	memset(chunk, 'x', sizeof chunk);
+	if (sparse) {
+		assert_int_equal(ftruncate(fd, (off_t)len), 0);
+		len = 0;
+	}
+	while (done < len) {
+		n = len - done < sizeof chunk ? len - done : sizeof chunk;
+		assert_int_equal(write(fd, chunk, n), (ssize_t)n);
+		done += n;
+	}
+	close(fd);
+	return path;
+}
+
+static void read_file_honours_its_limit(void **state)
+{
+	char *path = tmp_file(1000, 0), *text = NULL, *cause = NULL, *want;
+	size_t len = 0;
+
+	(void)state;
+	/* exactly the limit: read */
+	assert_int_equal(util_read_file_max(path, 1000, &text, &len, &cause),
+			 0);
+	assert_int_equal(len, 1000);
+	assert_int_equal(text[1000], '\0');
+	free(text);
+	text = NULL;
+	/* one byte over: refused, with the limit in the cause */
+	errno = 0;
+	assert_int_equal(util_read_file_max(path, 999, &text, &len, &cause),
+			 -1);
+	assert_int_equal(errno, EFBIG);
+	assert_null(text);
+	want = xasprintf("%s: larger than 999 bytes (the limit for this file)",
+			 path);
+	assert_string_equal(cause, want);
+	free(want);
+	free(cause);
+	unlink(path);
+	free(path);
+}
+
+static void read_file_default_limit_is_16_mib(void **state)
+{
+	char *path = tmp_file(UTIL_READ_MAX + 1, 1), *text = NULL;
+	char *cause = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(UTIL_READ_MAX, (size_t)16 << 20);
+	errno = 0;
+	assert_int_equal(util_read_file(path, &text, &len, &cause), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_non_null(strstr(cause, "larger than 16777216 bytes"));
+	free(cause);
+	unlink(path);
+	free(path);
+}
+
+static void read_file_stops_on_endless_files(void **state)
+{
+	char *text = NULL, *cause = NULL;
+	size_t len = 0;
+	int fds[2];
+
+	(void)state;
+	/* a character device with no end, and stat size 0 */
+	errno = 0;
+	assert_int_equal(
+	    util_read_file_max("/dev/zero", 100000, &text, &len, &cause), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_string_equal(
+	    cause, "/dev/zero: larger than 100000 bytes (the limit for this "
+		   "file)");
+	free(cause);
+	cause = NULL;
+	/* a pipe through the fd reader: more than the limit is refused... */
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "0123456789", 10), 10);
+	close(fds[1]);
+	assert_int_equal(
+	    util_read_fd_max(fds[0], "pipe", 9, &text, &len, &cause), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_string_equal(
+	    cause, "pipe: larger than 9 bytes (the limit for this file)");
+	free(cause);
+	close(fds[0]);
+	/* ...and what fits is read whole */
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "0123456789", 10), 10);
+	close(fds[1]);
+	assert_int_equal(
+	    util_read_fd_max(fds[0], "pipe", 10, &text, &len, NULL), 0);
+	assert_int_equal(len, 10);
+	assert_string_equal(text, "0123456789");
+	free(text);
+	close(fds[0]);
+}
+
 static void buf_and_strv_grow(void **state)
 {
 	struct buf b = BUF_INIT;
@@ -114,6 +226,9 @@ int main(void)
 	    cmocka_unit_test(rfc3339_reads_what_iso8601_writes),
 	    cmocka_unit_test(rfc3339_rejects_what_is_not_a_time),
 	    cmocka_unit_test(read_file_keeps_errno),
+	    cmocka_unit_test(read_file_honours_its_limit),
+	    cmocka_unit_test(read_file_default_limit_is_16_mib),
+	    cmocka_unit_test(read_file_stops_on_endless_files),
 	    cmocka_unit_test(buf_and_strv_grow),
 	};
 

@@ -88,11 +88,13 @@ start_service() { # NAME(upper-case, from the variable) ADDR:PORT
 }
 
 event bundle start
-env | $BB sed -n 's/^BOTTLE_\([A-Z0-9_]*\)_LISTEN=\(.*\)$/\1 \2/p' >/tmp/.bottle-services
+# the list in a variable, not in a file at a predictable /tmp path
+services=$(env | $BB sed -n 's/^BOTTLE_\([A-Z0-9_]*\)_LISTEN=\(.*\)$/\1 \2/p')
 while read -r name addr; do
 	[ -n "$name" ] && start_service "$name" "$addr"
-done </tmp/.bottle-services
-rm -f /tmp/.bottle-services
+done <<SERVICES
+$services
+SERVICES
 
 # A sample audit line, so that log views have something to show.
 printf '{"ts":"%s","service":"pipelock","event":"blocked","url":"https://example.invalid/upload","scanner":"dlp","reason":"GitHub Token","severity":"critical"}\n' "$(ts)"
