@@ -48,8 +48,9 @@ static int helper_read_fd(int fd, const char *path, char **data, size_t *len,
 		return util_fail(cause, "probe helper %s: not a regular file",
 				 path);
 	if ((uint64_t)st.st_size > HELPER_MAX)
-		return util_fail(cause, "probe helper %s: larger than %zu bytes",
-				 path, HELPER_MAX);
+		return util_fail(cause,
+				 "probe helper %s: larger than %zu bytes", path,
+				 HELPER_MAX);
 	buf = xmalloc((size_t)st.st_size + 1);
 	for (;;) {
 		n = read(fd, buf + got, (size_t)st.st_size + 1 - got);
@@ -65,9 +66,8 @@ static int helper_read_fd(int fd, const char *path, char **data, size_t *len,
 		got += (size_t)n;
 		if (got > (size_t)st.st_size) {
 			free(buf);
-			return util_fail(cause,
-					 "probe helper %s: changed while read",
-					 path);
+			return util_fail(
+			    cause, "probe helper %s: changed while read", path);
 		}
 	}
 	*data = buf;
@@ -83,7 +83,8 @@ static int helper_read_at(int dirfd, const char *file, const char *path,
 
 	if (fd < 0)
 		return util_fail(cause, "probe helper %s: %s", path,
-				 errno == ELOOP ? "a symlink" : strerror(errno));
+				 errno == ELOOP ? "a symlink"
+						: strerror(errno));
 	rc = helper_read_fd(fd, path, data, len, cause);
 	close(fd);
 	return rc;
@@ -163,7 +164,8 @@ static int helper_clear(int hfd, const char *hdir, char **cause)
 				 strerror(errno));
 	}
 	while (rc == 0 && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		if (strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0 ||
 		    strcmp(e->d_name, HELPER_FILE) == 0)
 			continue;
 		if (unlinkat(hfd, e->d_name, 0) != 0)

@@ -46,13 +46,13 @@ static void sha256_block(struct sha256 *s, const unsigned char *p)
 	g = s->h[6];
 	h = s->h[7];
 	for (i = 0; i < 64; i++) {
-		t1 = h +
-		     (sha256_ror(e, 6) ^ sha256_ror(e, 11) ^
-		      sha256_ror(e, 25)) +
-		     ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
-		t2 = (sha256_ror(a, 2) ^ sha256_ror(a, 13) ^
-		      sha256_ror(a, 22)) +
-		     ((a & b) ^ (a & c) ^ (b & c));
+		t1 =
+		    h +
+		    (sha256_ror(e, 6) ^ sha256_ror(e, 11) ^ sha256_ror(e, 25)) +
+		    ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
+		t2 =
+		    (sha256_ror(a, 2) ^ sha256_ror(a, 13) ^ sha256_ror(a, 22)) +
+		    ((a & b) ^ (a & c) ^ (b & c));
 		h = g;
 		g = f;
 		f = e;

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include <ftw.h>
+
 #include "helper.h"
 #include "sha256.h"
 #include "util.h"
@@ -63,13 +65,20 @@ static int setup(void **state)
 	return 0;
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char *cmd = xasprintf("rm -rf '%s'", f->dir);
 
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	assert_int_equal(nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 	free(f->src);
 	free(f->want);
 	free(f->state);
@@ -92,9 +101,9 @@ static void test_prepare_copies_and_verifies(void **state)
 	struct fx *f = *state;
 	char *dir = NULL, *cause = NULL, *copy, *a, *b, *bdir, *hdir;
 
-	assert_int_equal(helper_prepare_from(f->src, f->want, f->state, "web",
-					     &dir, &cause),
-			 0);
+	assert_int_equal(
+	    helper_prepare_from(f->src, f->want, f->state, "web", &dir, &cause),
+	    0);
 	assert_null(cause);
 	bdir = xasprintf("%s/web", f->state);
 	copy = xasprintf("%s/web/helper/bottle-probe", f->state);
@@ -112,9 +121,9 @@ static void test_prepare_copies_and_verifies(void **state)
 			 0);
 	/* again: the copy is rewritten, still verified */
 	free(dir);
-	assert_int_equal(helper_prepare_from(f->src, f->want, f->state, "web",
-					     &dir, &cause),
-			 0);
+	assert_int_equal(
+	    helper_prepare_from(f->src, f->want, f->state, "web", &dir, &cause),
+	    0);
 	free(a);
 	free(b);
 	free(copy);
@@ -130,9 +139,9 @@ static void test_prepare_refuses_a_changed_source(void **state)
 	char *dir = NULL, *cause = NULL, *copy;
 
 	put(f->src, "#!/bin/sh\necho result=connected\n");
-	assert_int_equal(helper_prepare_from(f->src, f->want, f->state, "web",
-					     &dir, &cause),
-			 -1);
+	assert_int_equal(
+	    helper_prepare_from(f->src, f->want, f->state, "web", &dir, &cause),
+	    -1);
 	assert_null(dir);
 	assert_non_null(strstr(cause, f->src));
 	assert_non_null(strstr(cause, "does not match the digest built into "
@@ -151,9 +160,9 @@ static void test_verify_catches_a_changed_copy(void **state)
 	char *dir = NULL, *cause = NULL, *copy;
 	FILE *fp;
 
-	assert_int_equal(helper_prepare_from(f->src, f->want, f->state, "web",
-					     &dir, &cause),
-			 0);
+	assert_int_equal(
+	    helper_prepare_from(f->src, f->want, f->state, "web", &dir, &cause),
+	    0);
 	copy = xasprintf("%s/bottle-probe", dir);
 	fp = fopen(copy, "a");
 	assert_non_null(fp);
@@ -176,9 +185,9 @@ static void test_verify_catches_a_changed_copy(void **state)
 	 * built with */
 	assert_int_equal(unlink(copy), 0);
 	free(dir);
-	assert_int_equal(helper_prepare_from(f->src, f->want, f->state, "web",
-					     &dir, &cause),
-			 0);
+	assert_int_equal(
+	    helper_prepare_from(f->src, f->want, f->state, "web", &dir, &cause),
+	    0);
 	free(dir);
 	assert_int_equal(helper_verify(f->state, "web", &cause), -1);
 	free(cause);
@@ -199,9 +208,9 @@ static void test_prepare_refuses_symlinked_dir(void **state)
 	assert_int_equal(mkdir(bdir, 0700), 0);
 	assert_int_equal(mkdir(target, 0755), 0);
 	assert_int_equal(symlink(target, hdir), 0);
-	assert_int_equal(helper_prepare_from(f->src, f->want, f->state, "web",
-					     &dir, &cause),
-			 -1);
+	assert_int_equal(
+	    helper_prepare_from(f->src, f->want, f->state, "web", &dir, &cause),
+	    -1);
 	assert_non_null(strstr(cause, "symlink"));
 	free(cause);
 	cause = NULL;
@@ -213,9 +222,9 @@ static void test_prepare_refuses_symlinked_dir(void **state)
 	assert_int_equal(mkdir(hdir, 0755), 0);
 	stray = xasprintf("%s/.bottle-probe.1.tmp", hdir);
 	put(stray, "left over");
-	assert_int_equal(helper_prepare_from(f->src, f->want, f->state, "web",
-					     &dir, &cause),
-			 0);
+	assert_int_equal(
+	    helper_prepare_from(f->src, f->want, f->state, "web", &dir, &cause),
+	    0);
 	assert_int_not_equal(access(stray, F_OK), 0);
 	free(stray);
 	free(dir);
