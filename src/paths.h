@@ -20,7 +20,8 @@ char *paths_sim(void);
 
 /* paths_probe_helper_dir: directory holding the static bottle-probe
  * (BOTTLE_SRCDIR/build/helper in the tree, else BOTTLE_LIBEXECDIR/helper):
- * a directory holding nothing else, since it is mounted into every VM.
+ * the source of each bottle's own copy (helper.c checks it against the
+ * digest built into bottle; the VM mounts the copy, never this).
  * Caller frees. */
 char *paths_probe_helper_dir(void);
 

@@ -1,23 +1,33 @@
 /* probe.c: isolation probes through smolvm exec (see probe.h).
  *
- * A run is a fixed list of jobs, one exec each. With the in-VM helper, two
- * run at once: the batch, one `bottle-probe connect` that makes every
- * connect of the run concurrently (bundle-reach's first), and
- * exec-fidelity. Each connect also has a spare busybox nc job, run only
- * when the helper cannot run: then, as without a helper, bundle-reach
- * (the positive control) and exec-fidelity start first and once
- * bundle-reach connected the negative probes' jobs are released, at most
- * PROBE_PARALLEL execs at a time; if it did not, they are never run.
- * Within the batch the negative connects are made whatever the control
- * says, and probe_judge still makes them UNKNOWN when it did not pass.
+ * A run is a fixed list of jobs, one exec each: the batch, one
+ * `bottle-probe connect` that makes every connect of the run concurrently
+ * (bundle-reach's first), exec-fidelity, and on 1.8.1+ the read of
+ * smolvm's egress-events once the connects are done. Every connect is the
+ * helper's: without a verified helper (t->helper NULL) the connect probes
+ * are UNKNOWN ("no verified probe helper"), and when the helper cannot
+ * run in the guest they are UNKNOWN too. A verdict never rests on the
+ * guest's own nc or sh; only exec-fidelity runs a plain command, since it
+ * tests exec itself. Within the batch the negative connects are made
+ * whatever the control says, and probe_judge still makes them UNKNOWN
+ * when it did not pass.
+ *
+ * localhost-reach aims at the canary with a per-run nonce (PORT/canary):
+ * the nonce goes to the helper on the batch exec's stdin (smolvm exec -i),
+ * never on an argv another local user could read in /proc, and only a
+ * connection that carries it counts as the guest's; other connections to
+ * the canary are counted as unrelated and named in the detail.
+ *
  * Each job's outcome lands in its probe's raw record; when the last job is
  * done, the pure probe_judge turns every raw record into a verdict, done
  * is called and the run frees itself. */
 #include "probe.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "sanitize.h"
 #include "util.h"
@@ -33,22 +43,30 @@
 #define PROBE_EXIT_TIMEOUT 124
 #define PROBE_EXIT_SIGNALLED 255
 #define PROBE_EVENTS_LIMIT 1000 /* egress-events records read back */
+#define PROBE_NONCE_BYTES 16	/* 32 hex digits */
+#define PROBE_NO_HELPER "no verified probe helper"
 
-enum probe_method { PROBE_M_HELPER, PROBE_M_NC, PROBE_M_SH, PROBE_M_EVENTS };
+/* PROBE_M_CONNECT: a connect the batch makes (never an exec of its own) */
+enum probe_method {
+	PROBE_M_HELPER,
+	PROBE_M_SH,
+	PROBE_M_EVENTS,
+	PROBE_M_CONNECT
+};
 
-static const char *const probe_method_names[] = {"bottle-probe", "nc", "sh",
+static const char *const probe_method_names[] = {"bottle-probe", "sh",
 						 "egress-events"};
 
 enum probe_job_state {
 	PROBE_JOB_WAITING,
 	PROBE_JOB_RUNNING,
 	PROBE_JOB_DONE,
-	PROBE_JOB_SPARE, /* an nc connect the batch stands in for */
+	PROBE_JOB_BATCHED, /* a connect the batch makes, until it is done */
 };
 
-/* One exec inside the VM: a connect (nc), the batch of every connect
- * (method PROBE_M_HELPER, id PROBE_BUNDLE_REACH, no host) or
- * exec-fidelity (sh). */
+/* One exec inside the VM, or a connect the batch makes: the batch of
+ * every connect (method PROBE_M_HELPER, id PROBE_BUNDLE_REACH, no host),
+ * a connect (PROBE_M_CONNECT), exec-fidelity (sh) or egress-events. */
 struct probe_job {
 	struct probe_run *run;
 	enum probe_id id;
@@ -62,7 +80,7 @@ struct probe_job {
 	int watch_canary;  /* count the canary's hits while it runs */
 	struct proc *proc; /* borrowed; while running */
 	struct strv argv;  /* while running */
-	uint64_t canary_before;
+	uint64_t unrelated_before;
 };
 
 /* When a probe's execs ran, and how. */
@@ -85,7 +103,11 @@ struct probe_run {
 	int attribution;     /* read egress-events after the connects */
 	uint64_t batch_wall; /* wall clock when the connects began */
 	int timeout_s;
-	struct canary *canary; /* borrowed */
+	struct canary *canary;		       /* borrowed */
+	char nonce[2 * PROBE_NONCE_BYTES + 1]; /* this run's, for the canary;
+						   "" when there is none */
+	char nonce_line[2 * PROBE_NONCE_BYTES + 2]; /* the helper's stdin */
+	uint64_t unrelated; /* other connections the canary saw meanwhile */
 	probe_command_cb on_command;
 	probe_done_cb done;
 	void *data;
@@ -688,7 +710,7 @@ static enum probe_verdict probe_judge_reached(enum probe_id id,
 	if (id == PROBE_LOCALHOST_REACH && raw->canary_hits > 0)
 		buf_addf(d,
 			 "%sthe canary on the host's 127.0.0.1 saw %llu "
-			 "connection%s",
+			 "connection%s carrying this run's nonce",
 			 d->len ? "; " : "",
 			 (unsigned long long)raw->canary_hits,
 			 raw->canary_hits == 1 ? "" : "s");
@@ -765,7 +787,8 @@ static enum probe_verdict probe_judge_negative(enum probe_id id,
 		}
 	}
 	if (id == PROBE_LOCALHOST_REACH)
-		buf_adds(d, "; the canary saw no connection");
+		buf_adds(d, "; the canary saw no connection carrying this "
+			    "run's nonce");
 	return PROBE_PASS;
 }
 
@@ -861,75 +884,12 @@ static int probe_smolvm_failed(const struct probe_run *run,
 	return 0;
 }
 
-/* busybox nc's complaints, e.g. "nc: can't connect to remote host
- * (10.0.0.2): Connection refused", or "nc: timed out". */
-static void probe_read_nc_error(struct probe_attempt *a, const char *msg)
-{
-	static const struct {
-		const char *needle;
-		enum probe_outcome out;
-		const char *name;
-	} known[] = {
-	    {"Connection refused", PROBE_OUT_REFUSED, "ECONNREFUSED"},
-	    {"Permission denied", PROBE_OUT_DENIED, "EACCES"},
-	    {"Operation not permitted", PROBE_OUT_DENIED, "EPERM"},
-	    {"timed out", PROBE_OUT_TIMEOUT, "ETIMEDOUT"},
-	};
-	const char *colon;
-	size_t i;
-
-	for (i = 0; i < UTIL_NELEM(known); i++) {
-		if (strstr(msg, known[i].needle) != NULL) {
-			a->out = known[i].out;
-			a->info = xstrdup(known[i].name);
-			return;
-		}
-	}
-	if (strstr(msg, "can't connect") != NULL) {
-		colon = strrchr(msg, ':');
-		a->out = PROBE_OUT_ERROR;
-		a->info = xstrdup(colon ? colon + 1 + (colon[1] == ' ') : msg);
-		return;
-	}
-	a->out = PROBE_OUT_BROKEN;
-	a->info = xasprintf("unexpected nc output: %s", msg);
-}
-
-static void probe_read_nc(struct probe_attempt *a, const struct proc_result *r,
-			  int helper_tried)
-{
-	char *msg;
-
-	if (r->exit_status == 0) {
-		a->out = PROBE_OUT_CONNECTED;
-		return;
-	}
-	if (r->exit_status == PROBE_EXIT_CANNOT_EXEC ||
-	    r->exit_status == PROBE_EXIT_NOT_FOUND) {
-		a->out = PROBE_OUT_BROKEN;
-		a->info =
-		    xstrdup(helper_tried ? "neither bottle-probe nor nc "
-					   "could run in the guest"
-					 : "nc could not run in the guest");
-		return;
-	}
-	msg = probe_first_line(&r->err, NULL);
-	if (r->exit_status == 1 && msg != NULL) {
-		probe_read_nc_error(a, msg);
-	} else {
-		a->out = PROBE_OUT_BROKEN;
-		a->info = xasprintf("nc: exit %d%s%s", r->exit_status,
-				    msg ? ": " : "", msg ? msg : "");
-	}
-	free(msg);
-}
-
 static struct probe_attempt *probe_job_attempt(const struct probe_job *j)
 {
 	return &j->run->raw[j->id].att[j->idx];
 }
 
-/* probe_job_record: store an nc or sh exec's outcome in its attempt. */
+/* probe_job_record: store exec-fidelity's outcome in its attempt. */
 static void probe_job_record(struct probe_job *j, const struct proc_result *r)
 {
 	struct probe_attempt *a = probe_job_attempt(j);
@@ -943,15 +903,11 @@ static void probe_job_record(struct probe_job *j, const struct proc_result *r)
 		a->info = why;
 		return;
 	}
-	if (j->method == PROBE_M_SH) {
-		a->out = PROBE_OUT_EXITED;
-		a->exit_status = r->exit_status;
-		if (r->exit_status == PROBE_EXIT_SIGNALLED)
-			a->info = xstrdup("smolvm's status for a guest killed "
-					  "by a signal");
-		return;
-	}
-	probe_read_nc(a, r, j->run->helper != NULL);
+	a->out = PROBE_OUT_EXITED;
+	a->exit_status = r->exit_status;
+	if (r->exit_status == PROBE_EXIT_SIGNALLED)
+		a->info = xstrdup("smolvm's status for a guest killed by a "
+				  "signal");
 }
 
 /* probe_batch_answer: a batched attempt from the helper's line for it,
@@ -999,33 +955,48 @@ static int probe_batch_read(struct probe_run *run, const struct proc_result *r)
 	return lines == 0;
 }
 
-/* probe_batch_record: store the batch exec's outcome in every batched
- * attempt. Returns 1 when the helper could not run and nc should be
- * tried. */
-static int probe_batch_record(struct probe_run *run,
-			      const struct proc_result *r)
+/* probe_batch_fail: every batched attempt has no answer, for why. */
+static void probe_batch_fail(struct probe_run *run, const char *why,
+			     uint64_t ms)
 {
-	char *why = NULL;
 	size_t i;
 
-	if (probe_smolvm_failed(run, r, &why)) {
-		for (i = 0; i < run->n_jobs; i++) {
-			struct probe_attempt *a;
-			if (!run->jobs[i].batched)
-				continue;
-			a = probe_job_attempt(&run->jobs[i]);
-			free(a->info);
-			a->out = PROBE_OUT_BROKEN;
-			a->info = xstrdup(why);
-			a->ms = r->duration_ms;
-		}
-		free(why);
-		return 0;
+	for (i = 0; i < run->n_jobs; i++) {
+		struct probe_attempt *a;
+		if (!run->jobs[i].batched)
+			continue;
+		a = probe_job_attempt(&run->jobs[i]);
+		free(a->info);
+		a->out = PROBE_OUT_BROKEN;
+		a->info = xstrdup(why);
+		a->ms = ms;
 	}
-	if (r->exit_status == PROBE_EXIT_CANNOT_EXEC ||
-	    r->exit_status == PROBE_EXIT_NOT_FOUND)
-		return 1;
-	return probe_batch_read(run, r);
+}
+
+/* probe_batch_record: store the batch exec's outcome in every batched
+ * attempt. When the helper could not run or said nothing, every connect
+ * is without an answer: nothing in the guest stands in for it. */
+static void probe_batch_record(struct probe_run *run,
+			       const struct proc_result *r)
+{
+	char *why = NULL, *msg;
+
+	if (!probe_smolvm_failed(run, r, &why) &&
+	    (r->exit_status == PROBE_EXIT_CANNOT_EXEC ||
+	     r->exit_status == PROBE_EXIT_NOT_FOUND))
+		why = xasprintf("bottle-probe could not run in the guest "
+				"(exit %d)",
+				r->exit_status);
+	if (why == NULL && probe_batch_read(run, r) != 0) {
+		msg = probe_first_line(&r->err, NULL);
+		why =
+		    xasprintf("no line from bottle-probe (exit %d%s%s)",
+			      r->exit_status, msg ? ": " : "", msg ? msg : "");
+		free(msg);
+	}
+	if (why != NULL)
+		probe_batch_fail(run, why, r->duration_ms);
+	free(why);
 }
 
 /* ---- attribution (egress-events, 1.8.1+) ------------------------------ */
@@ -1156,24 +1127,17 @@ static void probe_job_argv(const struct probe_job *j, struct strv *argv)
 		strv_push(&cmd, "connect");
 		probe_batch_argv(run, &cmd, ms);
 		break;
-	case PROBE_M_NC:
-		/* busybox nc has no -z: "-e true" closes right after the
-		 * connect, so exit 0 means connected. -e must come last. */
-		strv_pushv(&cmd, (const char *const[]){"nc", "-w"}, 2);
-		strv_pushf(&cmd, "%llu",
-			   (unsigned long long)(ms >= 2000 ? ms / 1000 : 1));
-		strv_push(&cmd, j->host);
-		strv_pushf(&cmd, "%d", j->port);
-		strv_pushv(&cmd, (const char *const[]){"-e", "true"}, 2);
-		break;
 	case PROBE_M_SH:
 	case PROBE_M_EVENTS:
+	case PROBE_M_CONNECT:
 		strv_pushv(&cmd, (const char *const[]){"sh", "-c", "exit 42"},
 			   3);
 		break;
 	}
 	memset(&o, 0, sizeof o);
 	o.timeout_s = (unsigned)run->timeout_s;
+	/* the nonce comes on stdin: -i keeps smolvm's stdin open */
+	o.interactive = j->method == PROBE_M_HELPER && run->nonce[0] != '\0';
 	*argv = smolvm_argv_exec(&run->cli, run->name, &o,
 				 (const char *const *)cmd.v);
 	strv_release(&cmd);
@@ -1202,20 +1166,22 @@ static void probe_batch_settle(struct probe_run *run)
 	}
 }
 
-/* probe_batch_done: record the batch; when the helper could not run, its
- * connects go to their spare nc jobs. */
+/* probe_batch_done: record the batch and settle its connects. */
 static void probe_batch_done(struct probe_run *run, const struct proc_result *r)
 {
-	size_t i;
+	probe_batch_record(run, r);
+	probe_batch_settle(run);
+}
 
-	if (!probe_batch_record(run, r)) {
-		probe_batch_settle(run);
-		return;
-	}
-	for (i = 0; i < run->n_jobs; i++)
-		if (run->jobs[i].batched)
-			run->jobs[i].state =
-			    run->cancelled ? PROBE_JOB_DONE : PROBE_JOB_WAITING;
+/* probe_canary_count: after the batch, the connections the canary saw
+ * with this run's nonce (a hit) and without it (unrelated, since the
+ * batch began). */
+static void probe_canary_count(struct probe_run *run, struct probe_job *j)
+{
+	canary_drain(run->canary);
+	run->raw[PROBE_LOCALHOST_REACH].canary_hits =
+	    canary_nonce_hits(run->canary, run->nonce);
+	run->unrelated += canary_unrelated(run->canary) - j->unrelated_before;
 }
 
 static void probe_on_exit(struct proc *p, const struct proc_result *r,
@@ -1242,8 +1208,7 @@ static void probe_on_exit(struct proc *p, const struct proc_result *r,
 	else
 		probe_job_record(j, r);
 	if (j->watch_canary && run->canary != NULL)
-		run->raw[PROBE_LOCALHOST_REACH].canary_hits +=
-		    canary_drain(run->canary) - j->canary_before;
+		probe_canary_count(run, j);
 	s->end_ms = util_mono_ms();
 	s->wall_ms = util_wall_ms();
 	j->state = PROBE_JOB_DONE;
@@ -1257,8 +1222,10 @@ static void probe_job_spawn(struct probe_job *j)
 	struct proc_opts o;
 
 	probe_job_argv(j, &j->argv);
-	if (j->watch_canary)
-		j->canary_before = canary_drain(run->canary);
+	if (j->watch_canary) {
+		canary_drain(run->canary);
+		j->unrelated_before = canary_unrelated(run->canary);
+	}
 	if (j->method != PROBE_M_EVENTS) {
 		if (s->start_ms == 0)
 			s->start_ms = util_mono_ms();
@@ -1276,6 +1243,10 @@ static void probe_job_spawn(struct probe_job *j)
 	o.on_exit = probe_on_exit;
 	o.data = j;
 	o.new_pgrp = 1;
+	if (j->method == PROBE_M_HELPER && run->nonce[0] != '\0') {
+		o.stdin_data = run->nonce_line;
+		o.stdin_len = strlen(run->nonce_line);
+	}
 	j->state = PROBE_JOB_RUNNING;
 	run->running++;
 	j->proc = proc_spawn(run->loop, &o);
@@ -1288,7 +1259,7 @@ static int probe_connects_done(const struct probe_run *run)
 
 	for (i = 0; i < run->n_jobs; i++) {
 		const struct probe_job *j = &run->jobs[i];
-		if ((j->method == PROBE_M_HELPER || j->method == PROBE_M_NC) &&
+		if (j->method == PROBE_M_HELPER &&
 		    (j->state == PROBE_JOB_WAITING ||
 		     j->state == PROBE_JOB_RUNNING))
 			return 0;
@@ -1360,6 +1331,8 @@ static void probe_run_free(struct probe_run *run)
 {
 	size_t i;
 
+	if (run->canary != NULL && run->nonce[0] != '\0')
+		canary_forget(run->canary, run->nonce);
 	for (i = 0; i < run->n_jobs; i++) {
 		free(run->jobs[i].host);
 		free(run->jobs[i].port_word);
@@ -1404,6 +1377,23 @@ static void probe_finish(struct probe_run *run)
 			probe_judge((enum probe_id)i, &run->raw[i], control,
 				    res);
 		}
+		if (!run->cancelled && run->helper == NULL &&
+		    i != PROBE_EXEC_FIDELITY && res->verdict != PROBE_SKIP) {
+			/* no verdict rests on the guest's own tools */
+			free(res->detail);
+			res->verdict = PROBE_UNKNOWN;
+			res->detail = xstrdup(PROBE_NO_HELPER);
+		}
+		if (i == PROBE_LOCALHOST_REACH && run->unrelated > 0) {
+			char *d = xasprintf(
+			    "%s; %llu unrelated connection%s to the canary "
+			    "(without this run's nonce) ignored",
+			    res->detail ? res->detail : "",
+			    (unsigned long long)run->unrelated,
+			    run->unrelated == 1 ? "" : "s");
+			free(res->detail);
+			res->detail = d;
+		}
 		res->method = probe_methods(s->methods);
 		res->latency_ms = probe_span_latency(s);
 		res->at_ms = s->wall_ms ? s->wall_ms : util_wall_ms();
@@ -1431,6 +1421,32 @@ static void probe_advance(struct probe_run *run)
 }
 
 /* ---- planning ----------------------------------------------------------- */
+
+/* probe_nonce: a fresh random nonce (hex) into out[0..size); 0 or -1. */
+static int probe_nonce(char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[PROBE_NONCE_BYTES];
+	size_t got = 0, i;
+	ssize_t n;
+
+	if (size < 2 * sizeof r + 1)
+		return -1;
+	while (got < sizeof r) {
+		n = getrandom(r + got, sizeof r - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	for (i = 0; i < sizeof r; i++) {
+		out[2 * i] = hex[r[i] >> 4];
+		out[2 * i + 1] = hex[r[i] & 15];
+	}
+	out[2 * sizeof r] = '\0';
+	return 0;
+}
 
 static void probe_plan_attempts(struct probe_run *run, enum probe_id id,
 				size_t n)
@@ -1460,16 +1476,15 @@ static void probe_plan_job(struct probe_run *run, enum probe_id id,
 	j->host = host ? xstrdup(host) : NULL;
 	j->port = port;
 	j->port_word = word ? xstrdup(word) : xasprintf("%d", port);
-	j->method = host == NULL ? PROBE_M_SH : PROBE_M_NC;
+	j->method = host == NULL ? PROBE_M_SH : PROBE_M_CONNECT;
 	j->batched = host != NULL && run->helper != NULL;
-	j->state = j->batched ? PROBE_JOB_SPARE : PROBE_JOB_WAITING;
-	j->watch_canary = id == PROBE_LOCALHOST_REACH;
-	if (word != NULL && !j->batched) {
-		/* a DNS query needs the helper: nc cannot make one */
+	j->state = j->batched ? PROBE_JOB_BATCHED : PROBE_JOB_WAITING;
+	if (host != NULL && !j->batched) {
+		/* no verified helper: nothing else in the guest is trusted
+		 * with a connect */
 		j->state = PROBE_JOB_DONE;
 		a->out = PROBE_OUT_BROKEN;
-		a->info =
-		    xstrdup("a DNS query needs bottle-probe in the guest");
+		a->info = xstrdup(PROBE_NO_HELPER);
 	}
 }
 
@@ -1558,8 +1573,11 @@ static void probe_plan(struct probe_run *run, const struct probe_target *t)
 
 	probe_plan_attempts(run, PROBE_LOCALHOST_REACH, 1);
 	if (run->canary != NULL) {
+		char word[32];
+		snprintf(word, sizeof word, "%d/canary",
+			 canary_port(run->canary));
 		probe_plan_job(run, PROBE_LOCALHOST_REACH, loopback,
-			       canary_port(run->canary), NULL, "canary");
+			       canary_port(run->canary), word, "canary");
 	} else {
 		struct probe_attempt *a =
 		    &run->raw[PROBE_LOCALHOST_REACH].att[0];
@@ -1593,7 +1611,7 @@ static void probe_plan(struct probe_run *run, const struct probe_target *t)
 	probe_plan_dns(run, t);
 	if (run->helper != NULL)
 		probe_plan_batch(run);
-	if (run->attribution)
+	if (run->attribution && run->helper != NULL)
 		probe_plan_events(run);
 }
 
@@ -1619,6 +1637,13 @@ struct probe_run *probe_run_start(uv_loop_t *loop, const struct probe_target *t,
 	    run->virtio && smolvm_has(&t->cli->v, SMOLVM_F_EGRESS_EVENTS);
 	run->timeout_s = t->timeout_s > 0 ? t->timeout_s : 1;
 	run->canary = t->canary;
+	if (run->canary != NULL && run->helper != NULL &&
+	    probe_nonce(run->nonce, sizeof run->nonce) == 0 &&
+	    canary_expect(run->canary, run->nonce) == 0)
+		snprintf(run->nonce_line, sizeof run->nonce_line, "%s\n",
+			 run->nonce);
+	else
+		run->nonce[0] = '\0';
 	run->on_command = on_command;
 	run->done = done;
 	run->data = data;
@@ -1637,6 +1662,8 @@ void probe_run_cancel(struct probe_run *run)
 	if (run == NULL || run->cancelled || run->finished)
 		return;
 	run->cancelled = 1;
+	if (run->canary != NULL && run->nonce[0] != '\0')
+		canary_forget(run->canary, run->nonce);
 	run->canary = NULL; /* the caller may close it now */
 	for (i = 0; i < run->n_jobs; i++) {
 		struct probe_job *j = &run->jobs[i];

@@ -34,6 +34,15 @@
  *   reply=reset       reset with no byte (a closed port behind the VMM)
  *   reply=silent      nothing before the deadline
  *
+ * A PORT written PORT/canary makes the target bottle's canary on the host's
+ * loopback: instead of the HTTP request the helper sends
+ * "bottle-canary NONCE\n", NONCE being the first line of its standard
+ * input (1-64 of [0-9A-Za-z]; read once, whatever the number of such
+ * targets). The nonce never travels on an argv: with it the canary tells
+ * this probe's connection from any other local connection. The canary
+ * answers "bottle-canary ok\n" (reply=data(17)). Without a nonce on stdin
+ * a PORT/canary is a usage error.
+ *
  * A PORT written PORT/udp:NAME or PORT/tcp:NAME makes the target a DNS query
  * for NAME's A record over UDP or TCP instead. Its result is that of the
  * (UDP: pseudo-) connect, and when connected reply= says what came back:
@@ -56,7 +65,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROBE_FORMAT_VERSION 2
+#define PROBE_FORMAT_VERSION 3
+#define PROBE_NONCE_MAX 64
 #define PROBE_REPLY_MAX 512
 #define PROBE_NAME_MAX 253
 #define PROBE_MAX_TARGETS 1024
@@ -95,7 +105,7 @@ struct probe_conn {
 	long ms;
 	int err;
 	enum probe_phase phase;
-	unsigned char q[PROBE_NAME_MAX + 20]; /* the request */
+	unsigned char q[PROBE_NAME_MAX + 20]; /* the request (> 14 + nonce) */
 	size_t qlen, qsent;
 	unsigned char r[PROBE_REPLY_MAX]; /* what came back */
 	size_t rlen;
@@ -132,7 +142,8 @@ static int probe_usage(const char *why)
 		"bottle-probe: %s\n"
 		"usage: bottle-probe connect IPV4 PORT TIMEOUT_MS "
 		"[IPV4 PORT]...\n"
-		"       (PORT: 1-65535, PORT/udp:NAME or PORT/tcp:NAME)\n"
+		"       (PORT: 1-65535, PORT/udp:NAME, PORT/tcp:NAME, or\n"
+		"        PORT/canary with a nonce on stdin)\n"
 		"       bottle-probe version\n",
 		why);
 	return 2;
@@ -178,9 +189,51 @@ static int probe_dns_query(struct probe_conn *t)
 	return 0;
 }
 
-/* probe_parse_port: PORT, or PORT/udp:NAME, PORT/tcp:NAME. */
-static int probe_parse_port(struct probe_conn *t, const char *port)
+/* probe_nonce: the nonce from stdin's first line (read once, bounded by
+ * timeout_ms), or NULL when there is none. */
+static const char *probe_nonce(long timeout_ms)
 {
+	static char nonce[PROBE_NONCE_MAX + 2];
+	static int read_once;
+	struct pollfd p = {.fd = 0, .events = POLLIN};
+	long deadline = probe_ms() + timeout_ms, left;
+	size_t len = 0, i;
+	ssize_t n;
+
+	if (read_once)
+		return nonce[0] ? nonce : NULL;
+	read_once = 1;
+	while (len < sizeof nonce - 1 && memchr(nonce, '\n', len) == NULL) {
+		left = deadline - probe_ms();
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			break;
+		n = read(0, nonce + len, sizeof nonce - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	nonce[len] = '\0';
+	nonce[strcspn(nonce, "\r\n")] = '\0';
+	for (i = 0; nonce[i] != '\0'; i++) {
+		char c = nonce[i];
+		if (i >= PROBE_NONCE_MAX ||
+		    !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		      (c >= 'A' && c <= 'Z'))) {
+			nonce[0] = '\0';
+			break;
+		}
+	}
+	return nonce[0] ? nonce : NULL;
+}
+
+/* probe_parse_port: PORT, or PORT/udp:NAME, PORT/tcp:NAME, PORT/canary. */
+static int probe_parse_port(struct probe_conn *t, const char *port,
+			    long timeout_ms)
+{
+	const char *nonce;
+
 	char num[8];
 	const char *slash = strchr(port, '/');
 	size_t n = slash ? (size_t)(slash - port) : strlen(port);
@@ -198,13 +251,21 @@ static int probe_parse_port(struct probe_conn *t, const char *port)
 					   "GET /health HTTP/1.0\r\n\r\n");
 		return 0;
 	}
+	if (strcmp(slash, "/canary") == 0) {
+		if ((nonce = probe_nonce(timeout_ms)) == NULL)
+			return probe_usage(
+			    "PORT/canary needs a nonce on stdin");
+		t->qlen = (size_t)snprintf((char *)t->q, sizeof t->q,
+					   "bottle-canary %s\n", nonce);
+		return 0;
+	}
 	if (strncmp(slash, "/udp:", 5) == 0)
 		t->kind = PROBE_DNS_UDP;
 	else if (strncmp(slash, "/tcp:", 5) == 0)
 		t->kind = PROBE_DNS_TCP;
 	else
-		return probe_usage("PORT: expected PORT/udp:NAME or "
-				   "PORT/tcp:NAME");
+		return probe_usage("PORT: expected PORT/udp:NAME, "
+				   "PORT/tcp:NAME or PORT/canary");
 	t->name = slash + 5;
 	return probe_dns_query(t) == 0
 		   ? 0
@@ -213,7 +274,7 @@ static int probe_parse_port(struct probe_conn *t, const char *port)
 
 /* probe_parse_target: t from HOST and PORT; 0, or a usage error's exit. */
 static int probe_parse_target(struct probe_conn *t, const char *host,
-			      const char *port)
+			      const char *port, long timeout_ms)
 {
 	int rc;
 
@@ -221,7 +282,7 @@ static int probe_parse_target(struct probe_conn *t, const char *host,
 	t->sin.sin_family = AF_INET;
 	if (inet_pton(AF_INET, host, &t->sin.sin_addr) != 1)
 		return probe_usage("HOST: expected an IPv4 address");
-	if ((rc = probe_parse_port(t, port)) != 0)
+	if ((rc = probe_parse_port(t, port, timeout_ms)) != 0)
 		return rc;
 	t->sin.sin_port = htons((unsigned short)t->port);
 	return 0;
@@ -487,7 +548,7 @@ static int probe_connect_all(int argc, char **argv)
 	}
 	for (i = 0; i < n && rc == 0; i++)
 		rc = probe_parse_target(&t[i], argv[i ? 3 + 2 * i : 2],
-					argv[i ? 4 + 2 * i : 3]);
+					argv[i ? 4 + 2 * i : 3], timeout_ms);
 	if (rc == 0 && probe_enough_fds(n) != 0)
 		rc = probe_usage("too many targets for the open-file limit");
 	if (rc == 0) {

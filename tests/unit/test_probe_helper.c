@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "canary.h"
 #include "proc.h"
 
 #define HELPER BOTTLE_SRCDIR "/build/bottle-probe"
@@ -43,6 +44,32 @@ static void run_on_exit(struct proc *p, const struct proc_result *r, void *data)
 	run->ms = r->duration_ms;
 	run->out = xstrndup(r->out.data ? r->out.data : "", r->out.len);
 	run->err = xstrndup(r->err.data ? r->err.data : "", r->err.len);
+}
+
+/* run_helper_in: run bottle-probe with args and stdin (or NULL) in loop
+ * (which may hold listeners of the test's own, so it stops at exit). */
+static void run_helper_in(uv_loop_t *loop, const char *const *args,
+			  const char *stdin_text, struct run *run)
+{
+	struct proc_opts o;
+	struct strv argv = STRV_INIT;
+
+	for (strv_push(&argv, HELPER); *args != NULL; args++)
+		strv_push(&argv, *args);
+	memset(&o, 0, sizeof o);
+	memset(run, 0, sizeof *run);
+	o.argv = (const char *const *)argv.v;
+	o.capture = 1;
+	o.timeout_ms = 20000;
+	o.on_exit = run_on_exit;
+	o.data = run;
+	o.stdin_data = stdin_text;
+	o.stdin_len = stdin_text ? strlen(stdin_text) : 0;
+	proc_spawn(loop, &o);
+	while (!run->done)
+		uv_run(loop, UV_RUN_ONCE);
+	strv_release(&argv);
+	assert_int_equal(run->term_signal, 0);
 }
 
 /* run_helper: run bottle-probe with args, wait, fill *run. */
@@ -693,8 +720,62 @@ static void test_version_prints_format_version(void **state)
 
 	run_helper(args, &run);
 	assert_int_equal(run.exit_status, 0);
-	assert_string_equal(run.out, "bottle-probe 2\n");
+	assert_string_equal(run.out, "bottle-probe 3\n");
 	run_release(&run);
+}
+
+/* PORT/canary: the helper sends the nonce from its stdin to bottle's
+ * canary, which counts it and answers; a wrong nonce is no hit; without
+ * a nonce on stdin it is a usage error (the nonce is never an argument) */
+static void test_canary_target_sends_the_nonce_from_stdin(void **state)
+{
+	uv_loop_t loop;
+	struct canary *c;
+	struct run run;
+	char word[32];
+	const char *args[] = {"connect", "127.0.0.1", word, "3000", NULL};
+	long ms;
+	int port;
+
+	(void)state;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	assert_int_equal(canary_open(&loop, &c, &port), 0);
+	assert_int_equal(canary_expect(c, "0f1e2d3c"), 0);
+	snprintf(word, sizeof word, "%d/canary", port);
+
+	run_helper_in(&loop, args, "0f1e2d3c\n", &run);
+	assert_int_equal(run.exit_status, 0);
+	assert_string_equal(next_line_word(run.out, word, "connected",
+					   "none(0)", "data(17)", &ms),
+			    "");
+	assert_int_equal(canary_nonce_hits(c, "0f1e2d3c"), 1);
+	run_release(&run);
+
+	/* another nonce: the canary closes it unanswered, no hit */
+	run_helper_in(&loop, args, "ffff\n", &run);
+	assert_int_equal(run.exit_status, 0);
+	assert_string_equal(
+	    next_line_word(run.out, word, "connected", "none(0)", "eof", &ms),
+	    "");
+	assert_int_equal(canary_nonce_hits(c, "0f1e2d3c"), 1);
+	assert_int_equal(canary_hits(c), 1);
+	assert_int_equal(canary_unrelated(c), 1);
+	run_release(&run);
+
+	/* no nonce, or one that is not [0-9A-Za-z]: usage errors */
+	run_helper_in(&loop, args, NULL, &run);
+	assert_int_equal(run.exit_status, 2);
+	assert_string_equal(run.out, "");
+	assert_non_null(strstr(run.err, "PORT/canary needs a nonce on stdin"));
+	run_release(&run);
+	run_helper_in(&loop, args, "a b\n", &run);
+	assert_int_equal(run.exit_status, 2);
+	run_release(&run);
+	assert_int_equal(canary_hits(c), 1);
+
+	canary_close(c);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
 int main(void)
@@ -708,6 +789,7 @@ int main(void)
 	    cmocka_unit_test(test_usage_errors_exit_2_with_nothing_on_stdout),
 	    cmocka_unit_test(test_more_than_1024_targets_is_a_usage_error),
 	    cmocka_unit_test(test_version_prints_format_version),
+	    cmocka_unit_test(test_canary_target_sends_the_nonce_from_stdin),
 	    cmocka_unit_test(test_http_answer_is_reply_http),
 	    cmocka_unit_test(test_other_bytes_are_reply_data),
 	    cmocka_unit_test(test_accept_then_close_is_reply_eof),
