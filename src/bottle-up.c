@@ -1,6 +1,7 @@
 /* bottle-up.c: `up`, top to bottom: allocate, network, bundle, bundle
  * health, Smolfile, VM create, VM start (then the probes, bottle-proof.c). */
 #include "bottle-int.h"
+#include "helper.h"
 
 /* bottle_up: the steps below, in this order (bottle-step.c's table); a
  * step that fails rolls back what this up created (bottle-down.c's steps,
@@ -463,7 +464,15 @@ void bottle_up_smolfile(struct bottle *b)
 		free(cause);
 		return;
 	}
-	helper = bottle_helper_dir();
+	/* the bottle's own copy of the probe helper, checked against the
+	 * digest built into bottle: a mismatch stops up before the VM */
+	if (helper_prepare(b->priv->core->state_dir, b->name, &helper,
+			   &cause) != 0) {
+		bottle_step_fail(b, "%s", cause);
+		free(cause);
+		config_mounts_release(&mounts);
+		return;
+	}
 	memset(&in, 0, sizeof in);
 	in.vm = &b->cfg->vm;
 	in.bundle_ip = b->bundle_ip;

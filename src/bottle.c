@@ -750,7 +750,8 @@ enum bottle_allow bottle_allowlist(const struct bottle *b, const char **text)
 	}
 	free(p->allow_key);
 	p->allow_key = key;
-	if (util_read_file(path, &smolfile, &len, &cause) != 0)
+	if (util_read_file_max(path, UTIL_READ_SMALL_MAX, &smolfile, &len,
+			       &cause) != 0)
 		bottle_allow_set(b, BOTTLE_ALLOW_NONE,
 				 xstrdup("- (no Smolfile yet)"));
 	else if (smolfile_check(smolfile, len, b->bundle_ip, NULL, &cause) != 0)

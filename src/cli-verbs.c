@@ -610,7 +610,8 @@ static char *cli_allowlist(struct cli_run *r, const struct bottle *b, int *ok)
 	dir = state_bottle_dir(r->c.state_dir, b->name);
 	path = xasprintf("%s/Smolfile", dir);
 	free(dir);
-	if (util_read_file(path, &text, &len, &cause) != 0) {
+	if (util_read_file_max(path, UTIL_READ_SMALL_MAX, &text, &len,
+			       &cause) != 0) {
 		res = xasprintf("- (no Smolfile: %s)", cause);
 	} else if (smolfile_check(text, len, b->bundle_ip, NULL, &cause) != 0) {
 		res = xasprintf("UNVERIFIED: %s: %s", path, cause);

@@ -1529,7 +1529,8 @@ int config_load_opts(const char *path, const struct config_opts *o,
 	int rc;
 
 	*out = NULL;
-	if (util_read_file(path, &text, &len, &why) != 0) {
+	if (util_read_file_max(path, UTIL_READ_CONFIG_MAX, &text, &len, &why) !=
+	    0) {
 		util_fail(cause, "config: %s", why);
 		free(why);
 		return -1;

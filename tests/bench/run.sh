@@ -23,7 +23,7 @@ ROOT=$(pwd)
 OUT=$ROOT/build/bench
 mkdir -p "$OUT"
 if [ -z "${BOTTLE:-}" ]; then
-	for BOTTLE in "$ROOT/bottle" "$ROOT/build/asan/bottle" /tmp/bottle-stub; do
+	for BOTTLE in "$ROOT/bottle" "$ROOT/build/asan/bottle"; do
 		[ -x "$BOTTLE" ] && break
 	done
 fi

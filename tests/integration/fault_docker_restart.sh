@@ -200,7 +200,7 @@ t_check "A: state.json allocates dr1 and dr2" state_ok dr1 dr2
 # ---- part B: the real dockerd stopped and restarted ------------------------
 
 DOCKERD_PID=
-DOCKERD_LOG=${TMPDIR:-/tmp}/bottle-dockerd.log
+DOCKERD_LOG=/run/bottle-dockerd.log
 
 # dockerd_capture: how the running dockerd was started.
 dockerd_capture() {

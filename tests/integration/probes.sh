@@ -157,21 +157,22 @@ unset SMOLVM_SIM_RESOLVER
 # --- (b) the VM recreated from a pack: the allowlist is gone ------------
 "$S" pack create -s "$BOTTLE_STATE_DIR/pr1/Smolfile" -o "$W/pack" >/dev/null 2>&1
 "$S" machine stop --name bottle-pr1 >/dev/null 2>&1
+# a pack carries no volumes: the probe helper's mount is given again
+# (without it no connect probe has a helper: all UNKNOWN, never FAIL)
+vols=()
+while IFS= read -r v; do vols+=(-v "$v"); done < <(python3 -c '
+import sys, tomllib
+for v in tomllib.load(open(sys.argv[1], "rb")).get("volumes", []): print(v)' \
+	"$BOTTLE_STATE_DIR/pr1/Smolfile")
 if t_at_tsi; then
 	"$S" machine delete bottle-pr1 -f >/dev/null 2>&1
-	"$S" machine create bottle-pr1 --from "$W/pack.smolmachine" >/dev/null 2>&1
+	"$S" machine create bottle-pr1 --from "$W/pack.smolmachine" "${vols[@]}" \
+		>"$W/b.out" 2>&1 || t_diag "$(cat "$W/b.out")"
 else
 	# --from keeps only the CLI's --allow-cidr (none); on virtio-net (on
 	# TSI the guest would share the host's network and its probe of
 	# 100.96.0.1 would leave the machine)
 	"$S" machine delete --name bottle-pr1 -f >/dev/null 2>&1
-	# a pack carries no volumes: the probe helper's mount is given again
-	# (without it nothing is proven under virtio-net, all UNKNOWN)
-	vols=()
-	while IFS= read -r v; do vols+=(-v "$v"); done < <(python3 -c '
-import sys, tomllib
-for v in tomllib.load(open(sys.argv[1], "rb")).get("volumes", []): print(v)' \
-		"$BOTTLE_STATE_DIR/pr1/Smolfile")
 	"$S" machine create --name bottle-pr1 --from "$W/pack.smolmachine" \
 		--net-backend virtio-net "${vols[@]}" --label dev.bottle.managed=1 \
 		--label dev.bottle.name=pr1 >"$W/b.out" 2>&1 || t_diag "$(cat "$W/b.out")"

@@ -985,8 +985,9 @@ static char *run_plain(const char *a0, const char *a1, const char *a2,
 struct live {
 	char name[32];	/* bottle name */
 	char image[64]; /* throwaway image */
-	char tar[64];	/* its rootfs tarball */
-	char root[64];	/* its rootfs */
+	char dir[64];	/* a private temporary directory (mkdtemp) */
+	char tar[96];	/* its rootfs tarball, in dir */
+	char root[96];	/* its rootfs, in dir */
 };
 
 static int live_setup(void **state)
@@ -997,10 +998,10 @@ static int live_setup(void **state)
 	snprintf(l->name, sizeof l->name, "utdk%ld", (long)getpid());
 	snprintf(l->image, sizeof l->image, "bottle-unit-docker:%ld",
 		 (long)getpid());
-	snprintf(l->tar, sizeof l->tar, "/tmp/test_docker.%ld.tar",
-		 (long)getpid());
-	snprintf(l->root, sizeof l->root, "/tmp/test_docker.%ld.root",
-		 (long)getpid());
+	snprintf(l->dir, sizeof l->dir, "/tmp/test_docker.XXXXXX");
+	assert_non_null(mkdtemp(l->dir));
+	snprintf(l->tar, sizeof l->tar, "%s/rootfs.tar", l->dir);
+	snprintf(l->root, sizeof l->root, "%s/root", l->dir);
 	*state = l;
 	return 0;
 }
@@ -1024,6 +1025,7 @@ static int live_teardown(void **state)
 	free(bin);
 	rmdir(l->root);
 	unlink(l->tar);
+	rmdir(l->dir);
 	free(l);
 	return 0;
 }
@@ -1190,7 +1192,8 @@ static void test_live_bundle_runs_pinned_and_labelled(void **state)
 	/* bundle.env's values reach the container through the env file */
 	strv_push(&secret, "TOKEN=" SECRET);
 	strv_push(&secret, "ODD= '\"#x=y\r\t\xc3\xa9 ");
-	envdir = xasprintf("/tmp/test_docker.%ld.env", (long)getpid());
+	envdir = xstrdup("/tmp/test_docker.env.XXXXXX");
+	assert_non_null(mkdtemp(envdir));
 	assert_int_equal(
 	    docker_env_file_write(envdir, &secret, &envfile, &cause), 0);
 	{
