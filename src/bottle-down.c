@@ -43,6 +43,14 @@ static void bottle_down_smolvm(struct bottle *b,
 	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1), next);
 }
 
+/* smolvm machine ls, in bottle_down_smolvm's shape (the name unused). */
+static struct strv bottle_down_argv_ls(const struct smolvm_cli *c,
+				       const char *name)
+{
+	(void)name;
+	return smolvm_argv_ls(c);
+}
+
 /* Run the docker command argv builds for b, then next. */
 static void bottle_down_docker(struct bottle *b,
 			       struct strv (*argv)(const char *name),
@@ -65,22 +73,68 @@ static void bottle_on_vm_stop(struct bottle *b, const struct proc_result *r)
 	bottle_on_down_cmd(b, r, "smolvm machine stop", nf);
 }
 
+/* Before stopping: a machine under the name that bottle did not create is
+ * not bottle's to stop or delete (down and rm go on with the rest). */
+static void bottle_on_vm_stop_ls(struct bottle *b, const struct proc_result *r)
+{
+	struct smolvm_machine *m = NULL;
+	size_t n = 0, i;
+	char machine[64], *cause = NULL;
+	const char *foreign = NULL;
+
+	if (bottle_ok(r) &&
+	    smolvm_parse_ls(r->out.data ? r->out.data : "", r->out.len, &m, &n,
+			    &cause) == 0) {
+		bottle_machine(b, machine, sizeof machine);
+		for (i = 0; i < n; i++)
+			if (util_streq(m[i].name, machine))
+				foreign = bottle_vm_foreign(b, &m[i]);
+	}
+	free(cause);
+	if (foreign != NULL) {
+		char *msg = xasprintf("machine bottle-%s is not bottle's (%s): "
+				      "left alone, neither stopped nor "
+				      "deleted",
+				      b->name, foreign);
+		bottle_log(b, "%s", msg);
+		bottle_emit(b->priv->core, b, BOTTLE_EV_MESSAGE, msg);
+		free(msg);
+		smolvm_machines_free(m, n);
+		b->priv->vm_left_alone = 1;
+		bottle_step_next(b);
+		return;
+	}
+	smolvm_machines_free(m, n);
+	bottle_down_smolvm(b, smolvm_argv_stop, bottle_on_vm_stop);
+}
+
 void bottle_down_vm_stop(struct bottle *b)
 {
-	bottle_down_smolvm(b, smolvm_argv_stop, bottle_on_vm_stop);
+	if (b->priv->created_vm) {
+		/* this up's own machine (a rollback) */
+		bottle_down_smolvm(b, smolvm_argv_stop, bottle_on_vm_stop);
+		return;
+	}
+	bottle_down_smolvm(b, bottle_down_argv_ls, bottle_on_vm_stop_ls);
 }
 
 static void bottle_on_vm_delete(struct bottle *b, const struct proc_result *r)
 {
 	int nf = bottle_down_vm_gone(r);
 
-	if (bottle_ok(r) || nf)
+	if (bottle_ok(r) || nf) {
 		bottle_set_str(&b->vm_state, NULL);
+		bottle_vm_record_remove(b);
+	}
 	bottle_on_down_cmd(b, r, "smolvm machine delete", nf);
 }
 
 void bottle_down_vm_delete(struct bottle *b)
 {
+	if (b->priv->vm_left_alone) {
+		bottle_step_next(b);
+		return;
+	}
 	bottle_down_smolvm(b, smolvm_argv_delete, bottle_on_vm_delete);
 }
 

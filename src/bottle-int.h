@@ -110,6 +110,8 @@ struct bottle_priv {
 	char *probe_summary;  /* why the last probe run was not all PASS */
 	int conflict_retried; /* one rm -f + run after a name conflict */
 	int create_retried;   /* one delete + create after "exists" */
+	int64_t create_t0;    /* Unix s when this up's machine create began */
+	int vm_left_alone;    /* down: the machine is not bottle's: untouched */
 	char *fail;	      /* the error being rolled back, owned */
 	char *image_archive;  /* vm-image: the docker save archive create
 				 boots from (-I), owned, or NULL */
@@ -206,6 +208,16 @@ void bottle_emit(struct bottle_core *core, struct bottle *b,
 		 enum bottle_event ev, const char *msg);
 /* bottle_set_str: *field = a copy of value (NULL frees), if it differs. */
 void bottle_set_str(char **field, const char *value);
+/* bottle_vm_record_write: record that bottle created b's machine between
+ * from and to (Unix seconds); bottle_vm_record_remove forgets it. */
+int bottle_vm_record_write(struct bottle *b, int64_t from, int64_t to,
+			   char **cause);
+void bottle_vm_record_remove(struct bottle *b);
+/* bottle_vm_foreign: NULL when m (named like b's machine) is the machine
+ * bottle created for b (its labels from 1.8.0 and the creation record);
+ * otherwise why it is not (static text). */
+const char *bottle_vm_foreign(const struct bottle *b,
+			      const struct smolvm_machine *m);
 /* bottle_write_file: atomically write text as file in b's state directory. */
 int bottle_write_file(struct bottle *b, const char *file, const char *text,
 		      char **cause);

@@ -162,6 +162,7 @@ int bottle_step_begin(struct bottle_core *core, struct bottle *b,
 	b->priv->created_vm = 0;
 	b->priv->conflict_retried = 0;
 	b->priv->create_retried = 0;
+	b->priv->vm_left_alone = 0;
 	bottle_set_str(&b->error, NULL);
 	bottle_set_str(&b->drift, NULL);
 	bottle_log(b, "%s: start", bottle_op_name(op));

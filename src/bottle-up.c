@@ -622,31 +622,102 @@ static void bottle_on_vm_recreate(struct bottle *b, const struct proc_result *r)
 	bottle_up_vm_create(b);
 }
 
+/* The machine's entry in `machine ls --json` output (r), into *m (free
+ * with smolvm_machines_free(*all, *n)); NULL when it is not there. */
+static const struct smolvm_machine *
+bottle_find_machine(struct bottle *b, const struct proc_result *r,
+		    struct smolvm_machine **all, size_t *n, char **cause)
+{
+	char machine[64];
+	size_t i;
+
+	*all = NULL;
+	*n = 0;
+	if (!bottle_ok(r)) {
+		*cause = bottle_cmd_error("smolvm machine ls", r);
+		return NULL;
+	}
+	if (smolvm_parse_ls(r->out.data ? r->out.data : "", r->out.len, all, n,
+			    cause) != 0)
+		return NULL;
+	bottle_machine(b, machine, sizeof machine);
+	for (i = 0; i < *n; i++)
+		if (util_streq((*all)[i].name, machine))
+			return &(*all)[i];
+	return NULL;
+}
+
+/* create said the machine exists: adopt it only when bottle made it (its
+ * labels from 1.8.0, the creation record); otherwise up stops, and the
+ * machine is left exactly as it is. */
+static void bottle_on_vm_exists_ls(struct bottle *b,
+				   const struct proc_result *r)
+{
+	struct bottle_core *core = b->priv->core;
+	struct smolvm_machine *all;
+	size_t n;
+	char *cause = NULL;
+	const struct smolvm_machine *m =
+	    bottle_find_machine(b, r, &all, &n, &cause);
+	const char *foreign;
+	int running;
+
+	if (m == NULL) {
+		bottle_step_fail(b,
+				 "vm-create: machine bottle-%s exists, but "
+				 "smolvm does not list it: %s",
+				 b->name, cause ? cause : "not in machine ls");
+		free(cause);
+		smolvm_machines_free(all, n);
+		return;
+	}
+	foreign = bottle_vm_foreign(b, m);
+	running = util_streq(m->state, "running");
+	if (foreign != NULL) {
+		bottle_step_fail(b,
+				 "machine bottle-%s exists and bottle did not "
+				 "create it (%s); bottle leaves it alone and "
+				 "will not probe it: see what it is (smolvm "
+				 "machine ls), remove it yourself (smolvm "
+				 "machine delete bottle-%s), then run up again",
+				 b->name, foreign, b->name);
+		smolvm_machines_free(all, n);
+		return;
+	}
+	smolvm_machines_free(all, n);
+	if (running) {
+		/* bottle's own, running already (idempotent re-run) */
+		bottle_log(b, "vm-create: bottle's machine exists and runs; "
+			      "probing it");
+		b->step = BOTTLE_STEP_VM_START;
+		bottle_step_next(b);
+		return;
+	}
+	if (!b->priv->create_retried) {
+		/* stopped with an older Smolfile: recreate it, so the
+		 * allowlist is the one just rendered */
+		struct strv a = smolvm_argv_delete(bottle_cli(core), b->name);
+		b->priv->create_retried = 1;
+		bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
+			   bottle_on_vm_recreate);
+		return;
+	}
+	bottle_step_fail(b, "vm-create: machine bottle-%s exists still after "
+			    "it was deleted",
+			 b->name);
+}
+
 static void bottle_on_vm_create(struct bottle *b, const struct proc_result *r)
 {
 	struct bottle_core *core = b->priv->core;
+	char *cause = NULL;
 
 	if (!bottle_ok(r) &&
 	    smolvm_classify(bottle_err_text(r)) == SMOLVM_ERR_ALREADY_EXISTS) {
-		if (bottle_vm_running(b)) {
-			/* running already (idempotent re-run): prove it */
-			bottle_log(b, "vm-create: machine exists and runs; "
-				      "probing it as it is");
-			b->step = BOTTLE_STEP_VM_START;
-			bottle_step_next(b);
-			return;
-		}
-		if (!b->priv->create_retried) {
-			/* stopped with an older Smolfile: recreate it, so the
-			 * allowlist is the one just rendered */
-			struct strv a =
-			    smolvm_argv_delete(bottle_cli(core), b->name);
-			b->priv->create_retried = 1;
-			bottle_run(b, &a,
-				   bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
-				   bottle_on_vm_recreate);
-			return;
-		}
+		struct strv a = smolvm_argv_ls(bottle_cli(core));
+		bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 0),
+			   bottle_on_vm_exists_ls);
+		return;
 	}
 	if (!bottle_ok(r)) {
 		bottle_step_fail_cmd(b, "smolvm machine create", r);
@@ -654,6 +725,16 @@ static void bottle_on_vm_create(struct bottle *b, const struct proc_result *r)
 	}
 	b->priv->created_vm = 1;
 	bottle_set_str(&b->vm_state, "created");
+	/* the record that tells this machine from one made under its name
+	 * by someone else (labels say it too from 1.8.0) */
+	if (bottle_vm_record_write(b, b->priv->create_t0,
+				   (int64_t)(util_wall_ms() / 1000) + 1,
+				   &cause) != 0) {
+		bottle_step_fail(b, "vm-create: could not record the machine: %s",
+				 cause);
+		free(cause);
+		return;
+	}
 	bottle_step_next(b);
 }
 
@@ -669,6 +750,7 @@ void bottle_up_vm_create(struct bottle *b)
 	co.dns = b->bundle_ip;
 	co.image = b->priv->image_archive;
 	a = smolvm_argv_create(bottle_cli(b->priv->core), b->name, &co);
+	b->priv->create_t0 = (int64_t)(util_wall_ms() / 1000) - 1;
 
 	free(path);
 	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),

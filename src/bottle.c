@@ -1032,3 +1032,88 @@ void bottle_core_close(struct bottle_core *core)
 	uv_timer_stop(&core->state_timer);
 	uv_close((uv_handle_t *)&core->state_timer, bottle_on_timer_close);
 }
+
+/* ---- which machine is ours -------------------------------------------- */
+
+/* The creation record ("machine" in b's state directory): bottle created
+ * b's machine between FROM and TO (Unix seconds, smolvm's created_at
+ * clock). Labels say the same from 1.8.0; on older releases the record is
+ * what tells bottle's machine from one someone else made under the name. */
+#define BOTTLE_VM_RECORD "machine"
+
+int bottle_vm_record_write(struct bottle *b, int64_t from, int64_t to,
+			   char **cause)
+{
+	char *text = xasprintf("{\"created_from\": %lld, \"created_to\": %lld}\n",
+			       (long long)from, (long long)to);
+	int rc = bottle_write_file(b, BOTTLE_VM_RECORD, text, cause);
+
+	free(text);
+	return rc;
+}
+
+void bottle_vm_record_remove(struct bottle *b)
+{
+	char *dir = state_bottle_dir(b->priv->core->state_dir, b->name);
+	char *path = xasprintf("%s/%s", dir, BOTTLE_VM_RECORD);
+
+	if (unlink(path) != 0 && errno != ENOENT)
+		bottle_log(b, "could not remove %s: %s", path, strerror(errno));
+	free(path);
+	free(dir);
+}
+
+/* The record's window into *from, *to; -1 when there is none (or it is
+ * not a plain file of ours, or not what bottle writes). */
+static int bottle_vm_record_read(const struct bottle *b, int64_t *from,
+				 int64_t *to)
+{
+	char *dir = state_bottle_dir(b->priv->core->state_dir, b->name);
+	char *path = xasprintf("%s/%s", dir, BOTTLE_VM_RECORD);
+	char *text = NULL;
+	size_t len = 0;
+	long long f, t;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0 &&
+	    util_read_fd_max(fd, path, 4096, &text, &len, NULL) == 0 &&
+	    sscanf(text, "{\"created_from\": %lld, \"created_to\": %lld}", &f,
+		   &t) == 2 &&
+	    f <= t) {
+		*from = f;
+		*to = t;
+		rc = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	free(path);
+	free(dir);
+	return rc;
+}
+
+const char *bottle_vm_foreign(const struct bottle *b,
+			      const struct smolvm_machine *m)
+{
+	int64_t from, to;
+	int labelled = m->has_labels && m->managed;
+
+	if (labelled && !util_streq(smolvm_owned_name(m), b->name))
+		return "its bottle labels name another bottle";
+	if (bottle_vm_record_read(b, &from, &to) != 0) {
+		/* 1.8.0+: bottle labels every machine it creates (a machine
+		 * made before the record was kept has only the labels) */
+		if (labelled)
+			return NULL;
+		return m->has_labels ? "it has no bottle labels and bottle has "
+				       "no record of creating it"
+				     : "bottle has no record of creating it";
+	}
+	/* smolvm's created_at is whole seconds: a second of slack */
+	if (m->created_at != 0 &&
+	    (m->created_at < from - 1 || m->created_at > to + 1))
+		return "it was created at another time than the machine "
+		       "bottle created";
+	return NULL;
+}
