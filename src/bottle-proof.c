@@ -150,7 +150,8 @@ void bottle_proof_load(struct bottle *b)
 		    cJSON_IsNumber(v) ? (uint64_t)v->valuedouble : 0;
 		/* a PASS saved without its evidence is the guest's word */
 		v = cJSON_GetObjectItemCaseSensitive(e, "evidence");
-		if (cJSON_IsNumber(v) && v->valuedouble >= PROBE_EVIDENCE_NONE &&
+		if (cJSON_IsNumber(v) &&
+		    v->valuedouble >= PROBE_EVIDENCE_NONE &&
 		    v->valuedouble <= PROBE_HOST_PROVEN)
 			b->probe_evidence[i] = v->valueint;
 		else if (b->probes[i].verdict == PROBE_PASS &&
@@ -239,8 +240,9 @@ static void bottle_evidence(struct bottle *b, size_t i, enum probe_evidence e,
 static void bottle_proof_fail(struct bottle *b, size_t i, const char *why)
 {
 	struct probe_result *r = &b->probes[i];
-	char *d = xasprintf("%s%s%s", why, r->detail ? "; the guest said: " : "",
-			    r->detail ? r->detail : "");
+	char *d =
+	    xasprintf("%s%s%s", why, r->detail ? "; the guest said: " : "",
+		      r->detail ? r->detail : "");
 
 	free(r->detail);
 	r->detail = d;
@@ -280,9 +282,10 @@ static void bottle_proof_evidence(struct bottle *b)
 	uint64_t d_probe = 0, d_loop = 0, d_ref = 0;
 	int wall = wall_bottle_after(b, &d_probe, &d_loop, &d_ref);
 	int vmm = b->vmm_uid_kind == VMMWATCH_VMM;
-	const char *why = b->wall_why[0]	? b->wall_why
-			  : b->vmm_uid_why[0] ? b->vmm_uid_why
-					      : "the second wall was not in place";
+	const char *why = b->wall_why[0] ? b->wall_why
+			  : b->vmm_uid_why[0]
+			      ? b->vmm_uid_why
+			      : "the second wall was not in place";
 	size_t i;
 
 	for (i = 0; i < PROBE_COUNT; i++) {
@@ -290,9 +293,10 @@ static void bottle_proof_evidence(struct bottle *b)
 		b->probe_evidence_text[i][0] = '\0';
 	}
 	if (wall && vmm && d_loop > 0) {
-		char *w = xasprintf("the VMM (uid %u) dialed the host's loopback "
-				    "(the second wall refused %llu packets)",
-				    b->vmm_uid, (unsigned long long)d_loop);
+		char *w =
+		    xasprintf("the VMM (uid %u) dialed the host's loopback "
+			      "(the second wall refused %llu packets)",
+			      b->vmm_uid, (unsigned long long)d_loop);
 		bottle_proof_fail(b, PROBE_LOCALHOST_REACH, w);
 		free(w);
 	}
@@ -304,16 +308,18 @@ static void bottle_proof_evidence(struct bottle *b)
 		switch ((enum probe_id)i) {
 		case PROBE_BUNDLE_REACH:
 			if (wall && d_probe > 0)
-				bottle_evidence(b, i, PROBE_HOST_PROVEN,
+				bottle_evidence(
+				    b, i, PROBE_HOST_PROVEN,
 				    "host: %llu new connection(s) of uid %u "
 				    "to %s:%d while it ran",
 				    (unsigned long long)d_probe, b->vmm_uid,
 				    b->bundle_ip, bottle_proxy_port(b->cfg));
 			else if (wall)
-				bottle_evidence(b, i, PROBE_GUEST_ONLY,
-						"guest-reported: the host saw no "
-						"new connection of uid %u to %s",
-						b->vmm_uid, b->bundle_ip);
+				bottle_evidence(
+				    b, i, PROBE_GUEST_ONLY,
+				    "guest-reported: the host saw no "
+				    "new connection of uid %u to %s",
+				    b->vmm_uid, b->bundle_ip);
 			else
 				bottle_evidence(b, i, PROBE_GUEST_ONLY,
 						"guest-reported: %s", why);
@@ -340,7 +346,8 @@ static void bottle_proof_evidence(struct bottle *b)
 			break;
 		default:
 			if (wall)
-				bottle_evidence(b, i, PROBE_HOST_PROVEN,
+				bottle_evidence(
+				    b, i, PROBE_HOST_PROVEN,
 				    "host: the second wall lets uid %u reach "
 				    "%s only (%llu packets refused while it "
 				    "ran)",

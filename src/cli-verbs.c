@@ -634,8 +634,8 @@ static const char *cli_status_label(const struct bottle *b)
 {
 	enum bottle_status s = bottle_status(b);
 
-	if (s == BOTTLE_UNKNOWN && b->probes_at_ms != 0 &&
-	    bottle_all_pass(b) && wall_guest_reported(b))
+	if (s == BOTTLE_UNKNOWN && b->probes_at_ms != 0 && bottle_all_pass(b) &&
+	    wall_guest_reported(b))
 		return "healthy (guest-reported)";
 	return bottle_status_name(s);
 }
@@ -661,7 +661,7 @@ static cJSON *cli_json_host(const struct bottle *b)
 	else
 		cJSON_AddNullToObject(o, "vmm_uid");
 	cli_json_str(o, "vmm_uid_kind",
-		     b->vmm_uid_kind == VMMWATCH_VMM     ? "vmm"
+		     b->vmm_uid_kind == VMMWATCH_VMM	 ? "vmm"
 		     : b->vmm_uid_kind == VMMWATCH_GUEST ? "guest"
 							 : NULL);
 	cli_json_str(o, "vmm_uid_why",
@@ -993,7 +993,8 @@ static void cli_doctor_wall(struct bottle_core *core,
 			printf("WARNING  %s: the VMM's allowlist is the only "
 			       "wall (%s)\n",
 			       b->name,
-			       b->wall_why[0] ? b->wall_why : "no uid of its own");
+			       b->wall_why[0] ? b->wall_why
+					      : "no uid of its own");
 	}
 }
 

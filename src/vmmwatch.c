@@ -90,15 +90,14 @@ static int vmmwatch_addr_port(const char *f, size_t n, int v6, char *text,
 		if (a[i] != 0)
 			*zero = 0;
 	if (v6) {
-		static const unsigned char mapped[12] = {0, 0, 0, 0, 0,	   0,
-							 0, 0, 0, 0, 0xff, 0xff};
+		static const unsigned char mapped[12] = {
+		    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 		if (memcmp(a, mapped, 12) == 0)
 			return inet_ntop(AF_INET, a + 12, text,
 					 (socklen_t)textsz)
 				   ? 0
 				   : -1;
-		return inet_ntop(AF_INET6, a, text, (socklen_t)textsz) ? 0
-								       : -1;
+		return inet_ntop(AF_INET6, a, text, (socklen_t)textsz) ? 0 : -1;
 	}
 	return inet_ntop(AF_INET, a, text, (socklen_t)textsz) ? 0 : -1;
 }
@@ -148,8 +147,8 @@ size_t vmmwatch_parse(const char *buf, size_t len, int v6,
 			if (*te != '\0')
 				goto next;
 		}
-		if (rzero || (proto == VMMWATCH_TCP &&
-			      st == VMMWATCH_TCP_LISTEN))
+		if (rzero ||
+		    (proto == VMMWATCH_TCP && st == VMMWATCH_TCP_LISTEN))
 			goto next;
 		s.uid = (unsigned)uid;
 		s.proto = proto;
@@ -191,8 +190,8 @@ void vmmwatch_read(const char *root, struct vmmwatch_table *t)
 		char *text = NULL;
 		size_t len = 0;
 		if (util_read_file(path, &text, &len, NULL) == 0) {
-			vmmwatch_parse(text, len, tables[i].v6,
-				       tables[i].proto, t);
+			vmmwatch_parse(text, len, tables[i].v6, tables[i].proto,
+				       t);
 			if (i == 0)
 				t->read_ok = 1;
 		}
@@ -222,9 +221,9 @@ char *vmmwatch_stray(const struct vmmwatch_table *t, unsigned uid,
 			more++;
 			continue;
 		}
-		buf_addf(&d, "%sVMM socket to %s%s%s:%d (%s)", d.len ? "; " : "",
-			 strchr(s->peer, ':') ? "[" : "", s->peer,
-			 strchr(s->peer, ':') ? "]" : "", s->peer_port,
+		buf_addf(&d, "%sVMM socket to %s%s%s:%d (%s)",
+			 d.len ? "; " : "", strchr(s->peer, ':') ? "[" : "",
+			 s->peer, strchr(s->peer, ':') ? "]" : "", s->peer_port,
 			 s->proto == VMMWATCH_TCP ? "tcp" : "udp");
 		named++;
 	}

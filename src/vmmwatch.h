@@ -31,8 +31,8 @@ enum vmmwatch_proto {
 struct vmmwatch_sock {
 	unsigned uid;
 	enum vmmwatch_proto proto;
-	int state;	/* the kernel's st column (TCP: 1 established...) */
-	char peer[64];	/* "10.1.2.3" or "2001:db8::1" (v4-mapped as v4) */
+	int state;     /* the kernel's st column (TCP: 1 established...) */
+	char peer[64]; /* "10.1.2.3" or "2001:db8::1" (v4-mapped as v4) */
 	int peer_port;
 };
 

@@ -76,8 +76,7 @@ char *wall_script_install(const struct wall_listing *l, const char *chain,
 	} else {
 		buf_addf(&s, "-A %s -d ::1/128\n", chain);
 	}
-	buf_addf(&s, "-A %s -p tcp -j REJECT --reject-with tcp-reset\n",
-		 chain);
+	buf_addf(&s, "-A %s -p tcp -j REJECT --reject-with tcp-reset\n", chain);
 	buf_addf(&s, "-A %s -j DROP\n", chain);
 	buf_addf(&s, "-I OUTPUT 1 -m owner --uid-owner %u -j %s\nCOMMIT\n", uid,
 		 chain);
@@ -194,12 +193,11 @@ static void wall_parse_rule(struct wall_listing *l, const char *p,
 			tmp[un] = '\0';
 			c->uid = (unsigned)strtoul(tmp, NULL, 10);
 		}
-		l->jumps = xreallocarray(l->jumps, l->n_jumps + 1,
-					 sizeof *l->jumps);
+		l->jumps =
+		    xreallocarray(l->jumps, l->n_jumps + 1, sizeof *l->jumps);
 		l->jump_of = xreallocarray(l->jump_of, l->n_jumps + 1,
 					   sizeof *l->jump_of);
-		l->jumps[l->n_jumps] =
-		    xasprintf("%.*s", (int)(e - spec), spec);
+		l->jumps[l->n_jumps] = xasprintf("%.*s", (int)(e - spec), spec);
 		l->jump_of[l->n_jumps++] = (size_t)(c - l->v);
 		return;
 	}
@@ -209,8 +207,9 @@ static void wall_parse_rule(struct wall_listing *l, const char *p,
 	w = wall_word(spec, e, "-j", &n);
 	if (w == NULL) {
 		const char *d = wall_word(spec, e, "-d", &n);
-		if (d != NULL && ((n == 11 && memcmp(d, "127.0.0.0/8", 11) == 0) ||
-				  (n == 7 && memcmp(d, "::1/128", 7) == 0)))
+		if (d != NULL &&
+		    ((n == 11 && memcmp(d, "127.0.0.0/8", 11) == 0) ||
+		     (n == 7 && memcmp(d, "::1/128", 7) == 0)))
 			c->loopback += pkts;
 		return;
 	}
@@ -351,8 +350,8 @@ static int wall_exec(const char *const *argv, const char *input,
 	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
 	posix_spawn_file_actions_adddup2(&fa, op[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
-	rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv,
-			 environ);
+	rc =
+	    posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(in[0]);
 	close(op[1]);
@@ -435,8 +434,8 @@ static int wall_exec(const char *const *argv, const char *input,
 				       WEXITSTATUS(st), n ? ": " : "",
 				       (int)(n > 200 ? 200 : n), e);
 		else
-			rc = util_fail(cause, "%s: killed (signal %d)",
-				       argv[0], WTERMSIG(st));
+			rc = util_fail(cause, "%s: killed (signal %d)", argv[0],
+				       WTERMSIG(st));
 	}
 close:
 	if (in[0] >= 0)
@@ -493,11 +492,11 @@ static int wall_read(int v6, struct wall_listing *l, char **cause)
 
 	wall_listing_release(l);
 	if (argv[0] == NULL)
-		return util_fail(cause, "no %s", v6 ? "ip6tables-save"
-						    : "iptables-save");
+		return util_fail(cause, "no %s",
+				 v6 ? "ip6tables-save" : "iptables-save");
 	rc = wall_exec(argv, NULL, &out, cause);
-	if (rc == 0 && wall_parse_save(out.data ? out.data : "", out.len, l) !=
-			   0)
+	if (rc == 0 &&
+	    wall_parse_save(out.data ? out.data : "", out.len, l) != 0)
 		rc = util_fail(cause, "%s: no filter table", argv[0]);
 	buf_release(&out);
 	return rc;
@@ -506,8 +505,8 @@ static int wall_read(int v6, struct wall_listing *l, char **cause)
 static int wall_apply(int v6, const char *script, char **cause)
 {
 	const char *argv[] = {
-	    wall_bin(v6 ? "ip6tables-restore" : "iptables-restore"), "-w",
-	    "5", "--noflush", NULL};
+	    wall_bin(v6 ? "ip6tables-restore" : "iptables-restore"), "-w", "5",
+	    "--noflush", NULL};
 	struct buf out = BUF_INIT;
 	int rc;
 
@@ -572,8 +571,7 @@ static void wall_counters(struct bottle *b, const struct wall_listing *l4,
 	const struct wall_chain *c6 = wall_listing_find(l6, b->wall_chain);
 
 	b->wall_to_b = c4 ? c4->probe_new + c4->to_b : 0;
-	b->wall_loopback =
-	    (c4 ? c4->loopback : 0) + (c6 ? c6->loopback : 0);
+	b->wall_loopback = (c4 ? c4->loopback : 0) + (c6 ? c6->loopback : 0);
 	b->wall_refused = (c4 ? c4->refused : 0) + (c6 ? c6->refused : 0);
 }
 
@@ -593,9 +591,9 @@ static int wall_ensure(struct bottle *b, struct wall_listing *l4,
 		char *s;
 		if (fam && !wall_have_v6())
 			continue;
-		if (!l->ok || wall_chain_matches(wall_listing_find(
-							 l, b->wall_chain),
-						     b->vmm_uid, ip, port))
+		if (!l->ok ||
+		    wall_chain_matches(wall_listing_find(l, b->wall_chain),
+				       b->vmm_uid, ip, port))
 			continue;
 		s = wall_script_install(l, b->wall_chain, b->vmm_uid,
 					b->bundle_ip, port, fam);
@@ -652,8 +650,8 @@ static int wall_want(struct bottle *b, int capable, const char *why)
 	return 1;
 }
 
-static void wall_remove_chain(struct wall_listing *l, int v6,
-			      const char *chain, struct bottle_core *core)
+static void wall_remove_chain(struct wall_listing *l, int v6, const char *chain,
+			      struct bottle_core *core)
 {
 	char *s = wall_script_remove(l, chain), *cause = NULL;
 
@@ -709,8 +707,8 @@ void wall_core_refresh(struct bottle_core *core, int vm_known)
 			const char *extra = NULL;
 			if (b->vmm_uid_kind == VMMWATCH_GUEST && b->cfg)
 				extra = b->cfg->resolver; /* TSI adds it */
-			stray = vmmwatch_stray(&t, b->vmm_uid, b->bundle_ip,
-					       extra);
+			stray =
+			    vmmwatch_stray(&t, b->vmm_uid, b->bundle_ip, extra);
 			if (stray != NULL) {
 				if (strcmp(stray, b->vmm_stray) != 0)
 					bottle_log(b, "host: %s", stray);
@@ -734,12 +732,13 @@ void wall_core_refresh(struct bottle_core *core, int vm_known)
 	for (k = 0; capable && vm_known && k < 2; k++) {
 		struct wall_listing *l = k ? &l6 : &l4;
 		size_t j, n = l->n;
-		char (*names)[WALL_CHAIN_MAX + 4] =
+		char(*names)[WALL_CHAIN_MAX + 4] =
 		    xcalloc(n ? n : 1, sizeof *names);
 		for (j = 0; j < n; j++)
 			memcpy(names[j], l->v[j].name, sizeof names[j]);
 		for (j = 0; j < n; j++) {
-			const struct wall_chain *c = wall_listing_find(l, names[j]);
+			const struct wall_chain *c =
+			    wall_listing_find(l, names[j]);
 			int keep = 0, stale_uid = 0;
 			if (c == NULL)
 				continue;
@@ -754,9 +753,9 @@ void wall_core_refresh(struct bottle_core *core, int vm_known)
 					 bottle_vm_running(b))
 					stale_uid = 1;
 			}
-			if (keep || (!stale_uid &&
-				     strncmp(names[j], prefix,
-					     strlen(prefix)) != 0))
+			if (keep ||
+			    (!stale_uid &&
+			     strncmp(names[j], prefix, strlen(prefix)) != 0))
 				continue;
 			wall_remove_chain(l, (int)k, names[j], core);
 		}
@@ -866,8 +865,7 @@ int wall_bottle_after(struct bottle *b, uint64_t *d_probe, uint64_t *d_loop,
 	}
 	c = wall_listing_find(&l4, b->wall_chain);
 	if (c != NULL &&
-	    wall_chain_matches(c, b->vmm_uid, b->bundle_ip,
-			       c->probe_port) &&
+	    wall_chain_matches(c, b->vmm_uid, b->bundle_ip, c->probe_port) &&
 	    c->probe_new >= b->wall_run_probe) {
 		uint64_t before_loop = b->wall_run_loop;
 		uint64_t before_ref = b->wall_run_refused;

@@ -32,14 +32,14 @@
 /* One BOTTLE-W- chain as iptables-save -c showed it (one family). */
 struct wall_chain {
 	char name[WALL_CHAIN_MAX + 4];
-	int n_jumps;	      /* OUTPUT rules jumping to it */
-	unsigned uid;	      /* of the (first) jump, 0 when none */
-	char bundle_ip[64];   /* the -d of its RETURN rules ("" none) */
-	int probe_port;	      /* the --dport of the probe rule, 0 none */
-	uint64_t probe_new;   /* packets: new connections to B:probe_port */
-	uint64_t to_b;	      /* packets of the other RETURN rule */
-	uint64_t loopback;    /* packets to the host's loopback */
-	uint64_t refused;     /* packets of REJECT + DROP */
+	int n_jumps;	    /* OUTPUT rules jumping to it */
+	unsigned uid;	    /* of the (first) jump, 0 when none */
+	char bundle_ip[64]; /* the -d of its RETURN rules ("" none) */
+	int probe_port;	    /* the --dport of the probe rule, 0 none */
+	uint64_t probe_new; /* packets: new connections to B:probe_port */
+	uint64_t to_b;	    /* packets of the other RETURN rule */
+	uint64_t loopback;  /* packets to the host's loopback */
+	uint64_t refused;   /* packets of REJECT + DROP */
 	int n_rules;
 	int has_reject, has_drop;
 };
@@ -48,8 +48,8 @@ struct wall_chain {
 struct wall_listing {
 	struct wall_chain *v; /* owned */
 	size_t n;
-	char **jumps; /* owned: each OUTPUT jump rule's spec after "-A
-			 OUTPUT " (for deleting it), parallel to jump_of */
+	char **jumps;	 /* owned: each OUTPUT jump rule's spec after "-A
+			    OUTPUT " (for deleting it), parallel to jump_of */
 	size_t *jump_of; /* index into v of jumps[i] */
 	size_t n_jumps;
 	int ok; /* the listing was read */

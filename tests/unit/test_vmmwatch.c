@@ -71,9 +71,8 @@ static void test_parse_tcp(void **state)
 
 	(void)state;
 	/* listeners (2) and the 0.0.0.0 peers are dropped: 5 remain */
-	assert_int_equal(vmmwatch_parse(TCP, sizeof TCP - 1, 0, VMMWATCH_TCP,
-					&t),
-			 5);
+	assert_int_equal(
+	    vmmwatch_parse(TCP, sizeof TCP - 1, 0, VMMWATCH_TCP, &t), 5);
 	assert_string_equal(t.v[0].peer, "10.213.0.2");
 	assert_int_equal(t.v[0].peer_port, 8888);
 	assert_int_equal(t.v[0].uid, 2000000);
@@ -154,8 +153,7 @@ static void test_stray_bounded(void **state)
 			 "00000000:00000000 00:00000000 00000000  2000000 0 "
 			 "1 1\n",
 			 i, i, i + 1);
-	assert_int_equal(vmmwatch_parse(b.data, b.len, 0, VMMWATCH_TCP, &t),
-			 7);
+	assert_int_equal(vmmwatch_parse(b.data, b.len, 0, VMMWATCH_TCP, &t), 7);
 	s = vmmwatch_stray(&t, 2000000, "10.213.0.2", NULL);
 	assert_non_null(strstr(s, "10.0.0.4:443"));
 	assert_null(strstr(s, "10.0.0.5:443"));
@@ -178,9 +176,8 @@ static void test_parse_malformed(void **state)
 	    "   5: 0100007F:A000 0200D50A:22B8 01 0:0 0:0 0 7"; /* no \n */
 
 	(void)state;
-	assert_int_equal(vmmwatch_parse(bad, sizeof bad - 1, 0, VMMWATCH_TCP,
-					&t),
-			 1);
+	assert_int_equal(
+	    vmmwatch_parse(bad, sizeof bad - 1, 0, VMMWATCH_TCP, &t), 1);
 	assert_int_equal(t.v[0].uid, 7);
 	vmmwatch_table_release(&t);
 	assert_int_equal(vmmwatch_parse("", 0, 1, VMMWATCH_UDP, &t), 0);
@@ -198,12 +195,13 @@ static void test_status_uid(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    vmmwatch_parse_status_uid(drop, sizeof drop - 1, &uid, &uniform), 0);
+	    vmmwatch_parse_status_uid(drop, sizeof drop - 1, &uid, &uniform),
+	    0);
 	assert_int_equal(uid, 2000003);
 	assert_true(uniform);
-	assert_int_equal(vmmwatch_parse_status_uid(mixed, sizeof mixed - 1,
-						   &uid, &uniform),
-			 0);
+	assert_int_equal(
+	    vmmwatch_parse_status_uid(mixed, sizeof mixed - 1, &uid, &uniform),
+	    0);
 	assert_int_equal(uid, 0);
 	assert_false(uniform);
 	assert_int_equal(
@@ -226,9 +224,9 @@ static void test_sim_uid(void **state)
 	char *cause = NULL;
 
 	(void)state;
-	assert_int_equal(vmmwatch_sim_uid(virtio, sizeof virtio - 1, &uid,
-					  &kind, &cause),
-			 0);
+	assert_int_equal(
+	    vmmwatch_sim_uid(virtio, sizeof virtio - 1, &uid, &kind, &cause),
+	    0);
 	assert_int_equal(uid, 2000004);
 	assert_int_equal(kind, VMMWATCH_VMM);
 	assert_int_equal(
@@ -240,9 +238,9 @@ static void test_sim_uid(void **state)
 	assert_non_null(strstr(cause, "no network"));
 	free(cause);
 	cause = NULL;
-	assert_int_equal(vmmwatch_sim_uid(foreign, sizeof foreign - 1, &uid,
-					  &kind, &cause),
-			 -1);
+	assert_int_equal(
+	    vmmwatch_sim_uid(foreign, sizeof foreign - 1, &uid, &kind, &cause),
+	    -1);
 	free(cause);
 }
 

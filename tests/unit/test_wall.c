@@ -100,8 +100,7 @@ static void test_parse_save(void **state)
 	assert_null(wall_listing_find(&l, "SMOLSIM-61000"));
 	/* the OUTPUT jump's spec, for deleting it */
 	assert_int_equal(l.n_jumps, 1);
-	assert_string_equal(l.jumps[0],
-			    "-m owner --uid-owner 2000000 -j " CH);
+	assert_string_equal(l.jumps[0], "-m owner --uid-owner 2000000 -j " CH);
 	wall_listing_release(&l);
 	assert_int_equal(wall_parse_save("*nat\nCOMMIT\n", 12, &l), -1);
 	wall_listing_release(&l);
@@ -130,9 +129,9 @@ static void test_parse_without_counters(void **state)
 	/* two jumps: not as made, so it is made again */
 	assert_false(wall_chain_matches(c, 61000, NULL, 0));
 	s = wall_script_install(&l, CH, 61000, "10.213.0.2", 8888, 1);
-	assert_non_null(strstr(s, "-D OUTPUT -m owner --uid-owner 61000 -j " CH
-				  "\n-D OUTPUT -m owner --uid-owner 61000 -j " CH
-				  "\n"));
+	assert_non_null(
+	    strstr(s, "-D OUTPUT -m owner --uid-owner 61000 -j " CH
+		      "\n-D OUTPUT -m owner --uid-owner 61000 -j " CH "\n"));
 	free(s);
 	wall_listing_release(&l);
 }
@@ -204,12 +203,12 @@ static void test_remove_script(void **state)
 	memset(&l, 0, sizeof l);
 	assert_int_equal(wall_parse_save(SAVE, sizeof SAVE - 1, &l), 0);
 	s = wall_script_remove(&l, CH);
-	assert_string_equal(s, "*filter\n"
-			       "-D OUTPUT -m owner --uid-owner 2000000 -j " CH
-			       "\n"
-			       "-F " CH "\n"
-			       "-X " CH "\n"
-			       "COMMIT\n");
+	assert_string_equal(s,
+			    "*filter\n"
+			    "-D OUTPUT -m owner --uid-owner 2000000 -j " CH "\n"
+			    "-F " CH "\n"
+			    "-X " CH "\n"
+			    "COMMIT\n");
 	free(s);
 	s = wall_script_remove(&l, "BOTTLE-W-ffffffff-9999999999");
 	assert_string_equal(s, "*filter\n"
