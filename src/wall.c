@@ -690,8 +690,9 @@ void wall_core_refresh(struct bottle_core *core, int vm_known)
 	for (i = 0; i < core->n; i++) {
 		struct bottle *b = core->v[i];
 		char *stray;
-		if (b->op != BOTTLE_OP_NONE) {
-			/* its operation owns the wall until it is done */
+		if (b->op != BOTTLE_OP_NONE || b->busy_other != NULL) {
+			/* its operation (here or in another bottle process)
+			 * owns the wall until it is done */
 			if (b->wall_chain[0] != '\0')
 				wall_counters(b, &l4, &l6);
 			continue;
@@ -744,8 +745,11 @@ void wall_core_refresh(struct bottle_core *core, int vm_known)
 				continue;
 			for (i = 0; i < core->n; i++) {
 				const struct bottle *b = core->v[i];
-				if (strcmp(b->wall_chain, names[j]) == 0 &&
+				char mine[WALL_CHAIN_MAX + 4];
+				wall_name_of(core, b->name, mine, sizeof mine);
+				if (strcmp(mine, names[j]) == 0 &&
 				    (b->op != BOTTLE_OP_NONE ||
+				     b->busy_other != NULL ||
 				     bottle_vm_running(b)))
 					keep = 1;
 				else if (b->vmm_uid != 0 &&
