@@ -292,14 +292,6 @@ static void bottle_proof_evidence(struct bottle *b)
 		b->probe_evidence[i] = PROBE_EVIDENCE_NONE;
 		b->probe_evidence_text[i][0] = '\0';
 	}
-	if (wall && vmm && d_loop > 0) {
-		char *w =
-		    xasprintf("the VMM (uid %u) dialed the host's loopback "
-			      "(the second wall refused %llu packets)",
-			      b->vmm_uid, (unsigned long long)d_loop);
-		bottle_proof_fail(b, PROBE_LOCALHOST_REACH, w);
-		free(w);
-	}
 	for (i = 0; i < PROBE_COUNT; i++) {
 		struct probe_result *r = &b->probes[i];
 		int port = 0, h;
@@ -350,9 +342,13 @@ static void bottle_proof_evidence(struct bottle *b)
 				    b, i, PROBE_HOST_PROVEN,
 				    "host: the second wall lets uid %u reach "
 				    "%s only (%llu packets refused while it "
-				    "ran)",
+				    "ran%s)",
 				    b->vmm_uid, b->bundle_ip,
-				    (unsigned long long)d_ref);
+				    (unsigned long long)d_ref,
+				    vmm && d_ref > 0
+					? ": the VMM's allowlist let them "
+					  "through"
+					: "");
 			else
 				bottle_evidence(b, i, PROBE_GUEST_ONLY,
 						"guest-reported: %s", why);
@@ -424,6 +420,20 @@ static void bottle_on_probe_done(struct probe_run *run,
 	bottle_proof_schedule(b);
 	free(b->priv->probe_summary);
 	b->priv->probe_summary = bottle_probe_summary(b->probes);
+	if (wall_breach(b)) {
+		/* disproven by the host: the VMM dialed outside B */
+		char *w = xasprintf(
+		    "%s%ssecond wall: %llu packets of the VMM (uid %u) "
+		    "refused, %llu of them to the host's loopback: the "
+		    "VMM's allowlist let them through",
+		    b->priv->probe_summary ? b->priv->probe_summary : "",
+		    b->priv->probe_summary ? "; " : "",
+		    (unsigned long long)b->wall_refused, b->vmm_uid,
+		    (unsigned long long)b->wall_loopback);
+		free(b->priv->probe_summary);
+		b->priv->probe_summary = w;
+		any_fail = 1;
+	}
 	if (any_fail && b->cfg != NULL &&
 	    b->cfg->on_unsafe == CONFIG_ON_UNSAFE_STOP) {
 		struct strv a = smolvm_argv_stop(bottle_cli(core), b->name);
