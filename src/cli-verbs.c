@@ -979,7 +979,7 @@ static void cli_doctor_wall(struct bottle_core *core,
 		       why);
 		return;
 	}
-	if (env->simulated || geteuid() == 0)
+	if (env->smolvm_ok == 1)
 		printf("ok       second wall: a VMM with a uid of its own gets "
 		       "kernel rules that let it reach only its bundle\n");
 	for (i = 0; i < n; i++) {
