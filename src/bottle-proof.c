@@ -1,6 +1,8 @@
 /* bottle-proof.c: the proof: probe runs (and on_unsafe), their results on
  * disk, the bundle's health checks. */
 #include "bottle-int.h"
+#include "vmmwatch.h"
+#include "wall.h"
 
 /* ---- health results (also read by up's bundle-health step) ---------- */
 
@@ -93,6 +95,11 @@ static void bottle_save_probes(struct bottle *b)
 			cJSON_AddStringToObject(e, "method", r->method);
 		cJSON_AddNumberToObject(e, "latency_ms", (double)r->latency_ms);
 		cJSON_AddNumberToObject(e, "at_ms", (double)r->at_ms);
+		cJSON_AddNumberToObject(e, "evidence",
+					(double)b->probe_evidence[i]);
+		if (b->probe_evidence_text[i][0] != '\0')
+			cJSON_AddStringToObject(e, "evidence_text",
+						b->probe_evidence_text[i]);
 		cJSON_AddItemToArray(arr, e);
 	}
 	cJSON_AddItemToObject(root, "probes", arr);
@@ -141,6 +148,21 @@ void bottle_proof_load(struct bottle *b)
 		v = cJSON_GetObjectItemCaseSensitive(e, "at_ms");
 		b->probes[i].at_ms =
 		    cJSON_IsNumber(v) ? (uint64_t)v->valuedouble : 0;
+		/* a PASS saved without its evidence is the guest's word */
+		v = cJSON_GetObjectItemCaseSensitive(e, "evidence");
+		if (cJSON_IsNumber(v) &&
+		    v->valuedouble >= PROBE_EVIDENCE_NONE &&
+		    v->valuedouble <= PROBE_HOST_PROVEN)
+			b->probe_evidence[i] = v->valueint;
+		else if (b->probes[i].verdict == PROBE_PASS &&
+			 i != PROBE_EXEC_FIDELITY)
+			b->probe_evidence[i] = PROBE_GUEST_ONLY;
+		else
+			b->probe_evidence[i] = PROBE_EVIDENCE_NONE;
+		d = cJSON_GetObjectItemCaseSensitive(e, "evidence_text");
+		snprintf(b->probe_evidence_text[i],
+			 sizeof b->probe_evidence_text[i], "%s",
+			 cJSON_IsString(d) ? d->valuestring : "");
 	}
 	e = cJSON_GetObjectItemCaseSensitive(root, "at_ms");
 	if (cJSON_IsNumber(e))
@@ -164,13 +186,13 @@ void bottle_proof_schedule(struct bottle *b)
 			      (jitter ? (uint64_t)rand() % (2 * jitter) : 0);
 }
 
-static char *bottle_probe_summary(const struct probe_report *rep)
+static char *bottle_probe_summary(const struct probe_result *res)
 {
 	struct buf d = BUF_INIT;
 	size_t i;
 
 	for (i = 0; i < PROBE_COUNT; i++) {
-		const struct probe_result *r = &rep->r[i];
+		const struct probe_result *r = &res[i];
 		if (r->verdict == PROBE_PASS || r->verdict == PROBE_SKIP ||
 		    r->verdict == PROBE_WARN)
 			continue;
@@ -180,7 +202,7 @@ static char *bottle_probe_summary(const struct probe_report *rep)
 		if (r->detail != NULL)
 			buf_addf(&d, " (%s)", r->detail);
 	}
-	return buf_detach(&d);
+	return d.len ? buf_detach(&d) : (buf_release(&d), NULL);
 }
 
 static void bottle_on_probe_command(const char *const *argv,
@@ -198,6 +220,142 @@ static void bottle_on_probe_command(const char *const *argv,
 }
 
 static void bottle_probe_finish(struct bottle *b);
+
+static void bottle_evidence(struct bottle *b, size_t i, enum probe_evidence e,
+			    const char *fmt, ...) UTIL_PRINTF(4, 5);
+
+static void bottle_evidence(struct bottle *b, size_t i, enum probe_evidence e,
+			    const char *fmt, ...)
+{
+	va_list ap;
+
+	b->probe_evidence[i] = (int)e;
+	va_start(ap, fmt);
+	vsnprintf(b->probe_evidence_text[i], sizeof b->probe_evidence_text[i],
+		  fmt, ap);
+	va_end(ap);
+}
+
+/* bottle_proof_fail: probe i of b turns FAIL on the host's evidence. */
+static void bottle_proof_fail(struct bottle *b, size_t i, const char *why)
+{
+	struct probe_result *r = &b->probes[i];
+	char *d =
+	    xasprintf("%s%s%s", why, r->detail ? "; the guest said: " : "",
+		      r->detail ? r->detail : "");
+
+	free(r->detail);
+	r->detail = d;
+	r->verdict = PROBE_FAIL;
+	bottle_evidence(b, i, PROBE_HOST_PROVEN, "host: %s", why);
+}
+
+/* bottle_proof_egress_host: egress-port-bypass from the host's side: each
+ * port that must not be agent-reachable refuses on B from outside the
+ * bundle. 1 all refuse, 0 one accepts (*port set), -1 no answer. */
+static int bottle_proof_egress_host(const struct bottle *b, int *port)
+{
+	size_t i;
+	int all = 1;
+
+	for (i = 0; i < b->cfg->bundle.n_services; i++) {
+		const struct config_service *s = &b->cfg->bundle.services[i];
+		int r;
+		if (s->agent_reachable)
+			continue;
+		r = wall_host_refuses(b->bundle_ip, s->port, 1000);
+		if (r == 0) {
+			*port = s->port;
+			return 0;
+		}
+		if (r < 0)
+			all = -1;
+	}
+	return all;
+}
+
+/* bottle_proof_evidence: what the host saw while b's run ran, into each
+ * verdict's evidence (a PASS the host did not see is "guest-reported");
+ * the host's word overrides the guest's where they disagree. */
+static void bottle_proof_evidence(struct bottle *b)
+{
+	uint64_t d_probe = 0, d_loop = 0, d_ref = 0;
+	int wall = wall_bottle_after(b, &d_probe, &d_loop, &d_ref);
+	int vmm = b->vmm_uid_kind == VMMWATCH_VMM;
+	const char *why = b->wall_why[0] ? b->wall_why
+			  : b->vmm_uid_why[0]
+			      ? b->vmm_uid_why
+			      : "the second wall was not in place";
+	size_t i;
+
+	for (i = 0; i < PROBE_COUNT; i++) {
+		b->probe_evidence[i] = PROBE_EVIDENCE_NONE;
+		b->probe_evidence_text[i][0] = '\0';
+	}
+	for (i = 0; i < PROBE_COUNT; i++) {
+		struct probe_result *r = &b->probes[i];
+		int port = 0, h;
+		if (r->verdict != PROBE_PASS || i == PROBE_EXEC_FIDELITY)
+			continue;
+		switch ((enum probe_id)i) {
+		case PROBE_BUNDLE_REACH:
+			if (wall && d_probe > 0)
+				bottle_evidence(
+				    b, i, PROBE_HOST_PROVEN,
+				    "host: %llu new connection(s) of uid %u "
+				    "to %s:%d while it ran",
+				    (unsigned long long)d_probe, b->vmm_uid,
+				    b->bundle_ip, bottle_proxy_port(b->cfg));
+			else if (wall)
+				bottle_evidence(
+				    b, i, PROBE_GUEST_ONLY,
+				    "guest-reported: the host saw no "
+				    "new connection of uid %u to %s",
+				    b->vmm_uid, b->bundle_ip);
+			else
+				bottle_evidence(b, i, PROBE_GUEST_ONLY,
+						"guest-reported: %s", why);
+			break;
+		case PROBE_EGRESS_PORT_BYPASS:
+			h = bottle_proof_egress_host(b, &port);
+			if (h == 1) {
+				bottle_evidence(b, i, PROBE_HOST_PROVEN,
+						"host: its ports refuse on %s "
+						"from outside the bundle",
+						b->bundle_ip);
+			} else if (h == 0) {
+				char *w = xasprintf(
+				    "%s:%d accepts connections from outside "
+				    "the bundle",
+				    b->bundle_ip, port);
+				bottle_proof_fail(b, i, w);
+				free(w);
+			} else {
+				bottle_evidence(b, i, PROBE_GUEST_ONLY,
+						"guest-reported: the host's "
+						"connect got no answer");
+			}
+			break;
+		default:
+			if (wall)
+				bottle_evidence(
+				    b, i, PROBE_HOST_PROVEN,
+				    "host: the second wall lets uid %u reach "
+				    "%s only (%llu packets refused while it "
+				    "ran%s)",
+				    b->vmm_uid, b->bundle_ip,
+				    (unsigned long long)d_ref,
+				    vmm && d_ref > 0
+					? ": the VMM's allowlist let them "
+					  "through"
+					: "");
+			else
+				bottle_evidence(b, i, PROBE_GUEST_ONLY,
+						"guest-reported: %s", why);
+			break;
+		}
+	}
+}
 
 static void bottle_on_unsafe_stop(struct bottle *b, const struct proc_result *r)
 {
@@ -230,7 +388,7 @@ static void bottle_on_probe_done(struct probe_run *run,
 	struct bottle *b = data;
 	struct bottle_core *core = b->priv->core;
 	size_t i;
-	int unknown = 0;
+	int unknown = 0, any_fail = 0;
 
 	(void)run;
 	b->priv->probe_run = NULL;
@@ -241,21 +399,42 @@ static void bottle_on_probe_done(struct probe_run *run,
 	for (i = 0; i < PROBE_COUNT; i++) {
 		probe_result_release(&b->probes[i]);
 		probe_result_copy(&b->probes[i], &rep->r[i]);
-		if (rep->r[i].verdict == PROBE_UNKNOWN)
+	}
+	bottle_proof_evidence(b);
+	for (i = 0; i < PROBE_COUNT; i++) {
+		const struct probe_result *r = &b->probes[i];
+		if (r->verdict == PROBE_UNKNOWN)
 			unknown = 1;
-		bottle_log(b, "probe %s: %s%s%s", probe_name((enum probe_id)i),
-			   probe_verdict_name(rep->r[i].verdict),
-			   rep->r[i].detail ? " " : "",
-			   rep->r[i].detail ? rep->r[i].detail : "");
+		if (r->verdict == PROBE_FAIL)
+			any_fail = 1;
+		bottle_log(b, "probe %s: %s%s%s%s%s",
+			   probe_name((enum probe_id)i),
+			   probe_verdict_name(r->verdict), r->detail ? " " : "",
+			   r->detail ? r->detail : "",
+			   b->probe_evidence_text[i][0] ? "; " : "",
+			   b->probe_evidence_text[i]);
 	}
 	b->probes_at_ms = util_wall_ms();
 	bottle_save_probes(b);
 	b->priv->backoff = unknown ? b->priv->backoff + 1 : 0;
 	bottle_proof_schedule(b);
 	free(b->priv->probe_summary);
-	b->priv->probe_summary =
-	    rep->all_pass ? NULL : bottle_probe_summary(rep);
-	if (rep->any_fail && b->cfg != NULL &&
+	b->priv->probe_summary = bottle_probe_summary(b->probes);
+	if (wall_breach(b)) {
+		/* disproven by the host: the VMM dialed outside B */
+		char *w = xasprintf(
+		    "%s%ssecond wall: %llu packets of the VMM (uid %u) "
+		    "refused, %llu of them to the host's loopback: the "
+		    "VMM's allowlist let them through",
+		    b->priv->probe_summary ? b->priv->probe_summary : "",
+		    b->priv->probe_summary ? "; " : "",
+		    (unsigned long long)b->wall_refused, b->vmm_uid,
+		    (unsigned long long)b->wall_loopback);
+		free(b->priv->probe_summary);
+		b->priv->probe_summary = w;
+		any_fail = 1;
+	}
+	if (any_fail && b->cfg != NULL &&
 	    b->cfg->on_unsafe == CONFIG_ON_UNSAFE_STOP) {
 		struct strv a = smolvm_argv_stop(bottle_cli(core), b->name);
 		bottle_log(b, "on_unsafe is \"stop\": stopping the VM");
@@ -288,8 +467,9 @@ static void bottle_probe_finish(struct bottle *b)
 	bottle_emit(core, b, BOTTLE_EV_CHANGED, NULL);
 }
 
-/* bottle_proof_start: one probe run for b (which must be running). */
-int bottle_proof_start(struct bottle *b, char **cause)
+/* bottle_proof_launch: the run itself, once the wall is in place (or
+ * can't be). */
+static void bottle_proof_launch(struct bottle *b)
 {
 	struct bottle_core *core = b->priv->core;
 	struct probe_port closed[32];
@@ -298,9 +478,8 @@ int bottle_proof_start(struct bottle *b, char **cause)
 	char machine[64], *helper_guest = NULL;
 	size_t i, n_closed = 0, n_others = 0;
 
-	if (b->cfg == NULL || b->bundle_ip == NULL)
-		return util_fail(cause, "bottle %s is not configured and up",
-				 b->name);
+	/* the run waits for the second wall: its counters are evidence */
+	wall_bottle_ensure(b);
 	for (i = 0; i < b->cfg->bundle.n_services && n_closed < 32; i++) {
 		const struct config_service *s = &b->cfg->bundle.services[i];
 		if (s->agent_reachable)
@@ -345,6 +524,51 @@ int bottle_proof_start(struct bottle *b, char **cause)
 	free(others);
 	free(helper_guest);
 	bottle_emit(core, b, BOTTLE_EV_CHANGED, NULL);
+}
+
+/* The VMM's pid, for its uid, when no refresh has seen it yet (up's probe
+ * step right after vm-start). */
+static void bottle_on_vmm_status(struct bottle_core *core,
+				 const struct proc_result *r, void *data)
+{
+	struct bottle *b = data;
+	struct smolvm_machine m;
+	char *cause = NULL;
+
+	if (core->closing) {
+		b->probing = 0;
+		return;
+	}
+	memset(&m, 0, sizeof m);
+	if (bottle_ok(r) && r->out.len > 0 &&
+	    smolvm_parse_status(r->out.data, r->out.len, &m, &cause) == 0) {
+		if (m.pid > 0 && util_streq(m.state, "running"))
+			b->vm_pid = m.pid;
+		smolvm_machine_release(&m);
+	}
+	free(cause);
+	bottle_proof_launch(b);
+}
+
+/* bottle_proof_start: one probe run for b (which must be running). */
+int bottle_proof_start(struct bottle *b, char **cause)
+{
+	struct bottle_core *core = b->priv->core;
+	const char *why;
+
+	if (b->cfg == NULL || b->bundle_ip == NULL)
+		return util_fail(cause, "bottle %s is not configured and up",
+				 b->name);
+	b->probing = 1;
+	if (b->vm_pid <= 0 && wall_capable(&why)) {
+		struct strv a = smolvm_argv_status(bottle_cli(core), b->name);
+		bottle_core_run(core, &a,
+				bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),
+				bottle_on_vmm_status, b);
+		bottle_emit(core, b, BOTTLE_EV_CHANGED, NULL);
+		return 0;
+	}
+	bottle_proof_launch(b);
 	return 0;
 }
 
@@ -561,6 +785,8 @@ void bottle_proof_arm(struct bottle *b)
 
 	if (b->priv->core->closing)
 		return;
+	/* no rule outlives its VM (down, rm, a failed up's rollback) */
+	wall_bottle_settle(b);
 	bottle_proof_arm_health(b, now);
 	bottle_proof_arm_probe(b, now);
 }

@@ -2,8 +2,11 @@
  * ls), the docker subnets cache for allocation, and the detection of
  * docker and smolvm at start. */
 #include "bottle-int.h"
+#include "wall.h"
 
-/* ---- refresh: three subprocesses whatever the number of bottles ------- */
+/* ---- refresh: three subprocesses whatever the number of bottles ------- *
+ * (and, where bottle keeps second walls, iptables-save and ip6tables-save
+ * once each, in wall_core_refresh) */
 
 struct bottle *bottle_refresh_find_or_discover(struct bottle_core *core,
 					       const char *name)
@@ -107,6 +110,9 @@ static void bottle_refresh_merge(struct bottle_core *core)
 			bottle_reset_health(b);
 		bottle_update_drift(b);
 	}
+	/* the host's own view: the VMMs' sockets and the second wall (one
+	 * read of the socket tables and of each family's rules for all) */
+	wall_core_refresh(core, vm_known);
 	docker_containers_free(c, nc);
 	docker_networks_free(nw, nn);
 	smolvm_machines_free(m, nm);

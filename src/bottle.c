@@ -2,6 +2,7 @@
  * back, the core's lifetime. See bottle.h; the jobs live in bottle-*.c
  * (bottle-int.h says which). */
 #include "bottle-int.h"
+#include "wall.h"
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -660,7 +661,10 @@ enum bottle_status bottle_status(const struct bottle *b)
 		return BOTTLE_BUSY;
 	if (b->priv != NULL && !b->priv->core->parts_known)
 		return BOTTLE_UNKNOWN; /* never "stopped" when unsure */
-	if (bottle_vm_running(b) && bottle_any_fail(b))
+	/* disproven by a probe, or by the host: a socket of the VMM to
+	 * anything but B, or packets the second wall had to refuse */
+	if (bottle_vm_running(b) &&
+	    (bottle_any_fail(b) || b->vmm_stray[0] != '\0' || wall_breach(b)))
 		return BOTTLE_UNSAFE;
 	if (b->error != NULL)
 		return BOTTLE_FAILED;
@@ -674,7 +678,8 @@ enum bottle_status bottle_status(const struct bottle *b)
 		uint64_t age = util_wall_ms() - b->probes_at_ms;
 		uint64_t limit =
 		    3000ull * (b->cfg ? b->cfg->probe_interval_s : 60);
-		if (age <= limit)
+		/* a PASS on the guest's word only is never plainly healthy */
+		if (age <= limit && !wall_guest_reported(b))
 			return BOTTLE_HEALTHY;
 	}
 	return BOTTLE_UNKNOWN;

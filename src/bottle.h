@@ -114,6 +114,27 @@ struct bottle {
 	int logs_open;		     /* bottle_logs_open is in effect */
 	/* private to bottle.c */
 	struct bottle_priv *priv;
+	/* The host's own view of the VM (vmmwatch.h, wall.h), set by the
+	 * refresh (wall_core_refresh) and around probe runs; fixed buffers,
+	 * nothing to free. */
+	unsigned vmm_uid;	 /* the VMM's dedicated uid, 0 when none */
+	int vmm_uid_kind;	 /* enum vmmwatch_kind of vmm_uid */
+	char vmm_uid_why[192];	 /* why there is none ("" when there is) */
+	char vmm_stray[320];	 /* its sockets to anything but B, or "" */
+	int wall;		 /* 1 in place, 0 not (yet), -1 can't */
+	char wall_why[192];	 /* why not in place, or "" */
+	char wall_chain[32];	 /* its chain, "" when none */
+	uint64_t wall_to_b;	 /* packets the wall let through to B */
+	uint64_t wall_loopback;	 /* ... refused to the host's loopback */
+	uint64_t wall_refused;	 /* ... refused in all (v4 + v6) */
+	uint64_t wall_run_probe; /* at a probe run's start: new connections */
+	uint64_t wall_run_loop;	 /*   to B:port, loopback and refused */
+	uint64_t wall_run_refused;
+	int wall_run_ok; /* the wall was in place when it started */
+	/* who stands behind each of probes[]: enum probe_evidence, and
+	 * what the host saw or lacked ("" none) */
+	int probe_evidence[PROBE_COUNT];
+	char probe_evidence_text[PROBE_COUNT][160];
 };
 
 /* Environment findings, refreshed by bottle_core_detect(). */

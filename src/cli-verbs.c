@@ -20,6 +20,8 @@
 #include "proc.h"
 #include "smolfile.h"
 #include "state.h"
+#include "vmmwatch.h"
+#include "wall.h"
 
 struct cli_run {
 	struct cli_core c;
@@ -319,6 +321,8 @@ static void cli_print_row(const struct bottle *b)
 	       b->vm_state ? b->vm_state : "-", marks);
 }
 
+static const char *cli_status_label(const struct bottle *b);
+
 static void cli_print_status(const struct bottle *b, const char *allow,
 			     const struct bottle_env *env)
 {
@@ -326,7 +330,7 @@ static void cli_print_status(const struct bottle *b, const char *allow,
 
 	printf("name:       %s%s\n", b->name,
 	       b->cfg ? "" : " (not in the configuration)");
-	printf("status:     %s\n", bottle_status_name(bottle_status(b)));
+	printf("status:     %s\n", cli_status_label(b));
 	printf("subnet:     %s\n", b->subnet ? b->subnet : "-");
 	printf("bundle ip:  %s\n", b->bundle_ip ? b->bundle_ip : "-");
 	printf("allowlist:  %s\n", allow);
@@ -625,6 +629,100 @@ static char *cli_allowlist(struct cli_run *r, const struct bottle *b, int *ok)
 	return res;
 }
 
+/* cli_status_label: the status as status shows it: a bottle whose probes
+ * all passed, some on the guest's word only, is "healthy
+ * (guest-reported)", never plainly healthy. Static. */
+static const char *cli_status_label(const struct bottle *b)
+{
+	enum bottle_status s = bottle_status(b);
+
+	if (s == BOTTLE_UNKNOWN && b->probes_at_ms != 0 && bottle_all_pass(b) &&
+	    wall_guest_reported(b))
+		return "healthy (guest-reported)";
+	return bottle_status_name(s);
+}
+
+static const char *cli_evidence_name(int e)
+{
+	return e == PROBE_HOST_PROVEN  ? "host"
+	       : e == PROBE_GUEST_ONLY ? "guest-reported"
+				       : NULL;
+}
+
+/* cli_json_host: what the host itself sees of b's VM: its VMM's uid, the
+ * socket watch and the second wall. */
+static cJSON *cli_json_host(const struct bottle *b)
+{
+	cJSON *o = cJSON_CreateObject(), *w = cJSON_CreateObject();
+	cJSON *ev = cJSON_CreateObject();
+	char *d = wall_describe(b);
+	size_t i;
+
+	if (b->vmm_uid != 0)
+		cJSON_AddNumberToObject(o, "vmm_uid", (double)b->vmm_uid);
+	else
+		cJSON_AddNullToObject(o, "vmm_uid");
+	cli_json_str(o, "vmm_uid_kind",
+		     b->vmm_uid_kind == VMMWATCH_VMM	 ? "vmm"
+		     : b->vmm_uid_kind == VMMWATCH_GUEST ? "guest"
+							 : NULL);
+	cli_json_str(o, "vmm_uid_why",
+		     b->vmm_uid_why[0] ? b->vmm_uid_why : NULL);
+	cli_json_str(o, "stray", b->vmm_stray[0] ? b->vmm_stray : NULL);
+	cJSON_AddStringToObject(w, "state",
+				b->wall == 1	? "in place"
+				: b->wall == -1 ? "none"
+						: "not in place");
+	cli_json_str(w, "chain", b->wall_chain[0] ? b->wall_chain : NULL);
+	cJSON_AddNumberToObject(w, "to_bundle", (double)b->wall_to_b);
+	cJSON_AddNumberToObject(w, "refused", (double)b->wall_refused);
+	cJSON_AddNumberToObject(w, "refused_loopback",
+				(double)b->wall_loopback);
+	cJSON_AddBoolToObject(w, "breach", wall_breach(b));
+	cli_json_str(w, "why", b->wall_why[0] ? b->wall_why : NULL);
+	cli_json_str(w, "text", d);
+	free(d);
+	cJSON_AddItemToObject(o, "wall", w);
+	for (i = 0; i < PROBE_COUNT; i++) {
+		cJSON *e = cJSON_CreateObject();
+		cli_json_str(e, "proof",
+			     cli_evidence_name(b->probe_evidence[i]));
+		cli_json_str(e, "text",
+			     b->probe_evidence_text[i][0]
+				 ? b->probe_evidence_text[i]
+				 : NULL);
+		cJSON_AddItemToObject(ev, probe_name((enum probe_id)i), e);
+	}
+	cJSON_AddItemToObject(o, "evidence", ev);
+	cJSON_AddBoolToObject(o, "guest_reported", wall_guest_reported(b));
+	return o;
+}
+
+/* cli_print_host: status's lines on the host's own view. */
+static void cli_print_host(const struct bottle *b)
+{
+	char *d = wall_describe(b);
+	size_t i;
+
+	if (b->vmm_uid != 0)
+		printf("vmm uid:    %u (%s)\n", b->vmm_uid,
+		       b->vmm_uid_kind == VMMWATCH_VMM
+			   ? "the VMM's own: its sockets are watched"
+			   : "the guest's (TSI): its sockets are watched");
+	else if (b->vmm_uid_why[0])
+		printf("vmm uid:    none: %s\n", b->vmm_uid_why);
+	if (b->vmm_stray[0])
+		printf("host watch: UNSAFE: %s\n", b->vmm_stray);
+	if (d != NULL)
+		printf("wall:       %s\n", d);
+	free(d);
+	for (i = 0; i < PROBE_COUNT; i++)
+		if (b->probe_evidence_text[i][0])
+			printf("evidence:   %-20s %s\n",
+			       probe_name((enum probe_id)i),
+			       b->probe_evidence_text[i]);
+}
+
 int cli_verbs_status(const struct cli_global *g, int argc, char **argv)
 {
 	struct cli_run r;
@@ -657,10 +755,14 @@ int cli_verbs_status(const struct cli_global *g, int argc, char **argv)
 		cJSON_ReplaceItemInObject(root, "allow_cidrs", arr);
 		if (!allow_ok)
 			cJSON_AddStringToObject(root, "allowlist_error", allow);
+		cJSON_AddStringToObject(root, "status_text",
+					cli_status_label(b));
+		cJSON_AddItemToObject(root, "host", cli_json_host(b));
 		cli_json_env(root, bottle_core_env(r.c.core));
 		cli_print_json(root);
 	} else {
 		cli_print_status(b, allow, bottle_core_env(r.c.core));
+		cli_print_host(b);
 	}
 	free(allow);
 	rc = CLI_EXIT_OK;
@@ -940,6 +1042,39 @@ int cli_verbs_prepare(const struct cli_global *g, int argc, char **argv)
 }
 
 /* doctor: every finding with its fix. */
+/* cli_doctor_wall: whether a second wall stands behind the VMM's
+ * allowlist, in general and for each running bottle. */
+static void cli_doctor_wall(struct bottle_core *core,
+			    const struct bottle_env *env)
+{
+	const char *why = NULL;
+	size_t i, n = bottle_core_count(core);
+
+	if (!wall_capable(&why)) {
+		printf("WARNING  no second wall (%s): the VMM's allowlist is "
+		       "the only wall\n",
+		       why);
+		return;
+	}
+	if (env->smolvm_ok == 1)
+		printf("ok       second wall: a VMM with a uid of its own gets "
+		       "kernel rules that let it reach only its bundle\n");
+	for (i = 0; i < n; i++) {
+		struct bottle *b = bottle_core_at(core, i);
+		if (b->vm_state == NULL || strcmp(b->vm_state, "running") != 0)
+			continue;
+		if (b->wall == 1)
+			printf("ok       %s: second wall in place (uid %u)\n",
+			       b->name, b->vmm_uid);
+		else
+			printf("WARNING  %s: the VMM's allowlist is the only "
+			       "wall (%s)\n",
+			       b->name,
+			       b->wall_why[0] ? b->wall_why
+					      : "no uid of its own");
+	}
+}
+
 int cli_verbs_doctor(const struct cli_global *g, int argc, char **argv)
 {
 	struct cli_run r;
@@ -985,6 +1120,7 @@ int cli_verbs_doctor(const struct cli_global *g, int argc, char **argv)
 		printf("PROBLEM  %s\n", env->smolvm_error);
 		problems++;
 	}
+	cli_doctor_wall(r.c.core, env);
 	if (env->simulated) {
 		if (geteuid() == 0) {
 			printf("ok       running as root (the simulator "

@@ -90,6 +90,18 @@ struct probe_raw {
 				    read, or NULL */
 };
 
+/* Who stands behind a verdict: what the guest printed is at most a hint.
+ * Judged by bottle-proof.c after a run from what the host saw (wall.h)
+ * and kept beside the result (struct bottle's probe_evidence: a field
+ * here would break positional initializers of struct probe_result). */
+enum probe_evidence {
+	PROBE_EVIDENCE_NONE = 0, /* not judged (not a PASS, or no claim on
+				    the isolation: exec-fidelity) */
+	PROBE_GUEST_ONLY,	 /* a PASS on the guest's word only */
+	PROBE_HOST_PROVEN,	 /* the host saw it (counters, its own
+				    connect); evidence_text says what */
+};
+
 struct probe_result {
 	enum probe_verdict verdict;
 	char *detail;	     /* owned; "connected in 3 ms", "denied (EACCES)" */

@@ -9,6 +9,7 @@
 
 #include "sanitize.h"
 #include "text.h"
+#include "wall.h"
 
 #define VIEW_DETAIL_VALUE_X 11 /* where values start after a label */
 
@@ -433,7 +434,53 @@ static void view_detail_info_probes(struct view_detail_out *o,
 					 (unsigned long long)r->latency_ms);
 		}
 		view_detail_nl(o);
+		if (b->probe_evidence_text[i][0] != '\0') {
+			o->x = 32;
+			view_detail_wrapped(o,
+					    b->probe_evidence[i] ==
+						    PROBE_HOST_PROVEN
+						? THEME_DIM
+						: THEME_WARN,
+					    b->probe_evidence_text[i]);
+			view_detail_nl(o);
+		}
 	}
+}
+
+/* view_detail_info_host: what the host itself sees of the VM: the VMM's
+ * sockets and the second wall (or that the VMM's allowlist is the only
+ * wall). */
+static void view_detail_info_host(struct view_detail_out *o,
+				  const struct bottle *b)
+{
+	char *d;
+
+	if (b->vm_state == NULL || strcmp(b->vm_state, "running") != 0 ||
+	    (b->vmm_uid == 0 && b->vmm_uid_why[0] == '\0' && b->wall == 0 &&
+	     b->wall_why[0] == '\0'))
+		return; /* nothing known yet */
+	view_detail_label(o, "host", THEME_TITLE);
+	if (b->vmm_stray[0] != '\0')
+		view_detail_wrapped(o, THEME_BAD, b->vmm_stray);
+	else if (b->vmm_uid != 0)
+		view_detail_segf(o, THEME_NORMAL,
+				 "uid %u: no socket to anything but B",
+				 b->vmm_uid);
+	else
+		view_detail_wrapped(o, THEME_WARN,
+				    b->vmm_uid_why[0]
+					? b->vmm_uid_why
+					: "the VMM's sockets can't be told");
+	view_detail_nl(o);
+	d = wall_describe(b);
+	view_detail_label(o, "wall", THEME_TITLE);
+	view_detail_wrapped(o,
+			    b->wall == 1 && !wall_breach(b) ? THEME_NORMAL
+			    : wall_breach(b)		    ? THEME_BAD
+							    : THEME_WARN,
+			    d != NULL ? d : "not yet in place");
+	view_detail_nl(o);
+	free(d);
 }
 
 static void view_detail_info_net(struct view_detail_out *o,
@@ -561,6 +608,7 @@ static void view_detail_info(struct view_detail_out *o, const struct bottle *b)
 {
 	view_detail_info_state(o, b);
 	view_detail_info_probes(o, b);
+	view_detail_info_host(o, b);
 	view_detail_info_net(o, b);
 	view_detail_info_bundle(o, b);
 	view_detail_label(o, "last cmd", THEME_TITLE);
@@ -681,6 +729,10 @@ static void view_detail_title(const struct view_ctx *c, const struct bottle *b,
 		snprintf(buf, sizeof(buf), "%s %s",
 			 theme_spinner(c->spin, c->ascii),
 			 bottle_op_name(b->op));
+	else if (s == BOTTLE_UNKNOWN && b->probes_at_ms != 0 &&
+		 bottle_all_pass(b) && wall_guest_reported(b))
+		snprintf(buf, sizeof(buf), "%s healthy (guest-reported)",
+			 theme_status_mark(s, c->ascii));
 	else
 		snprintf(buf, sizeof(buf), "%s %s",
 			 theme_status_mark(s, c->ascii), theme_status_word(s));

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "text.h"
+#include "wall.h"
 
 static const struct {
 	const char *title;
@@ -143,6 +144,13 @@ static void view_list_state(const struct bottle *b, int ascii, unsigned spin,
 				       : bottle_op_name(b->op);
 		view_list_set(cell, THEME_WARN, "%s %s",
 			      theme_spinner(spin, ascii), what);
+		return;
+	}
+	if (s == BOTTLE_UNKNOWN && b->probes_at_ms != 0 && bottle_all_pass(b) &&
+	    wall_guest_reported(b)) {
+		/* every probe passed, some on the guest's word only */
+		view_list_set(cell, THEME_WARN, "%s healthy (guest-reported)",
+			      theme_status_mark(s, ascii));
 		return;
 	}
 	view_list_set(cell, theme_bottle_role(b), "%s %s",
