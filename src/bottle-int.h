@@ -271,8 +271,6 @@ int bottle_bundle_running(const struct bottle *b);
 void bottle_update_drift(struct bottle *b);
 /* bottle_proxy_port: the proxy service's port, 0 when none. */
 int bottle_proxy_port(const struct config_bottle *cfg);
-/* bottle_helper_dir: the probe helper's host directory, or NULL. */
-char *bottle_helper_dir(void);
 /* bottle_core_unref: drop a reference; the last frees the core. */
 void bottle_core_unref(struct bottle_core *core);
 /* bottle_state_update: run state_update(fn, ctx) off the loop, after

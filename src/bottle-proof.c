@@ -1,6 +1,7 @@
 /* bottle-proof.c: the proof: probe runs (and on_unsafe), their results on
  * disk, the bundle's health checks. */
 #include "bottle-int.h"
+#include "helper.h"
 #include "vmmwatch.h"
 #include "wall.h"
 
@@ -495,11 +496,15 @@ static void bottle_proof_launch(struct bottle *b)
 			others[n_others++] = o->bundle_ip;
 	}
 	{
-		char *dir = bottle_helper_dir();
-		if (dir != NULL)
+		/* the copy the VM mounts, checked again before each run: no
+		 * verdict rests on another helper */
+		char *why = NULL;
+		if (helper_verify(core->state_dir, b->name, &why) == 0)
 			helper_guest =
 			    xstrdup(SMOLFILE_HELPER_GUEST "/bottle-probe");
-		free(dir);
+		else
+			bottle_log(b, "probe: %s", why);
+		free(why);
 	}
 	bottle_machine(b, machine, sizeof machine);
 	memset(&t, 0, sizeof t);

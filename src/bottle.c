@@ -810,20 +810,6 @@ int bottle_proxy_port(const struct config_bottle *cfg)
 	return s != NULL ? s->port : 0;
 }
 
-char *bottle_helper_dir(void)
-{
-	char *dir = paths_probe_helper_dir();
-	char *bin = xasprintf("%s/bottle-probe", dir);
-	int ok = access(bin, X_OK) == 0;
-
-	free(bin);
-	if (!ok) {
-		free(dir);
-		return NULL;
-	}
-	return dir;
-}
-
 /* ---- core lifetime ---------------------------------------------------- */
 
 int bottle_core_new(uv_loop_t *loop, const struct config *cfg,

@@ -21,6 +21,9 @@
 #   pipelock's kill switch on → degraded, shown by status
 . "$(dirname "$0")/../lib.sh"
 . "$T_ROOT/tests/lib-bottle.sh"
+# these cases break the first wall (the VMM's allowlist) on purpose, to
+# see that the probes tell; the second wall (wall.sh) would close the hole
+export BOTTLE_WALL=off
 t_world 205 pr1 pr2
 
 # A stand-in resolver of our own: a container listening on TCP 53.
