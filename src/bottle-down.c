@@ -82,9 +82,8 @@ static void bottle_on_vm_stop_ls(struct bottle *b, const struct proc_result *r)
 	char machine[64], *cause = NULL;
 	const char *foreign = NULL;
 
-	if (bottle_ok(r) &&
-	    smolvm_parse_ls(r->out.data ? r->out.data : "", r->out.len, &m, &n,
-			    &cause) == 0) {
+	if (bottle_ok(r) && smolvm_parse_ls(r->out.data ? r->out.data : "",
+					    r->out.len, &m, &n, &cause) == 0) {
 		bottle_machine(b, machine, sizeof machine);
 		for (i = 0; i < n; i++)
 			if (util_streq(m[i].name, machine))

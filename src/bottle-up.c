@@ -702,8 +702,9 @@ static void bottle_on_vm_exists_ls(struct bottle *b,
 			   bottle_on_vm_recreate);
 		return;
 	}
-	bottle_step_fail(b, "vm-create: machine bottle-%s exists still after "
-			    "it was deleted",
+	bottle_step_fail(b,
+			 "vm-create: machine bottle-%s exists still after "
+			 "it was deleted",
 			 b->name);
 }
 
@@ -730,8 +731,8 @@ static void bottle_on_vm_create(struct bottle *b, const struct proc_result *r)
 	if (bottle_vm_record_write(b, b->priv->create_t0,
 				   (int64_t)(util_wall_ms() / 1000) + 1,
 				   &cause) != 0) {
-		bottle_step_fail(b, "vm-create: could not record the machine: %s",
-				 cause);
+		bottle_step_fail(
+		    b, "vm-create: could not record the machine: %s", cause);
 		free(cause);
 		return;
 	}

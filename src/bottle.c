@@ -1035,8 +1035,9 @@ void bottle_core_close(struct bottle_core *core)
 int bottle_vm_record_write(struct bottle *b, int64_t from, int64_t to,
 			   char **cause)
 {
-	char *text = xasprintf("{\"created_from\": %lld, \"created_to\": %lld}\n",
-			       (long long)from, (long long)to);
+	char *text =
+	    xasprintf("{\"created_from\": %lld, \"created_to\": %lld}\n",
+		      (long long)from, (long long)to);
 	int rc = bottle_write_file(b, BOTTLE_VM_RECORD, text, cause);
 
 	free(text);
