@@ -212,6 +212,9 @@ void bottle_set_str(char **field, const char *value);
  * from and to (Unix seconds); bottle_vm_record_remove forgets it. */
 int bottle_vm_record_write(struct bottle *b, int64_t from, int64_t to,
 			   char **cause);
+/* bottle_vm_record_pending: record that a create of b's machine begins at
+ * t0 (kept until bottle_vm_record_write: a kill meanwhile is covered). */
+int bottle_vm_record_pending(struct bottle *b, int64_t t0, char **cause);
 void bottle_vm_record_remove(struct bottle *b);
 /* bottle_vm_foreign: NULL when m (named like b's machine) is the machine
  * bottle created for b (its labels from 1.8.0 and the creation record);

@@ -84,6 +84,7 @@ static void bottle_save_probes(struct bottle *b)
 	size_t i;
 
 	cJSON_AddNumberToObject(root, "at_ms", (double)b->probes_at_ms);
+	cJSON_AddNumberToObject(root, "vm_pid", (double)b->probes_vm_pid);
 	for (i = 0; i < PROBE_COUNT; i++) {
 		const struct probe_result *r = &b->probes[i];
 		cJSON *e = cJSON_CreateObject();
@@ -168,6 +169,10 @@ void bottle_proof_load(struct bottle *b)
 	e = cJSON_GetObjectItemCaseSensitive(root, "at_ms");
 	if (cJSON_IsNumber(e))
 		b->probes_at_ms = (uint64_t)e->valuedouble;
+	e = cJSON_GetObjectItemCaseSensitive(root, "vm_pid");
+	if (cJSON_IsNumber(e) && e->valuedouble >= 0 &&
+	    e->valuedouble < 4194305.0)
+		b->probes_vm_pid = (int)e->valuedouble;
 	cJSON_Delete(root);
 }
 
@@ -416,6 +421,8 @@ static void bottle_on_probe_done(struct probe_run *run,
 			   b->probe_evidence_text[i]);
 	}
 	b->probes_at_ms = util_wall_ms();
+	/* the results belong to the VM instance they ran against */
+	b->probes_vm_pid = b->probes_run_vm_pid;
 	bottle_save_probes(b);
 	b->priv->backoff = unknown ? b->priv->backoff + 1 : 0;
 	bottle_proof_schedule(b);
@@ -479,6 +486,7 @@ static void bottle_proof_launch(struct bottle *b)
 	char machine[64], *helper_guest = NULL;
 	size_t i, n_closed = 0, n_others = 0;
 
+	b->probes_run_vm_pid = b->vm_pid; /* the instance it proves */
 	/* the run waits for the second wall: its counters are evidence */
 	wall_bottle_ensure(b);
 	for (i = 0; i < b->cfg->bundle.n_services && n_closed < 32; i++) {

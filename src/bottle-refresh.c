@@ -90,14 +90,39 @@ static void bottle_refresh_merge(struct bottle_core *core)
 			char machine[64];
 			const char *st = NULL;
 			int pid = 0;
+			const char *foreign = NULL;
 			bottle_machine(b, machine, sizeof machine);
 			for (j = 0; j < nm; j++)
 				if (util_streq(m[j].name, machine)) {
 					st = m[j].state;
 					pid = m[j].pid;
+					foreign = bottle_vm_foreign(b, &m[j]);
 				}
+			if (foreign != NULL) {
+				/* not bottle's: never probed into health,
+				 * never walled as this bottle's VMM */
+				if (b->vm_foreign == NULL)
+					bottle_log(b,
+						   "machine %s is not bottle's "
+						   "(%s): not adopted",
+						   machine, foreign);
+				st = "foreign";
+				pid = 0;
+			}
+			bottle_set_str(&b->vm_foreign, foreign);
 			bottle_set_str(&b->vm_state, st);
 			b->vm_pid = pid;
+			if (pid > 0 && b->probes_at_ms != 0 && !b->probing &&
+			    b->probes_vm_pid != pid) {
+				/* proof of another VM instance (replaced, or
+				 * not known) proves nothing of this one */
+				bottle_log(b,
+					   "probe results were of VMM pid %d, "
+					   "the VM now runs as pid %d: unknown "
+					   "until probed again",
+					   b->probes_vm_pid, pid);
+				bottle_reset_probes(b);
+			}
 		}
 		if (vm_known && !bottle_vm_running(b) &&
 		    b->op == BOTTLE_OP_NONE && !b->probing) {

@@ -744,14 +744,22 @@ void bottle_up_vm_create(struct bottle *b)
 	char *path = bottle_smolfile_path(b);
 	struct smolvm_create_opts co = {0};
 	struct strv a;
+	char *cause = NULL;
 
 	co.smolfile = path;
 	/* virtio-net forwards every guest DNS query upstream, ungated by
 	 * the allowlist, unless --dns names the resolver: the bundle */
 	co.dns = b->bundle_ip;
 	co.image = b->priv->image_archive;
-	a = smolvm_argv_create(bottle_cli(b->priv->core), b->name, &co);
 	b->priv->create_t0 = (int64_t)(util_wall_ms() / 1000) - 1;
+	if (bottle_vm_record_pending(b, b->priv->create_t0, &cause) != 0) {
+		bottle_step_fail(
+		    b, "vm-create: could not record the machine: %s", cause);
+		free(cause);
+		free(path);
+		return;
+	}
+	a = smolvm_argv_create(bottle_cli(b->priv->core), b->name, &co);
 
 	free(path);
 	bottle_run(b, &a, bottle_timeout(BOTTLE_SMOLVM_TIMEOUT_MS, 1),

@@ -528,6 +528,7 @@ void bottle_reset_probes(struct bottle *b)
 	for (i = 0; i < PROBE_COUNT; i++)
 		probe_result_release(&b->probes[i]);
 	b->probes_at_ms = 0;
+	b->probes_vm_pid = 0;
 }
 
 void bottle_reset_health(struct bottle *b)
@@ -551,6 +552,7 @@ static void bottle_free(struct bottle *b)
 	free(b->bundle_ip);
 	free(b->bundle_state);
 	free(b->vm_state);
+	free(b->vm_foreign);
 	free(b->drift);
 	free(b->error);
 	free(b->busy_other);
@@ -1028,20 +1030,75 @@ void bottle_core_close(struct bottle_core *core)
 
 /* The creation record ("machine" in b's state directory): bottle created
  * b's machine between FROM and TO (Unix seconds, smolvm's created_at
- * clock). Labels say the same from 1.8.0; on older releases the record is
- * what tells bottle's machine from one someone else made under the name. */
+ * clock; 0 0 when none is known), and PENDING, when not 0, is when a
+ * create began that has not been seen to end (bottle may have been
+ * killed while it ran: a machine created from then on, within
+ * BOTTLE_VM_PENDING_S, is that one). Labels say the same from 1.8.0; on
+ * older releases the record is what tells bottle's machine from one
+ * someone else made under the name. */
 #define BOTTLE_VM_RECORD "machine"
+#define BOTTLE_VM_PENDING_S 900
 
-int bottle_vm_record_write(struct bottle *b, int64_t from, int64_t to,
-			   char **cause)
+struct bottle_vm_record {
+	long long from, to, pending;
+};
+
+/* The record into *r; -1 when there is none (or it is not a plain file of
+ * ours, or not what bottle writes). */
+static int bottle_vm_record_read(const struct bottle *b,
+				 struct bottle_vm_record *r)
 {
-	char *text =
-	    xasprintf("{\"created_from\": %lld, \"created_to\": %lld}\n",
-		      (long long)from, (long long)to);
+	char *dir = state_bottle_dir(b->priv->core->state_dir, b->name);
+	char *path = xasprintf("%s/%s", dir, BOTTLE_VM_RECORD);
+	char *text = NULL;
+	size_t len = 0;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0 &&
+	    util_read_fd_max(fd, path, 4096, &text, &len, NULL) == 0 &&
+	    sscanf(text,
+		   "{\"created_from\": %lld, \"created_to\": %lld, "
+		   "\"pending_from\": %lld}",
+		   &r->from, &r->to, &r->pending) == 3 &&
+	    r->from <= r->to)
+		rc = 0;
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	free(path);
+	free(dir);
+	return rc;
+}
+
+static int bottle_vm_record_put(struct bottle *b,
+				const struct bottle_vm_record *r, char **cause)
+{
+	char *text = xasprintf("{\"created_from\": %lld, \"created_to\": %lld, "
+			       "\"pending_from\": %lld}\n",
+			       r->from, r->to, r->pending);
 	int rc = bottle_write_file(b, BOTTLE_VM_RECORD, text, cause);
 
 	free(text);
 	return rc;
+}
+
+int bottle_vm_record_pending(struct bottle *b, int64_t t0, char **cause)
+{
+	struct bottle_vm_record r = {0, 0, 0};
+
+	if (bottle_vm_record_read(b, &r) != 0)
+		r.from = r.to = 0;
+	r.pending = t0;
+	return bottle_vm_record_put(b, &r, cause);
+}
+
+int bottle_vm_record_write(struct bottle *b, int64_t from, int64_t to,
+			   char **cause)
+{
+	struct bottle_vm_record r = {from, to, 0};
+
+	return bottle_vm_record_put(b, &r, cause);
 }
 
 void bottle_vm_record_remove(struct bottle *b)
@@ -1055,45 +1112,16 @@ void bottle_vm_record_remove(struct bottle *b)
 	free(dir);
 }
 
-/* The record's window into *from, *to; -1 when there is none (or it is
- * not a plain file of ours, or not what bottle writes). */
-static int bottle_vm_record_read(const struct bottle *b, int64_t *from,
-				 int64_t *to)
-{
-	char *dir = state_bottle_dir(b->priv->core->state_dir, b->name);
-	char *path = xasprintf("%s/%s", dir, BOTTLE_VM_RECORD);
-	char *text = NULL;
-	size_t len = 0;
-	long long f, t;
-	int fd, rc = -1;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd >= 0 &&
-	    util_read_fd_max(fd, path, 4096, &text, &len, NULL) == 0 &&
-	    sscanf(text, "{\"created_from\": %lld, \"created_to\": %lld}", &f,
-		   &t) == 2 &&
-	    f <= t) {
-		*from = f;
-		*to = t;
-		rc = 0;
-	}
-	if (fd >= 0)
-		close(fd);
-	free(text);
-	free(path);
-	free(dir);
-	return rc;
-}
-
 const char *bottle_vm_foreign(const struct bottle *b,
 			      const struct smolvm_machine *m)
 {
-	int64_t from, to;
+	struct bottle_vm_record r;
 	int labelled = m->has_labels && m->managed;
+	long long t = m->created_at;
 
 	if (labelled && !util_streq(smolvm_owned_name(m), b->name))
 		return "its bottle labels name another bottle";
-	if (bottle_vm_record_read(b, &from, &to) != 0) {
+	if (bottle_vm_record_read(b, &r) != 0) {
 		/* 1.8.0+: bottle labels every machine it creates (a machine
 		 * made before the record was kept has only the labels) */
 		if (labelled)
@@ -1102,10 +1130,14 @@ const char *bottle_vm_foreign(const struct bottle *b,
 				       "no record of creating it"
 				     : "bottle has no record of creating it";
 	}
+	if (t == 0)
+		return NULL; /* smolvm gave no creation time: the record */
 	/* smolvm's created_at is whole seconds: a second of slack */
-	if (m->created_at != 0 &&
-	    (m->created_at < from - 1 || m->created_at > to + 1))
-		return "it was created at another time than the machine "
-		       "bottle created";
-	return NULL;
+	if (r.to != 0 && t >= r.from - 1 && t <= r.to + 1)
+		return NULL;
+	if (r.pending != 0 && t >= r.pending - 1 &&
+	    t <= r.pending + BOTTLE_VM_PENDING_S)
+		return NULL;
+	return "it was created at another time than the machine bottle "
+	       "created";
 }

@@ -98,7 +98,14 @@ struct bottle {
 	/* Proof */
 	struct probe_result probes[PROBE_COUNT];
 	uint64_t probes_at_ms; /* wall clock of the last completed run */
+	int probes_vm_pid;     /* the VMM pid that run ran against (0: not
+				  known; then, as for another pid, the
+				  results prove nothing of the VM running) */
+	int probes_run_vm_pid; /* the VMM pid as the run in flight began */
 	int probing;	       /* a probe run is in flight */
+	char *vm_foreign;      /* owned or NULL: why the machine under b's
+				  name is not bottle's (not adopted, not
+				  probed, not stopped or deleted) */
 	struct health_service_result *health; /* owned array */
 	size_t n_health;
 	uint64_t health_at_ms;

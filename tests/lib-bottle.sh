@@ -115,6 +115,16 @@ t_world_clean_check() {
 	t_eq "no simulator machine left behind" "[]" "$m"
 }
 
+# t_vm_record NAME: NAME's machine, just made by hand "as bottle makes it",
+# is recorded as bottle's (the creation record bottle keeps: without it
+# bottle leaves a machine it did not create alone, down and rm included)
+t_vm_record() {
+	local now
+	now=$(date +%s)
+	printf '{"created_from": %d, "created_to": %d, "pending_from": 0}\n' \
+		$((now - 30)) $((now + 1)) >"$BOTTLE_STATE_DIR/$1/machine"
+}
+
 # jq-free JSON field reads through python3: jget 'EXPR' <<< "$JSON"
 # EXPR is python over `d`, e.g. jget 'd["bottles"][0]["status"]'
 jget() {

@@ -121,6 +121,7 @@ recreate() {
 		-I "$(ls "$BOTTLE_STATE_DIR"/images/*.tar | head -1)" "$@" >"$W/rc.out" 2>&1 &&
 		"$S" machine start --name bottle-pr1 >>"$W/rc.out" 2>&1 ||
 		t_diag "recreate $*: $(cat "$W/rc.out")"
+	t_vm_record pr1
 }
 if ! t_at_tsi; then
 	recreate --dns "$B1"
@@ -181,6 +182,7 @@ else
 		--label dev.bottle.name=pr1 >"$W/b.out" 2>&1 || t_diag "$(cat "$W/b.out")"
 fi
 "$S" machine start --name bottle-pr1 >/dev/null 2>&1
+t_vm_record pr1
 brun probe pr1 --json
 t_eq "(b) probe of a VM from a pack exits 1" 1 "$RC"
 t_eq "(b) localhost-reach FAIL" FAIL "$(verdict localhost-reach)"
