@@ -259,6 +259,11 @@ static void tail_display(struct tail *t, const char *content, size_t len,
 		sanitize_line(content, len, &t->text, &t->san);
 	}
 	audit_event_free(&ev);
+	if (*flags & LOGBUF_TRUNCATED)
+		buf_addf(&t->text, " [cut: the line is longer than %zu bytes]",
+			 t->split[0].lines.max_line != 0
+			     ? t->split[0].lines.max_line
+			     : (size_t)LINES_DEFAULT_MAX);
 	if (t->text.data == NULL)
 		buf_adds(&t->text, "");
 }
@@ -980,7 +985,7 @@ static void tail_egress_spawn(struct tail *t)
 	po.argv = (const char *const *)t->argv.v;
 	po.env = (const char *const *)t->smolvm_env.v;
 	po.capture = 1;
-	po.max_capture = 4 << 20;
+	po.max_capture = 1 << 20; /* 1000 records; transient */
 	po.timeout_ms = TAIL_DOCKER_TIMEOUT_MS;
 	po.on_exit = tail_on_egress;
 	po.data = t;
