@@ -28,7 +28,9 @@
  * and re-creation; they are watched with inotify on their directory plus
  * a slow backstop timer, so an idle tail costs nothing but that timer.
  * Lines are split by lines.h and bounded (max_line bytes; the rest of a
- * longer line is dropped and the line flagged LOGBUF_TRUNCATED).
+ * longer line is dropped, never held, and the line flagged
+ * LOGBUF_TRUNCATED; its display text ends with the marker
+ * " [cut: the line is longer than MAX bytes]", its raw text does not).
  *
  * No callback is ever called from inside tail_start or tail_close. */
 #ifndef BOTTLE_TAIL_H

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# tests/integration/hostile_output.sh: (issue 12) hostile amounts of guest
+# output against the real docker engine and the smolvm simulator. The
+# guest's workload prints, when told to (a file the test creates in the
+# guest with `bottle exec`), to the VM console:
+#   - a line of 10 MiB without a newline (ended only when told later),
+#   - 1,000,000 lines as fast as it can (well above 100k lines/s),
+# and `bottle exec` runs a command that writes 50 MiB to stdout and
+# 10 MiB to stderr. Checked: the peak resident memory (VmHWM) of a
+# `bottle logs --source vm -f` follower grows by less than 20 MiB through
+# both floods, and it keeps following (the lines after each flood
+# arrive); the 10 MiB line is printed cut, with a marker, by the follower
+# and by a later `bottle logs --source vm`; `bottle exec` passes both
+# streams through byte for byte (cmp against the same generator run on
+# the host) and its peak memory grows by less than 20 MiB. Memory is
+# measured on the optimized build (./bottle: ASan's quarantine and
+# shadow would measure ASan), the rest on $BOTTLE.
+. "$(dirname "$0")/../lib.sh"
+. "$T_ROOT/tests/lib-bottle.sh"
+t_world 252 ho1
+
+RB=$T_ROOT/bottle
+if [ ! -x "$RB" ]; then
+	t_skip "hostile output" "no optimized build ./bottle (make bottle)"
+	exit 0
+fi
+LIMIT_KB=20480
+LONG=10485760
+
+# The workload: a loop that answers trigger files in the guest's /tmp.
+WL='echo agent ready
+while :; do
+	if [ -e /tmp/hello ]; then rm -f /tmp/hello; echo hello-mark; fi
+	if [ -e /tmp/long ]; then
+		rm -f /tmp/long
+		yes x | tr -d "\n" | head -c '$LONG'
+		while [ ! -e /tmp/long-end ]; do sleep 0.1; done
+		rm -f /tmp/long-end
+		echo; echo long-done
+	fi
+	if [ -e /tmp/flood ]; then
+		rm -f /tmp/flood
+		yes "flood line 0123456789 abcdefghijklmnopqrstuvwxyz" | head -n 1000000
+		echo flood-done
+	fi
+	sleep 0.1
+done'
+WLJ=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$WL")
+t_config_json "$(
+	cat <<EOF
+{
+  "defaults": {
+    "vmm": "sim", "subnet_pool": "$POOL", "subnet_prefix": 28,
+    "probe_interval_s": 3600,
+    "vm": {
+      "image": "bottle-demo-vm:latest",
+      "cmd": ["/bin/sh", "-c", $WLJ],
+      "cpus": 1, "memory": 256
+    },
+    "bundle": {"image": "bottle-demo-bundle:latest"},
+    "probes": {"resolver": null, "timeout_s": 5}
+  },
+  "bottles": {"ho1": {}}
+}
+EOF
+)"
+t_defer "'$BOTTLE' -c '$CFG' rm ho1"
+
+brun up ho1
+t_eq "up ho1 exits 0" 0 "$RC"
+[ "$RC" = 0 ] || {
+	t_diag "$ERR"
+	exit 1
+}
+
+# kb PID FIELD: VmHWM / VmRSS of PID in kB (empty once it is gone)
+kb() {
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+# guest FILE: create /tmp/FILE in the guest (a trigger)
+guest() {
+	"$BOTTLE" -c "$CFG" exec ho1 -- touch "/tmp/$1" >/dev/null 2>&1
+}
+seen() { grep -q "$1" "$W/vm.out"; }
+
+# --- the console follower ---------------------------------------------------
+# bottle logs -f writes into a fifo read by awk, which counts the flood
+# lines instead of storing them; $! is bottle's own pid
+mkfifo "$W/vm.fifo"
+awk '{
+	if (index($0, "flood line 0123456789")) { n++; next }
+	print; fflush()
+} END { print "FLOODLINES " n + 0; fflush() }' <"$W/vm.fifo" >"$W/vm.out" &
+AWKPID=$!
+"$RB" -c "$CFG" logs ho1 --source vm -f -n 0 >"$W/vm.fifo" 2>"$W/vm.err" </dev/null &
+FP=$!
+t_defer "kill -9 $FP"
+guest hello
+if t_wait_for 30 seen hello-mark; then
+	t_ok "logs -f --source vm follows the console"
+else
+	t_fail "logs -f --source vm follows the console"
+	t_diag "$(tail -5 "$W/vm.err")"
+	exit 1
+fi
+BASE=$(kb $FP VmHWM)
+t_diag "follower: VmHWM $BASE kB once following"
+
+# --- a 10 MiB line without a newline ----------------------------------------
+CONSOLE=$(find "$SMOLVM_SIM_HOME" -name agent-console.log | head -1)
+console_bytes() { # the console's size, rotated copies included
+	cat "$CONSOLE" "$CONSOLE.1" "$CONSOLE.2" 2>/dev/null | wc -c
+}
+before=$(console_bytes)
+guest long
+long_written() { [ $(($(console_bytes) - before)) -ge $LONG ]; }
+if t_wait_for 120 long_written; then
+	t_ok "the guest wrote 10 MiB without a newline to the console"
+else
+	t_fail "the guest wrote 10 MiB without a newline to the console"
+	t_diag "console grew by $(($(console_bytes) - before)) bytes"
+fi
+sleep 2 # the follower reads what is there
+t_check "the follower printed the start of the line, cut, with a marker" \
+	grep -q "^[0-9T:.-]*Z xxxxxxxx*x \[cut: the line is longer than 16384 bytes\]$" "$W/vm.out"
+hwm=$(kb $FP VmHWM)
+t_diag "follower: VmHWM $hwm kB with the 10 MiB line open"
+t_check "the follower's peak memory grew by < 20 MiB (${BASE:-?} -> ${hwm:-?} kB)" \
+	test -n "$hwm" -a $((hwm - BASE)) -lt $LIMIT_KB
+guest long-end
+t_check "the follower goes on after the 10 MiB line" t_wait_for 60 seen long-done
+maxlen=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$W/vm.out")
+t_check "no printed line is longer than the cap and its marker ($maxlen bytes)" \
+	test "$maxlen" -lt 17000
+
+# a later `bottle logs` reads the line back from the console file
+brun logs ho1 --source vm -n 5
+t_eq "logs --source vm -n 5 exits 0" 0 "$RC"
+t_match "logs --source vm: the 10 MiB line is printed cut, with a marker" \
+	'x \[cut: the line is longer than 16384 bytes\]' "$OUT"
+t_check "logs --source vm: no line longer than the cap and its marker" \
+	test "$(printf '%s\n' "$OUT" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')" -lt 17000
+t_match "logs --source vm: the line after it follows" 'Z long-done$' "$OUT"
+
+# --- 1,000,000 lines as fast as the guest can -------------------------------
+t0=$(date +%s%N)
+guest flood
+if t_wait_for 300 seen flood-done; then
+	t_ok "the follower keeps up to the end of a 1,000,000-line flood"
+else
+	t_fail "the follower keeps up to the end of a 1,000,000-line flood"
+fi
+t1=$(date +%s%N)
+hwm=$(kb $FP VmHWM)
+t_diag "flood: $(((t1 - t0) / 1000000)) ms from the trigger to the last line" \
+	"(1,000,000 lines written); follower VmHWM $hwm kB"
+t_check "the follower's peak memory grew by < 20 MiB through both floods (${BASE:-?} -> ${hwm:-?} kB)" \
+	test -n "$hwm" -a $((hwm - BASE)) -lt $LIMIT_KB
+kill -INT $FP
+wait $FP
+t_eq "the follower ends with 0 on SIGINT" 0 $?
+wait $AWKPID
+n=$(sed -n 's/^FLOODLINES //p' "$W/vm.out")
+t_diag "the follower printed $n of the 1,000,000 flood lines (the console" \
+	"rotates at 10 MiB: a reader behind the writer loses the rotated-away part)"
+t_check "the follower printed flood lines" test "${n:-0}" -gt 0
+
+# --- 50 MiB of exec output --------------------------------------------------
+OUTGEN="yes 'exec output line 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c 52428800"
+ERRGEN="yes 'exec error line 0123456789' | head -c 10485760"
+"$RB" -c "$CFG" exec ho1 -- sh -c "$OUTGEN; $ERRGEN >&2" >"$W/exec.out" 2>"$W/exec.err" </dev/null &
+XP=$!
+t_defer "kill -9 $XP"
+base= peak=0
+while kill -0 $XP 2>/dev/null; do
+	v=$(kb $XP VmHWM)
+	if [ -n "$v" ]; then
+		# the base once bottle runs its smolvm (output is flowing)
+		[ -n "$base" ] || [ "$(stat -c %s "$W/exec.out")" -lt 1048576 ] ||
+			base=$(kb $XP VmRSS)
+		[ "$v" -le "$peak" ] || peak=$v
+	fi
+	sleep 0.05
+done
+wait $XP
+t_eq "exec of 50 MiB exits 0" 0 $?
+t_check "exec: stdout is the 50 MiB the command wrote, byte for byte" \
+	cmp -s "$W/exec.out" <(sh -c "$OUTGEN")
+t_check "exec: stderr is the 10 MiB the command wrote, byte for byte" \
+	cmp -s "$W/exec.err" <(sh -c "$ERRGEN")
+t_diag "exec: VmRSS $base kB once output flowed, peak VmHWM $peak kB;" \
+	"stdout $(stat -c %s "$W/exec.out") bytes, stderr $(stat -c %s "$W/exec.err") bytes"
+if [ -n "$base" ]; then
+	t_check "exec: bottle's peak memory grew by < 20 MiB ($base -> $peak kB)" \
+		test $((peak - base)) -lt $LIMIT_KB
+else
+	t_skip "exec: bottle's peak memory grew by < 20 MiB" "exec ended before it could be sampled"
+fi
+rm -f "$W/exec.out" "$W/exec.err"
+
+brun rm ho1
+t_eq "rm ho1 exits 0" 0 "$RC"
+t_world_clean_check
