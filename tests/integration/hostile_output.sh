@@ -168,7 +168,15 @@ t_check "the follower printed flood lines" test "${n:-0}" -gt 0
 # --- 50 MiB of exec output --------------------------------------------------
 OUTGEN="yes 'exec output line 0123456789 abcdefghijklmnopqrstuvwxyz' | head -c 52428800"
 ERRGEN="yes 'exec error line 0123456789' | head -c 10485760"
-"$RB" -c "$CFG" exec ho1 -- sh -c "$OUTGEN; $ERRGEN >&2" >"$W/exec.out" 2>"$W/exec.err" </dev/null &
+# stdout through a fifo whose reader starts late: exec lives long enough
+# to be sampled
+mkfifo "$W/exec.fifo"
+{
+	sleep 1
+	cat
+} <"$W/exec.fifo" >"$W/exec.out" &
+CATPID=$!
+"$RB" -c "$CFG" exec ho1 -- sh -c "$OUTGEN; $ERRGEN >&2" >"$W/exec.fifo" 2>"$W/exec.err" </dev/null &
 XP=$!
 t_defer "kill -9 $XP"
 base= peak=0
@@ -184,6 +192,7 @@ while kill -0 $XP 2>/dev/null; do
 done
 wait $XP
 t_eq "exec of 50 MiB exits 0" 0 $?
+wait $CATPID
 t_check "exec: stdout is the 50 MiB the command wrote, byte for byte" \
 	cmp -s "$W/exec.out" <(sh -c "$OUTGEN")
 t_check "exec: stderr is the 10 MiB the command wrote, byte for byte" \
