@@ -3,9 +3,10 @@
  * Memory stays flat under a flood: the ring keeps at most max_lines
  * lines and max_bytes bytes of text (each line costs len + 1), dropping
  * the oldest lines first. The default byte bound (4 MiB) keeps the rings
- * a guest can fill (console, bundle, egress) well under 20 MiB together. A line longer than max_bytes - 1 is cut (at a
- * UTF-8 character boundary) and flagged LOGBUF_TRUNCATED. Push is O(1)
- * amortized: the ring never moves its lines on push.
+ * a guest can fill (console, bundle, egress) well under 20 MiB together. A line
+ * longer than max_bytes - 1 is cut (at a UTF-8 character boundary) and flagged
+ * LOGBUF_TRUNCATED. Push is O(1) amortized: the ring never moves its lines on
+ * push.
  *
  * Every pushed line gets the next sequence number (0, 1, 2, ...). The
  * lines still kept are exactly first_seq .. next_seq - 1, index i holding
