@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/integration/hostile_output.sh: (issue 12) hostile amounts of guest
 # output against the real docker engine and the smolvm simulator. The
-# guest's workload prints, when told to (a file the test creates in the
-# guest with `bottle exec`), to the VM console:
+# guest's workload prints, when told to (a file the test creates in a
+# host directory the VM mounts read-only), to the VM console:
 #   - a line of 10 MiB without a newline (ended only when told later),
 #   - 1,000,000 lines as fast as it can (well above 100k lines/s),
 # and `bottle exec` runs a command that writes 50 MiB to stdout and
@@ -27,19 +27,23 @@ fi
 LIMIT_KB=20480
 LONG=10485760
 
-# The workload: a loop that answers trigger files in the guest's /tmp.
+# The workload: a loop that answers trigger files the test creates in a
+# host directory mounted read-only at /data (each once).
+VOL=$W/vol
+mkdir -p "$VOL"
+chmod 755 "$W" "$VOL"
 WL='echo agent ready
+h= l= f=
 while :; do
-	if [ -e /tmp/hello ]; then rm -f /tmp/hello; echo hello-mark; fi
-	if [ -e /tmp/long ]; then
-		rm -f /tmp/long
+	if [ -e /data/hello ] && [ -z "$h" ]; then h=1; echo hello-mark; fi
+	if [ -e /data/long ] && [ -z "$l" ]; then
+		l=1
 		yes x | tr -d "\n" | head -c '$LONG'
-		while [ ! -e /tmp/long-end ]; do sleep 0.1; done
-		rm -f /tmp/long-end
+		while [ ! -e /data/long-end ]; do sleep 0.1; done
 		echo; echo long-done
 	fi
-	if [ -e /tmp/flood ]; then
-		rm -f /tmp/flood
+	if [ -e /data/flood ] && [ -z "$f" ]; then
+		f=1
 		yes "flood line 0123456789 abcdefghijklmnopqrstuvwxyz" | head -n 1000000
 		echo flood-done
 	fi
@@ -55,7 +59,8 @@ t_config_json "$(
     "vm": {
       "image": "bottle-demo-vm:latest",
       "cmd": ["/bin/sh", "-c", $WLJ],
-      "cpus": 1, "memory": 256
+      "cpus": 1, "memory": 256,
+      "volumes": ["$VOL:/data:ro"]
     },
     "bundle": {"image": "bottle-demo-bundle:latest"},
     "probes": {"resolver": null, "timeout_s": 5}
@@ -77,9 +82,10 @@ t_eq "up ho1 exits 0" 0 "$RC"
 kb() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null
 }
-# guest FILE: create /tmp/FILE in the guest (a trigger)
+# guest FILE: the trigger /data/FILE for the guest's workload
 guest() {
-	"$BOTTLE" -c "$CFG" exec ho1 -- touch "/tmp/$1" >/dev/null 2>&1
+	touch "$VOL/$1"
+	chmod 644 "$VOL/$1"
 }
 seen() { grep -q "$1" "$W/vm.out"; }
 
@@ -100,7 +106,9 @@ if t_wait_for 30 seen hello-mark; then
 	t_ok "logs -f --source vm follows the console"
 else
 	t_fail "logs -f --source vm follows the console"
-	t_diag "$(tail -5 "$W/vm.err")"
+	t_diag "follower's stderr: $(tail -5 "$W/vm.err")"
+	t_diag "follower's output: $(tail -5 "$W/vm.out")"
+	t_diag "console: $(tail -c 600 "$(find "$SMOLVM_SIM_HOME" -name agent-console.log | head -1)")"
 	exit 1
 fi
 BASE=$(kb $FP VmHWM)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/ui/flood_keys.sh: (issue 12) the dashboard keeps answering keys
 # while the guest floods its console. The VM's workload, when told to (a
-# file the test creates in the guest with `bottle exec`), prints lines as
+# file the test creates in a directory the VM mounts), prints lines as
 # fast as it can for a minute (far above 100k lines/s through the
 # simulator); the dashboard shows the bottle's vm tab meanwhile, and ? /
 # Esc are pressed five times: each is answered (the help opens, closes)
@@ -12,15 +12,15 @@
 . "$T_ROOT/tests/ui/lib-tmux.bash"
 t_world 253 ufk1
 
+# the trigger: a file in a host directory mounted read-only at /data
+VOL=$W/vol
+mkdir -p "$VOL"
+chmod 755 "$W" "$VOL"
 WL='echo agent ready
-while :; do
-	if [ -e /tmp/flood ]; then
-		rm -f /tmp/flood
-		timeout 60 yes flood-line-abcdefghijklmnopqrstuvwxyz-0123456789
-		echo flood-done
-	fi
-	sleep 0.1
-done'
+while [ ! -e /data/flood ]; do sleep 0.1; done
+timeout 60 yes flood-line-abcdefghijklmnopqrstuvwxyz-0123456789
+echo flood-done
+while :; do sleep 3600; done'
 WLJ=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$WL")
 t_config_json "$(
 	cat <<EOF
@@ -31,7 +31,8 @@ t_config_json "$(
     "vm": {
       "image": "bottle-demo-vm:latest",
       "cmd": ["/bin/sh", "-c", $WLJ],
-      "cpus": 1, "memory": 256
+      "cpus": 1, "memory": 256,
+      "volumes": ["$VOL:/data:ro"]
     },
     "bundle": {"image": "bottle-demo-bundle:latest"},
     "probes": {"resolver": null, "timeout_s": 5}
@@ -57,7 +58,7 @@ ui_expect 10 'logs .*2 bundle' "l opens the logs"
 ui_keys 3
 ui_expect 10 'logs .*3 vm' "3 shows the vm tab"
 
-"$BOTTLE" -c "$CFG" exec ufk1 -- touch /tmp/flood >/dev/null 2>&1
+touch "$VOL/flood"
 ui_expect 60 '^ flood-line-abc' "the console flood shows in the vm tab"
 for i in 1 2 3 4 5; do
 	ui_keys '?'
