@@ -771,7 +771,14 @@ static void tail_bundle_spawn(struct tail *t, int follow)
 	po.on_data = tail_on_docker_data;
 	po.on_exit = tail_on_docker_exit;
 	po.data = t;
-	po.new_pgrp = 1;
+	/* docker logs stays in our session and process group: a child that
+	 * leads a session of its own is, where the kernel groups scheduling
+	 * by session (autogroup), scheduled apart from us, and under load
+	 * got far less CPU than a docker logs run from the same shell (0.46x
+	 * its lines; 0.94x in ours). docker logs has no children of its
+	 * own: killing it is enough (proc stops waiting for pipes a
+	 * wrapper's leftover might hold after its grace). */
+	po.new_pgrp = 0;
 	po.kill_grace_ms = 1000;
 	if (!follow)
 		po.timeout_ms = TAIL_DOCKER_TIMEOUT_MS;

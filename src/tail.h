@@ -4,8 +4,9 @@
  *           events.log.1 by state.c); each line starts with its ISO 8601
  *           time, which becomes the line's time and is not part of text.
  *   bundle  `docker logs --timestamps` of bottle-NAME-bundle, run as a
- *           child leading its own process group (killed with the whole
- *           group when the tail closes), restarted with backoff when it
+ *           child in our own session (killed when the tail closes; not
+ *           a session of its own, which the scheduler would weigh apart
+ *           from ours), restarted with backoff when it
  *           ends while following (container stopped, recreated, docker
  *           restarted). docker's timestamp becomes the line's time.
  *           pipelock audit lines are summarised (audit.h), blocked
@@ -119,7 +120,7 @@ int tail_start(uv_loop_t *loop, const struct tail_opts *o, struct tail **out,
  * up (or start following at catch-up when called earlier). */
 void tail_follow(struct tail *t);
 
-/* tail_close: stop (killing the docker child's process group), close
+/* tail_close: stop (killing the docker logs child), close
  * every handle; t is freed from the loop. No callback fires after it. */
 void tail_close(struct tail *t);
 

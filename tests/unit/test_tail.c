@@ -655,8 +655,8 @@ static const char fake_docker_body[] =
     "{\"event\":\"blocked\",\"scanner\":\"dlp\",\"reason\":\"GitHub "
     "Token\",\"url\":\"https://github.com/x\",\"severity\":\"critical\"}'\n"
     "  printf '2026-01-01T00:00:04.000000000Z on stderr\\n' >&2\n"
-    "  sleep 1000 & echo $! >\"$D/gpid.tmp\"; mv \"$D/gpid.tmp\" \"$D/gpid\"; "
-    "wait ;;\n"
+    "  echo $$ >\"$D/gpid.tmp\"; mv \"$D/gpid.tmp\" \"$D/gpid\"; "
+    "exec sleep 1000 ;;\n"
     "*)\n"
     "  printf '2026-01-01T00:00:00.000000000Z old one\\n'\n"
     "  printf '%s\\n' '2026-01-01T00:00:01.000000000Z "
@@ -733,7 +733,7 @@ static void test_bundle_backlog_then_follow_with_summaries(void **state)
 	free(gpid_text);
 	free(args);
 
-	/* closing kills the whole process group */
+	/* closing kills docker logs (here: the fake, become sleep) */
 	gpid_path = xasprintf("%s/gpid", c->dir);
 	t0 = util_mono_ms();
 	while (access(gpid_path, F_OK) != 0 && util_mono_ms() - t0 < WAIT_MS)
