@@ -79,7 +79,9 @@ struct tail {
 	struct tail_opts o; /* copy; its strings point at the copies below */
 	char *name;
 	char *state_dir;
-	struct smolvm_cli smolvm; /* bin owned (NULL: none) */
+	struct smolvm_cli smolvm;	      /* bin owned (NULL: none) */
+	const struct smolvm_cli *smolvm_live; /* borrowed: the caller's, whose
+						 version may be learnt later */
 	struct strv smolvm_env;
 	struct sanitize_opts san;
 	int refs;    /* open handles + a live child */
@@ -846,9 +848,28 @@ static void tail_on_data_dir(struct proc *p, const struct proc_result *r,
 	tail_unref(t);
 }
 
+/* tail_smolvm_sync: smolvm's version as the caller knows it now (the
+ * dashboard opens its tails before `smolvm --version` has answered). */
+static void tail_smolvm_sync(struct tail *t)
+{
+	if (t->smolvm_live == NULL)
+		return;
+	t->smolvm.v = t->smolvm_live->v;
+	t->smolvm.band = t->smolvm_live->band;
+}
+
+static int tail_smolvm_known(const struct tail *t)
+{
+	const struct smolvm_version *v = &t->smolvm.v;
+
+	return v->major != 0 || v->minor != 0 || v->patch != 0;
+}
+
 static void tail_vm_data_dir(struct tail *t)
 {
 	struct proc_opts po;
+
+	tail_smolvm_sync(t);
 
 	strv_release(&t->argv);
 	t->argv = smolvm_argv_data_dir(&t->smolvm, t->name);
@@ -970,6 +991,12 @@ static void tail_egress_spawn(struct tail *t)
 {
 	struct proc_opts po;
 
+	tail_smolvm_sync(t);
+	if (!tail_smolvm_known(t) && t->o.mode != TAIL_BACKLOG_ONLY) {
+		t->phase = TAIL_PHASE_RETRY; /* ask again once it is known */
+		tail_arm(t, t->o.poll_ms);
+		return;
+	}
 	if (!smolvm_has(&t->smolvm.v, SMOLVM_F_EGRESS_EVENTS)) {
 		char *msg = xasprintf(
 		    "smolvm %d.%d.%d cannot report denials (machine "
@@ -1111,6 +1138,7 @@ int tail_start(uv_loop_t *loop, const struct tail_opts *o, struct tail **out,
 		size_t k;
 		t->smolvm = *o->smolvm;
 		t->smolvm.bin = xstrdup(o->smolvm->bin);
+		t->smolvm_live = o->smolvm;
 		for (k = 0; o->smolvm_env && o->smolvm_env[k]; k++)
 			strv_push(&t->smolvm_env, o->smolvm_env[k]);
 		if (o->smolvm_env == NULL) /* fail closed */

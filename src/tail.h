@@ -91,7 +91,10 @@ struct tail_opts {
 	enum tail_source source;
 	const char *name;		 /* the bottle NAME (required) */
 	const char *state_dir;		 /* events: STATE_DIR (or set path) */
-	const struct smolvm_cli *smolvm; /* vm: smolvm (or set path) */
+	const struct smolvm_cli *smolvm; /* vm, egress: smolvm (or set
+					    path); borrowed, must outlive
+					    the tail: its version is read
+					    again before each smolvm run */
 	const char *const *smolvm_env;	 /* vm: smolvm's environment */
 	const char *path; /* events, vm: follow this file instead (its
 			     rotated copies are PATH.1, PATH.2) */
