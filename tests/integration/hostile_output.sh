@@ -90,13 +90,22 @@ guest() {
 seen() { grep -q "$1" "$W/vm.out"; }
 
 # --- the console follower ---------------------------------------------------
-# bottle logs -f writes into a fifo read by awk, which counts the flood
-# lines instead of storing them; $! is bottle's own pid
+# bottle logs -f writes into a fifo read by a filter that counts the
+# flood lines instead of storing them (python: mawk would hold lines back
+# in its input buffer); $! is bottle's own pid
 mkfifo "$W/vm.fifo"
-awk '{
-	if (index($0, "flood line 0123456789")) { n++; next }
-	print; fflush()
-} END { print "FLOODLINES " n + 0; fflush() }' <"$W/vm.fifo" >"$W/vm.out" &
+python3 -c '
+import sys
+n = 0
+out = sys.stdout.buffer
+for line in sys.stdin.buffer:
+    if b"flood line 0123456789" in line:
+        n += 1
+        continue
+    out.write(line)
+    out.flush()
+out.write(b"FLOODLINES %d\n" % n)
+' <"$W/vm.fifo" >"$W/vm.out" &
 AWKPID=$!
 "$RB" -c "$CFG" logs ho1 --source vm -f -n 0 >"$W/vm.fifo" 2>"$W/vm.err" </dev/null &
 FP=$!
