@@ -529,7 +529,12 @@ static void tail_on_fs_event(uv_fs_event_t *h, const char *filename, int events,
 	if (filename != NULL && (strncmp(filename, t->f.base, n) != 0 ||
 				 (filename[n] != '\0' && filename[n] != '.')))
 		return;
-	tail_file_check(t);
+	/* Not read here: under a flood inotify queues an event per write,
+	 * all delivered in one loop iteration, and a check per event (each
+	 * with its own budget) read on without end while keys waited. The
+	 * timer makes it one check, one budget, per iteration. */
+	if (t->phase == TAIL_PHASE_FOLLOW)
+		tail_arm(t, 0);
 }
 
 /* tail_watch: inotify on the file's directory (retried from the poll
