@@ -107,9 +107,12 @@ for line in sys.stdin.buffer:
 out.write(b"FLOODLINES %d\n" % n)
 ' <"$W/vm.fifo" >"$W/vm.out" &
 AWKPID=$!
-"$RB" -c "$CFG" logs ho1 --source vm -f -n 0 >"$W/vm.fifo" 2>"$W/vm.err" </dev/null &
+"$RB" -c "$CFG" logs ho1 --source vm -f -n 1 >"$W/vm.fifo" 2>"$W/vm.err" </dev/null &
 FP=$!
 t_defer "kill -9 $FP"
+# the last console line first: then it follows, and the trigger's line
+# cannot come before the follower looks
+t_wait_for 30 test -s "$W/vm.out"
 guest hello
 if t_wait_for 30 seen hello-mark; then
 	t_ok "logs -f --source vm follows the console"
