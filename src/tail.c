@@ -29,6 +29,11 @@
 
 #define TAIL_READ_SIZE 65536
 #define TAIL_BUDGET ((uint64_t)1 << 20) /* bytes read per wake-up */
+/* The delay before the next budget. Not 0: libuv (1.44) runs a timer
+ * re-armed with 0 from its own callback again in the same iteration, so
+ * a file growing faster than we read held the loop (keys, drawing) for as
+ * long as the flood lasted. */
+#define TAIL_YIELD_MS 1
 #define TAIL_DEFAULT_POLL_MS 1000
 #define TAIL_DEFAULT_RETRY_MS 250
 #define TAIL_RETRY_FACTOR 32	/* the backoff stops at retry_ms * this */
@@ -654,7 +659,7 @@ static void tail_file_check(struct tail *t)
 		return;
 	if (!t->caught_up) {
 		if (tail_file_drain(t, t->f.backlog_end, &budget)) {
-			tail_arm(t, 0);
+			tail_arm(t, TAIL_YIELD_MS);
 			return;
 		}
 		if (t->o.mode == TAIL_BACKLOG_ONLY)
@@ -669,7 +674,7 @@ static void tail_file_check(struct tail *t)
 	}
 	do {
 		if (tail_file_drain(t, UINT64_MAX, &budget)) {
-			tail_arm(t, 0);
+			tail_arm(t, TAIL_YIELD_MS);
 			return;
 		}
 	} while (!t->closing && tail_file_rotated(t));
