@@ -325,6 +325,8 @@ static void cli_exec_scan(struct cli_exec_run *x, const char *buf, size_t len)
 
 	for (i = 0; i < len; i++) {
 		char c = buf[i];
+		if (x->err_match < 0 && !x->in_err_line)
+			return; /* past the first line: nothing to watch */
 		if (x->in_err_line) {
 			if (c == '\n' || x->err_first.len >= 512)
 				x->in_err_line = 0;

@@ -34,6 +34,7 @@
 #define CLI_LOGS_DEFAULT_N 100
 #define CLI_LOGS_MAX_N 10000000
 #define CLI_LOGS_FLUSH_MS 20
+#define CLI_LOGS_WHEN_LEN 24 /* 2026-01-01T00:00:00.000Z */
 
 static const char cli_logs_usage_text[] =
     "NAME [--source events|bundle|vm|egress|all] [-f] [-n N] [--raw]";
@@ -71,34 +72,53 @@ struct cli_logs {
 	uv_signal_t sig[2];
 	uv_timer_t flush; /* armed while stdout has unflushed lines */
 	int handles_on;
+	char when[32]; /* the last time printed (cli_logs_when) */
+	uint64_t when_sec;
+	int when_ok; /* when holds when_sec's seconds */
 };
 
 /* ---- output ------------------------------------------------------------ */
 
-static void cli_logs_prefix(struct cli_logs *l, enum tail_source s)
-{
-	if (l->all)
-		printf("%-6s| ", tail_source_name(s));
-}
-
 static void cli_logs_on_flush(uv_timer_t *h);
 
-/* cli_logs_print: one line (display text or raw bytes) on stdout. */
+/* cli_logs_when: "YYYY-MM-DDTHH:MM:SS.mmmZ" of wall_ms into l->when; the
+ * part up to the seconds is formatted once per second (a flood prints
+ * many lines a second). */
+static void cli_logs_when(struct cli_logs *l, uint64_t wall_ms)
+{
+	uint64_t sec = wall_ms / 1000;
+	unsigned ms = (unsigned)(wall_ms % 1000);
+
+	if (!l->when_ok || sec != l->when_sec) {
+		util_iso8601(sec * 1000, l->when, sizeof l->when);
+		l->when_ok = strlen(l->when) == CLI_LOGS_WHEN_LEN;
+		l->when_sec = sec;
+		if (!l->when_ok) {
+			util_iso8601(wall_ms, l->when, sizeof l->when);
+			return;
+		}
+	}
+	l->when[CLI_LOGS_WHEN_LEN - 4] = (char)('0' + ms / 100);
+	l->when[CLI_LOGS_WHEN_LEN - 3] = (char)('0' + ms / 10 % 10);
+	l->when[CLI_LOGS_WHEN_LEN - 2] = (char)('0' + ms % 10);
+}
+
+/* cli_logs_print: one line (display text or raw bytes) on stdout. stdout
+ * is fully buffered and only this thread writes it: the unlocked calls. */
 static void cli_logs_print(struct cli_logs *l, enum tail_source s,
 			   uint64_t wall_ms, const char *text, size_t len)
 {
-	char when[32];
-
 	if (l->out_failed)
 		return;
 	if (!l->raw) {
-		util_iso8601(wall_ms, when, sizeof when);
-		fputs(when, stdout);
-		fputc(' ', stdout);
+		cli_logs_when(l, wall_ms);
+		fwrite_unlocked(l->when, 1, strlen(l->when), stdout);
+		putc_unlocked(' ', stdout);
 	}
-	cli_logs_prefix(l, s);
-	fwrite(text, 1, len, stdout);
-	fputc('\n', stdout);
+	if (l->all)
+		fprintf(stdout, "%-6s| ", tail_source_name(s));
+	fwrite_unlocked(text, 1, len, stdout);
+	putc_unlocked('\n', stdout);
 	if (!l->dirty && l->handles_on && !l->stopping)
 		uv_timer_start(&l->flush, cli_logs_on_flush, CLI_LOGS_FLUSH_MS,
 			       0);

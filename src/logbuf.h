@@ -2,9 +2,11 @@
  *
  * Memory stays flat under a flood: the ring keeps at most max_lines
  * lines and max_bytes bytes of text (each line costs len + 1), dropping
- * the oldest lines first. A line longer than max_bytes - 1 is cut (at a
- * UTF-8 character boundary) and flagged LOGBUF_TRUNCATED. Push is O(1)
- * amortized: the ring never moves its lines on push.
+ * the oldest lines first. The default byte bound (4 MiB) keeps the rings
+ * a guest can fill (console, bundle, egress) well under 20 MiB together. A line
+ * longer than max_bytes - 1 is cut (at a UTF-8 character boundary) and flagged
+ * LOGBUF_TRUNCATED. Push is O(1) amortized: the ring never moves its lines on
+ * push.
  *
  * Every pushed line gets the next sequence number (0, 1, 2, ...). The
  * lines still kept are exactly first_seq .. next_seq - 1, index i holding
@@ -22,7 +24,7 @@
 #include "sanitize.h"
 
 #define LOGBUF_DEFAULT_LINES 10000
-#define LOGBUF_DEFAULT_BYTES ((size_t)8 << 20)
+#define LOGBUF_DEFAULT_BYTES ((size_t)4 << 20)
 
 /* Entry flags; the caller's own bits are kept as given. */
 #define LOGBUF_STDERR 0x1    /* the line came from stderr */

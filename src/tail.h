@@ -4,8 +4,9 @@
  *           events.log.1 by state.c); each line starts with its ISO 8601
  *           time, which becomes the line's time and is not part of text.
  *   bundle  `docker logs --timestamps` of bottle-NAME-bundle, run as a
- *           child leading its own process group (killed with the whole
- *           group when the tail closes), restarted with backoff when it
+ *           child in our own session (killed when the tail closes; not
+ *           a session of its own, which the scheduler would weigh apart
+ *           from ours), restarted with backoff when it
  *           ends while following (container stopped, recreated, docker
  *           restarted). docker's timestamp becomes the line's time.
  *           pipelock audit lines are summarised (audit.h), blocked
@@ -28,7 +29,9 @@
  * and re-creation; they are watched with inotify on their directory plus
  * a slow backstop timer, so an idle tail costs nothing but that timer.
  * Lines are split by lines.h and bounded (max_line bytes; the rest of a
- * longer line is dropped and the line flagged LOGBUF_TRUNCATED).
+ * longer line is dropped, never held, and the line flagged
+ * LOGBUF_TRUNCATED; its display text ends with the marker
+ * " [cut: the line is longer than MAX bytes]", its raw text does not).
  *
  * No callback is ever called from inside tail_start or tail_close. */
 #ifndef BOTTLE_TAIL_H
@@ -88,7 +91,10 @@ struct tail_opts {
 	enum tail_source source;
 	const char *name;		 /* the bottle NAME (required) */
 	const char *state_dir;		 /* events: STATE_DIR (or set path) */
-	const struct smolvm_cli *smolvm; /* vm: smolvm (or set path) */
+	const struct smolvm_cli *smolvm; /* vm, egress: smolvm (or set
+					    path); borrowed, must outlive
+					    the tail: its version is read
+					    again before each smolvm run */
 	const char *const *smolvm_env;	 /* vm: smolvm's environment */
 	const char *path; /* events, vm: follow this file instead (its
 			     rotated copies are PATH.1, PATH.2) */
@@ -117,7 +123,7 @@ int tail_start(uv_loop_t *loop, const struct tail_opts *o, struct tail **out,
  * up (or start following at catch-up when called earlier). */
 void tail_follow(struct tail *t);
 
-/* tail_close: stop (killing the docker child's process group), close
+/* tail_close: stop (killing the docker logs child), close
  * every handle; t is freed from the loop. No callback fires after it. */
 void tail_close(struct tail *t);
 
