@@ -21,7 +21,10 @@ if ! pgrep -x dockerd >/dev/null 2>&1; then
 		log=$(mktemp "${TMPDIR:-/tmp}/bottle-dockerd.XXXXXX")
 	fi
 	echo "dockerd: starting dockerd (log: $log)" >&2
-	nohup dockerd >"$log" 2>&1 </dev/null &
+	# dockerd outlives this script: it holds none of its descriptors
+	# above 2 (a caller's flock on fd N would otherwise live on in it)
+	nohup python3 -c 'import os; os.closerange(3, 1 << 16)
+os.execvp("dockerd", ["dockerd"])' >"$log" 2>&1 </dev/null &
 fi
 i=0
 while ! docker info >/dev/null 2>&1; do
