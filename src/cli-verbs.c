@@ -164,6 +164,13 @@ static void cli_json_str(cJSON *o, const char *k, const char *v)
 		cJSON_AddNullToObject(o, k);
 }
 
+static const char *cli_evidence_name(int e)
+{
+	return e == PROBE_HOST_PROVEN  ? "host"
+	       : e == PROBE_GUEST_ONLY ? "guest-reported"
+				       : NULL;
+}
+
 static cJSON *cli_json_probes(const struct bottle *b)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -179,6 +186,9 @@ static cJSON *cli_json_probes(const struct bottle *b)
 					    : probe_verdict_name(p->verdict));
 		cli_json_str(e, "detail", p->detail);
 		cli_json_str(e, "method", p->method);
+		/* who stands behind it: host, guest-reported, or no claim */
+		cli_json_str(e, "evidence",
+			     cli_evidence_name(b->probe_evidence[i]));
 		cJSON_AddNumberToObject(e, "latency_ms", (double)p->latency_ms);
 		if (p->at_ms != 0)
 			util_iso8601(p->at_ms, ts, sizeof ts);
@@ -226,6 +236,8 @@ static cJSON *cli_json_bottle(const struct bottle *b, int full)
 	cJSON_AddBoolToObject(o, "network", b->net_present);
 	cli_json_str(o, "bundle", b->bundle_state);
 	cli_json_str(o, "vm", b->vm_state);
+	if (b->vm_foreign != NULL)
+		cli_json_str(o, "vm_foreign", b->vm_foreign);
 	cli_json_str(o, "drift", b->drift);
 	cli_json_str(o, "error", b->error);
 	if (b->kill_switch)
@@ -338,6 +350,10 @@ static void cli_print_status(const struct bottle *b, const char *allow,
 	printf("bundle:     %s\n",
 	       b->bundle_state ? b->bundle_state : "absent");
 	printf("vm:         %s\n", b->vm_state ? b->vm_state : "absent");
+	if (b->vm_foreign != NULL)
+		printf("            not bottle's machine: %s; bottle leaves it "
+		       "alone\n",
+		       b->vm_foreign);
 	if (env->smolvm_ok == 1)
 		printf("smolvm:     %s%s, band %s: %s\n", env->smolvm_version,
 		       env->simulated ? " (SIMULATED)" : "",
@@ -640,13 +656,6 @@ static const char *cli_status_label(const struct bottle *b)
 	    wall_guest_reported(b))
 		return "healthy (guest-reported)";
 	return bottle_status_name(s);
-}
-
-static const char *cli_evidence_name(int e)
-{
-	return e == PROBE_HOST_PROVEN  ? "host"
-	       : e == PROBE_GUEST_ONLY ? "guest-reported"
-				       : NULL;
 }
 
 /* cli_json_host: what the host itself sees of b's VM: its VMM's uid, the

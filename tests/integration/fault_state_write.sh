@@ -27,7 +27,8 @@ ro)
 	mount --bind "$d" "$d" && mount -o remount,bind,ro "$d" || exit 90
 	;;
 full)
-	mount -t tmpfs -o size=256k,mode=0700 bottle-fault-state "$d" || exit 90
+	mount -t tmpfs -o size=4m,mode=0700 bottle-fault-state "$d" || exit 90
+	# (4 MiB: room for each bottle's copy of the probe helper)
 	# the image cache (docker save archives, 1.1.0+) stays on the real
 	# disk: it is filled before any state write and is MBs, not KBs
 	(cd "$copy" && tar cf - --exclude=./images .) | (cd "$d" && tar xpf -) || exit 90

