@@ -111,10 +111,11 @@ struct bottle_priv {
 	int conflict_retried; /* one rm -f + run after a name conflict */
 	int create_retried;   /* one delete + create after "exists" */
 	int64_t create_t0;    /* Unix s when this up's machine create began */
-	int vm_left_alone;    /* down: the machine is not bottle's: untouched */
-	char *fail;	      /* the error being rolled back, owned */
-	char *image_archive;  /* vm-image: the docker save archive create
-				 boots from (-I), owned, or NULL */
+	int64_t prev_pfrom, prev_pto; /* the record's pending span before */
+	int vm_left_alone;   /* down: the machine is not bottle's: untouched */
+	char *fail;	     /* the error being rolled back, owned */
+	char *image_archive; /* vm-image: the docker save archive create
+				boots from (-I), owned, or NULL */
 	/* Timers, one per job, each armed by its job's own due function:
 	 * the step machine's pause (bottle_step_wake), the periodic health
 	 * check and the periodic probe run (bottle_proof_arm). */
@@ -213,8 +214,10 @@ void bottle_set_str(char **field, const char *value);
 int bottle_vm_record_write(struct bottle *b, int64_t from, int64_t to,
 			   char **cause);
 /* bottle_vm_record_pending: record that a create of b's machine begins at
- * t0 (kept until bottle_vm_record_write: a kill meanwhile is covered). */
+ * t0 (kept until bottle_vm_record_write: a kill meanwhile is covered);
+ * bottle_vm_record_unpend: that create ended having created nothing. */
 int bottle_vm_record_pending(struct bottle *b, int64_t t0, char **cause);
+void bottle_vm_record_unpend(struct bottle *b);
 void bottle_vm_record_remove(struct bottle *b);
 /* bottle_vm_foreign: NULL when m (named like b's machine) is the machine
  * bottle created for b (its labels from 1.8.0 and the creation record);

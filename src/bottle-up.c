@@ -713,6 +713,10 @@ static void bottle_on_vm_create(struct bottle *b, const struct proc_result *r)
 	struct bottle_core *core = b->priv->core;
 	char *cause = NULL;
 
+	if (!bottle_ok(r) && !r->timed_out)
+		/* smolvm said no: this create made nothing (a machine that
+		 * exists was there before it began) */
+		bottle_vm_record_unpend(b);
 	if (!bottle_ok(r) &&
 	    smolvm_classify(bottle_err_text(r)) == SMOLVM_ERR_ALREADY_EXISTS) {
 		struct strv a = smolvm_argv_ls(bottle_cli(core));

@@ -1030,17 +1030,17 @@ void bottle_core_close(struct bottle_core *core)
 
 /* The creation record ("machine" in b's state directory): bottle created
  * b's machine between FROM and TO (Unix seconds, smolvm's created_at
- * clock; 0 0 when none is known), and PENDING, when not 0, is when a
- * create began that has not been seen to end (bottle may have been
- * killed while it ran: a machine created from then on, within
- * BOTTLE_VM_PENDING_S, is that one). Labels say the same from 1.8.0; on
- * older releases the record is what tells bottle's machine from one
- * someone else made under the name. */
+ * clock; 0 0 when none is known). PFROM..PTO, when not 0, covers creates
+ * that began and were not seen to end (bottle may have been killed while
+ * one ran: a machine created in that span is that one); a create that
+ * ends without creating anything gives its span back. Labels say the
+ * same from 1.8.0; on older releases the record is what tells bottle's
+ * machine from one someone else made under the name. */
 #define BOTTLE_VM_RECORD "machine"
-#define BOTTLE_VM_PENDING_S 900
+#define BOTTLE_VM_PENDING_S 120
 
 struct bottle_vm_record {
-	long long from, to, pending;
+	long long from, to, pfrom, pto;
 };
 
 /* The record into *r; -1 when there is none (or it is not a plain file of
@@ -1059,9 +1059,9 @@ static int bottle_vm_record_read(const struct bottle *b,
 	    util_read_fd_max(fd, path, 4096, &text, &len, NULL) == 0 &&
 	    sscanf(text,
 		   "{\"created_from\": %lld, \"created_to\": %lld, "
-		   "\"pending_from\": %lld}",
-		   &r->from, &r->to, &r->pending) == 3 &&
-	    r->from <= r->to)
+		   "\"pending_from\": %lld, \"pending_to\": %lld}",
+		   &r->from, &r->to, &r->pfrom, &r->pto) == 4 &&
+	    r->from <= r->to && r->pfrom <= r->pto)
 		rc = 0;
 	if (fd >= 0)
 		close(fd);
@@ -1074,9 +1074,10 @@ static int bottle_vm_record_read(const struct bottle *b,
 static int bottle_vm_record_put(struct bottle *b,
 				const struct bottle_vm_record *r, char **cause)
 {
-	char *text = xasprintf("{\"created_from\": %lld, \"created_to\": %lld, "
-			       "\"pending_from\": %lld}\n",
-			       r->from, r->to, r->pending);
+	char *text =
+	    xasprintf("{\"created_from\": %lld, \"created_to\": %lld, "
+		      "\"pending_from\": %lld, \"pending_to\": %lld}\n",
+		      r->from, r->to, r->pfrom, r->pto);
 	int rc = bottle_write_file(b, BOTTLE_VM_RECORD, text, cause);
 
 	free(text);
@@ -1085,18 +1086,41 @@ static int bottle_vm_record_put(struct bottle *b,
 
 int bottle_vm_record_pending(struct bottle *b, int64_t t0, char **cause)
 {
-	struct bottle_vm_record r = {0, 0, 0};
+	struct bottle_vm_record r = {0, 0, 0, 0};
 
 	if (bottle_vm_record_read(b, &r) != 0)
-		r.from = r.to = 0;
-	r.pending = t0;
+		memset(&r, 0, sizeof r);
+	b->priv->prev_pfrom = r.pfrom;
+	b->priv->prev_pto = r.pto;
+	if (r.pfrom == 0 || t0 < r.pfrom)
+		r.pfrom = t0;
+	r.pto = t0 + BOTTLE_VM_PENDING_S;
 	return bottle_vm_record_put(b, &r, cause);
+}
+
+void bottle_vm_record_unpend(struct bottle *b)
+{
+	struct bottle_vm_record r;
+	char *cause = NULL;
+
+	if (bottle_vm_record_read(b, &r) != 0)
+		return;
+	r.pfrom = b->priv->prev_pfrom;
+	r.pto = b->priv->prev_pto;
+	if (r.from == 0 && r.to == 0 && r.pfrom == 0) {
+		bottle_vm_record_remove(b);
+		return;
+	}
+	if (bottle_vm_record_put(b, &r, &cause) != 0) {
+		bottle_log(b, "could not update the machine record: %s", cause);
+		free(cause);
+	}
 }
 
 int bottle_vm_record_write(struct bottle *b, int64_t from, int64_t to,
 			   char **cause)
 {
-	struct bottle_vm_record r = {from, to, 0};
+	struct bottle_vm_record r = {from, to, 0, 0};
 
 	return bottle_vm_record_put(b, &r, cause);
 }
@@ -1135,8 +1159,7 @@ const char *bottle_vm_foreign(const struct bottle *b,
 	/* smolvm's created_at is whole seconds: a second of slack */
 	if (r.to != 0 && t >= r.from - 1 && t <= r.to + 1)
 		return NULL;
-	if (r.pending != 0 && t >= r.pending - 1 &&
-	    t <= r.pending + BOTTLE_VM_PENDING_S)
+	if (r.pfrom != 0 && t >= r.pfrom - 1 && t <= r.pto)
 		return NULL;
 	return "it was created at another time than the machine bottle "
 	       "created";

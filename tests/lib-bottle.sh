@@ -121,7 +121,7 @@ t_world_clean_check() {
 t_vm_record() {
 	local now
 	now=$(date +%s)
-	printf '{"created_from": %d, "created_to": %d, "pending_from": 0}\n' \
+	printf '{"created_from": %d, "created_to": %d, "pending_from": 0, "pending_to": 0}\n' \
 		$((now - 30)) $((now + 1)) >"$BOTTLE_STATE_DIR/$1/machine"
 }
 

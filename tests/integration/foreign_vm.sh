@@ -40,7 +40,7 @@ by_hand() {
 	if t_at_tsi; then
 		"$S" machine create bottle-fo1 -s "$BOTTLE_STATE_DIR/fo1/Smolfile" \
 			>"$W/h.out" 2>&1 &&
-			"$S" machine start bottle-fo1 >>"$W/h.out" 2>&1
+			"$S" machine start --name bottle-fo1 >>"$W/h.out" 2>&1
 	else
 		img=$(ls "$BOTTLE_STATE_DIR"/images/*.tar | head -1)
 		"$S" machine create --name bottle-fo1 -s "$BOTTLE_STATE_DIR/fo1/Smolfile" \
