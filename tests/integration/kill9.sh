@@ -221,8 +221,12 @@ t_eq "one network after the mid-command kills of up" 1 \
 t_eq "one bundle after the mid-command kills of up" 1 \
 	"$(docker ps -a --filter name=^bottle-k9-bundle$ -q | wc -l)"
 sbrun status k9 --json
-t_eq "the bottle is healthy after the mid-command kills of up" healthy \
-	"$(jget 'd["status"]' <<<"$OUT" 2>/dev/null)"
+# every probe PASS; through the shim (a "smolvm" that is the simulator)
+# bottle cannot know the VMM's uid, so there is no second wall and the
+# proof is the guest's word: healthy (guest-reported)
+t_match "the bottle is healthy after the mid-command kills of up" \
+	"^healthy( \\(guest-reported\\))?$" \
+	"$(jget 'd["status_text"]' <<<"$OUT" 2>/dev/null)"
 
 down_cases=(
 	"vm-stop|^smolvm machine stop "
