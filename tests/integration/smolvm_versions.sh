@@ -28,7 +28,7 @@ write_fake() {
 		echo '#!/usr/bin/env python3'
 		printf 'VERSION = %s\nLOG = %s\nSTATE = %s\n' "'$1'" "'$W/argv.log'" "'$W/machines.json'"
 		cat <<'PY'
-import json, os, sys
+import json, os, sys, time
 a = sys.argv[1:]
 with open(LOG, "a") as f:
     f.write(json.dumps({"argv": a, "env": sorted(os.environ)}) + "\n")
@@ -77,7 +77,7 @@ while i < len(rest):
 m = load()
 def machine(n):
     d = {"name": n, "state": m[n]["state"], "pid": None, "cpus": 1, "memory": 256,
-         "network": True, "created_at": 1, "image": None}
+         "network": True, "created_at": m[n].get("created_at", 1), "image": None}
     if v >= (1, 8, 0):
         d["labels"] = m[n]["labels"]
     return d
@@ -88,7 +88,8 @@ if verb == "egress-events":
 if verb == "create":
     if name in m:
         print(f"Error: machine '{name}' already exists", file=sys.stderr); sys.exit(1)
-    m[name] = {"state": "created", "labels": labels}; save(m); sys.exit(0)
+    m[name] = {"state": "created", "labels": labels,
+               "created_at": int(time.time())}; save(m); sys.exit(0)
 if name not in m:
     if verb == "stop" and v < (0, 8, 1):
         sys.exit(0)
