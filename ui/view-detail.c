@@ -434,14 +434,14 @@ static void view_detail_info_probes(struct view_detail_out *o,
 					 (unsigned long long)r->latency_ms);
 		}
 		view_detail_nl(o);
-		if (b->probe_evidence_text[i][0] != '\0') {
-			o->x = 32;
-			view_detail_wrapped(o,
-					    b->probe_evidence[i] ==
-						    PROBE_HOST_PROVEN
-						? THEME_DIM
-						: THEME_WARN,
-					    b->probe_evidence_text[i]);
+		/* a PASS on the guest's word only says so under it (the
+		 * host's evidence is in the status and `status --json`:
+		 * the detail stays one line per probe when all is proven) */
+		if (b->probe_evidence_text[i][0] != '\0' &&
+		    b->probe_evidence[i] != PROBE_HOST_PROVEN) {
+			view_detail_col(o, 32);
+			view_detail_seg(o, THEME_WARN,
+					b->probe_evidence_text[i]);
 			view_detail_nl(o);
 		}
 	}
