@@ -412,8 +412,14 @@ static void ui_draw(struct ui *ui)
 			ui_cursor(ui, 1);
 			wmove(stdscr, lines - 1, cx < cols ? cx : cols - 1);
 		} else {
-			frame_message(&c, lines - 1, ui->message,
-				      ui->message_level);
+			/* a key clears a message, but the core's wait for
+			 * the state lock is shown for as long as it lasts */
+			const char *w = bottle_core_state_waiting(ui->core);
+			if (ui->message == NULL && w != NULL)
+				frame_message(&c, lines - 1, w, FRAME_WARN);
+			else
+				frame_message(&c, lines - 1, ui->message,
+					      ui->message_level);
 			ui_cursor(ui, 0);
 		}
 	}

@@ -138,8 +138,10 @@ run -c "$CFG" up st1
 t_eq "up st1 exits 0" 0 "$RC"
 t_match "up st1: healthy" "^st1: healthy$" "$OUT"
 [ "$RC" = 0 ] || t_diag "$ERR"
-t_check "the VM mounts the installed probe helper" \
-	grep -q "$P/libexec/bottle/helper" "$BOTTLE_STATE_DIR/st1/Smolfile"
+t_check "the VM mounts the bottle's own copy of the probe helper" \
+	grep -q "$BOTTLE_STATE_DIR/st1/helper" "$BOTTLE_STATE_DIR/st1/Smolfile"
+t_check "the copy is the installed probe helper, byte for byte" \
+	cmp -s "$P/libexec/bottle/helper/bottle-probe" "$BOTTLE_STATE_DIR/st1/helper/bottle-probe"
 run -c "$CFG" probe st1 --json
 t_eq "probe st1 exits 0" 0 "$RC"
 v=$(python3 -c 'import json,sys; d=json.load(sys.stdin); b=d["bottles"][0] if "bottles" in d else d; print(b["probes"]["bundle-reach"]["verdict"], b["probes"]["localhost-reach"]["verdict"])' <<<"$OUT" 2>&1)
