@@ -14,6 +14,8 @@
  * the child has been reaped: see proc_signal). */
 #include "proc.h"
 
+#include <fcntl.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -23,7 +25,14 @@
 
 #define PROC_DEFAULT_GRACE_MS 2000
 #define PROC_DEFAULT_MAX_CAPTURE ((size_t)16 << 20)
-#define PROC_READ_SIZE 65536
+/* A streaming child's stdout is a pipe of PROC_PIPE_SIZE (libuv's own
+ * stdio pipes are socketpairs, whose per-write overhead holds only a few
+ * hundred short lines: a flood then ping-pongs between the child and us).
+ * Reads take up to PROC_READ_SIZE, more than the pipe holds, so that a
+ * read never fills the buffer and libuv returns to the loop after it: at
+ * most PROC_PIPE_SIZE bytes per stream per loop iteration. */
+#define PROC_PIPE_SIZE ((size_t)256 << 10)
+#define PROC_READ_SIZE (PROC_PIPE_SIZE + 4096)
 
 enum proc_phase {
 	PROC_RUNNING,	  /* the timer, if armed, is the timeout */
@@ -348,6 +357,7 @@ static int proc_start(uv_loop_t *loop, struct proc *p,
 {
 	uv_process_options_t uo;
 	uv_stdio_container_t stdio[3];
+	int fds[2] = {-1, -1};
 	int r;
 
 	if (o->argv == NULL || o->argv[0] == NULL)
@@ -359,8 +369,14 @@ static int proc_start(uv_loop_t *loop, struct proc *p,
 		stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
 		stdio[0].data.stream = (uv_stream_t *)&p->in;
 	}
-	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-	stdio[1].data.stream = (uv_stream_t *)&p->out.pipe;
+	if (p->on_data != NULL && uv_pipe(fds, 0, 0) == 0) {
+		(void)fcntl(fds[0], F_SETPIPE_SZ, (int)PROC_PIPE_SIZE);
+		stdio[1].flags = UV_INHERIT_FD;
+		stdio[1].data.fd = fds[1];
+	} else {
+		stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+		stdio[1].data.stream = (uv_stream_t *)&p->out.pipe;
+	}
 	stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
 	stdio[2].data.stream = (uv_stream_t *)&p->err.pipe;
 	uo.exit_cb = proc_on_process_exit;
@@ -374,6 +390,11 @@ static int proc_start(uv_loop_t *loop, struct proc *p,
 	uo.stdio_count = 3;
 	uo.stdio = stdio;
 	r = uv_spawn(loop, &p->process, &uo);
+	if (fds[1] >= 0) {
+		close(fds[1]); /* the child has its copy */
+		if (uv_pipe_open(&p->out.pipe, fds[0]) != 0)
+			close(fds[0]); /* reading fails: EOF at once */
+	}
 	/* uv_spawn initialises the handle even when it fails. */
 	p->process.data = p;
 	p->process_inited = 1;
