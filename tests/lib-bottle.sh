@@ -125,6 +125,40 @@ t_vm_record() {
 		$((now - 30)) $((now + 1)) >"$BOTTLE_STATE_DIR/$1/machine"
 }
 
+# t_guest_pid: a process of the (only) simulator machine's guest: a
+# descendant of its VMM running in another root, not as root
+t_guest_pid() {
+	local vmm
+	vmm=$("$SMOLVM_SIM" machine ls --json 2>/dev/null | jget 'd[0]["pid"]' 2>/dev/null)
+	[ -n "$vmm" ] || return 1
+	python3 - "$vmm" <<'PY'
+import os, sys
+vmm = int(sys.argv[1])
+parent = {}
+for d in os.listdir("/proc"):
+    if d.isdigit():
+        try:
+            st = open(f"/proc/{d}/stat").read()
+            parent[int(d)] = int(st.rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+def under(p):
+    while p > 1:
+        p = parent.get(p, 0)
+        if p == vmm:
+            return True
+    return False
+for p in sorted(parent):
+    try:
+        if under(p) and os.readlink(f"/proc/{p}/root") != "/" and \
+                os.stat(f"/proc/{p}").st_uid != 0:
+            print(p)
+            break
+    except OSError:
+        pass
+PY
+}
+
 # jq-free JSON field reads through python3: jget 'EXPR' <<< "$JSON"
 # EXPR is python over `d`, e.g. jget 'd["bottles"][0]["status"]'
 jget() {

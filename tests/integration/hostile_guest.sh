@@ -129,40 +129,7 @@ t_eq "control: exec-fidelity PASS before" PASS \
 	"$(jget 'd["probes"]["exec-fidelity"]["verdict"]' <<<"$OUT" 2>/dev/null)"
 
 # ---- the guest turns hostile -------------------------------------------
-# guest_pid: a process of hg1's guest (a descendant of the VMM running
-# in another root)
-guest_pid() {
-	local vmm
-	vmm=$("$SMOLVM_SIM" machine ls --json 2>/dev/null | jget 'd[0]["pid"]' 2>/dev/null)
-	[ -n "$vmm" ] || return 1
-	python3 - "$vmm" <<'PY'
-import os, sys
-vmm = int(sys.argv[1])
-parent = {}
-for d in os.listdir("/proc"):
-    if d.isdigit():
-        try:
-            st = open(f"/proc/{d}/stat").read()
-            parent[int(d)] = int(st.rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            pass
-def under(p):
-    while p > 1:
-        p = parent.get(p, 0)
-        if p == vmm:
-            return True
-    return False
-for p in sorted(parent):
-    try:
-        if under(p) and os.readlink(f"/proc/{p}/root") != "/" and \
-                os.stat(f"/proc/{p}").st_uid != 0:
-            print(p)
-            break
-    except OSError:
-        pass
-PY
-}
-gpid=$(guest_pid)
+gpid=$(t_guest_pid)
 if [ -z "$gpid" ]; then
 	t_fail "a process of the guest is found"
 	exit 1
