@@ -70,7 +70,7 @@ PROBE_BIN = build/helper/bottle-probe
 	deps-test deps-run docker
 .DELETE_ON_ERROR:
 
-all: bottle $(PROBE_BIN) build/bottle-probe
+all: bottle $(PROBE_BIN) build/bottle-probe build/demo/dnsd
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): assets/scripts/deps.sh
@@ -138,6 +138,11 @@ build/asan/bottle: build/asan/src/main.o $(ASAN_LIB)
 $(PROBE_BIN): src/helper/bottle-probe.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -static -o $@ $<
+# The demo bundle's resolver, shipped built so that an installed demo
+# needs no compiler (assets/demo/bundle/build.sh builds it otherwise).
+build/demo/dnsd: assets/demo/bundle/dnsd.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -static -o $@ $< -s
 # build/helper/ holds nothing else: it is mounted read-only in the VM.
 build/bottle-probe: $(PROBE_BIN)
 	cp $< $@
@@ -216,6 +221,7 @@ install: all
 	install -m 755 assets/demo/smolvm $(DESTDIR)$(DATADIR)/demo/smolvm
 	install -m 644 assets/demo/bottles.json $(DESTDIR)$(DATADIR)/demo/bottles.json
 	cp -R assets/demo/bundle/. $(DESTDIR)$(DATADIR)/demo/bundle/
+	install -m 755 build/demo/dnsd $(DESTDIR)$(DATADIR)/demo/bundle/dnsd
 	install -m 644 assets/bottles.example.json $(DESTDIR)$(DATADIR)/bottles.example.json
 	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 644 assets/completion/bottle.bash $(DESTDIR)$(BASHCOMPDIR)/bottle

@@ -35,7 +35,8 @@ SIM=$P/share/bottle/demo/smolvm
 for f in bin/bottle libexec/bottle/helper/bottle-probe share/man/man1/bottle.1 \
 	share/man/man5/bottle.json.5 share/bottle/bottles.example.json \
 	share/bottle/demo/smolvm share/bottle/demo/bottles.json \
-	share/bottle/demo/bundle/build.sh share/bash-completion/completions/bottle \
+	share/bottle/demo/bundle/build.sh share/bottle/demo/bundle/dnsd \
+	share/bash-completion/completions/bottle \
 	share/zsh/site-functions/_bottle share/fish/vendor_completions.d/bottle.fish; do
 	t_check "installed: PREFIX/$f" test -f "$P/$f"
 done

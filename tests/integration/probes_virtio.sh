@@ -71,6 +71,8 @@ t_match "healthy: egress is reset after the connect, nothing answered" \
 	"then (reset|closed) with nothing answered" "$(detail egress-port-bypass)"
 t_nomatch "healthy: --dns B: no name resolves" "with [1-9][0-9]* record" \
 	"$(detail dns-hole)"
+t_match "healthy: the demo bundle's resolver refused the names at once (rcode 5)" \
+	"UDP\): connected in [0-9]+ ms, DNS answer rcode 5 with 0 records" "$(detail dns-hole)"
 t_match "healthy: smolvm got --dns with the bundle's address" \
 	"machine create --name bottle-pv1 .*--dns 10\.213\.207\." \
 	"$(cat "$BOTTLE_STATE_DIR/pv1/events.log")"

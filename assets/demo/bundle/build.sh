@@ -4,11 +4,13 @@
 # `docker import` from Debian's busybox-static: no registry is needed.
 #
 # Idempotent: the image carries LABEL dev.bottle.demo-hash=<sha256 of the
-# inputs> (busybox, every file in this directory); when that matches, nothing
+# inputs> (busybox, every file in this directory but a shipped dnsd, which
+# is dnsd.c built); when that matches, nothing
 # is rebuilt.
 #
 # Environment: BOTTLE_DEMO_BUSYBOX  static busybox to use (default /bin/busybox)
 #              DOCKER               docker client (default docker)
+#              CC                   builds the resolver dnsd.c (default cc)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,7 +41,7 @@ flock 9
 hash=$(
 	{
 		sha256sum <"$busybox"
-		cd "$here" && find . -type f ! -name '*~' | LC_ALL=C sort | while read -r f; do
+		cd "$here" && find . -type f ! -name '*~' ! -name dnsd | LC_ALL=C sort | while read -r f; do
 			printf '%s ' "$f"
 			sha256sum <"$f"
 		done
@@ -97,6 +99,16 @@ root:x:0:
 nogroup:x:65534:
 EOF
 echo bottle-demo >etc/hostname
+# The resolver (dnsd.c): the binary shipped beside this script (an
+# installed bottle), else built here; without a compiler the image has
+# none and the VMM's DNS relay waits its 2 s timeout on every probe run.
+if [ -f "$here/dnsd" ]; then
+	cp "$here/dnsd" bottle/dnsd
+elif command -v "${CC:-cc}" >/dev/null 2>&1; then
+	"${CC:-cc}" -std=gnu11 -O2 -static -s -o bottle/dnsd "$here/dnsd.c" ||
+		die "could not build the demo resolver dnsd.c"
+fi
+[ -f bottle/dnsd ] && chmod 755 bottle/dnsd
 cp "$here/start.sh" bottle/start.sh
 cp "$here/httpdlog.awk" bottle/httpdlog.awk
 chmod 755 bottle/start.sh

@@ -7,7 +7,8 @@
 #   pipelock  -> a pipelock-shaped JSON document, refreshed every second
 #   others    -> {"status":"ok","service":"NAME"}
 # It prints one JSON line on stdout per service start and per HTTP request,
-# plus one sample pipelock audit line at start.
+# plus one sample pipelock audit line at start, and a resolver on UDP port
+# 53 that refuses every query (dnsd.c).
 #
 # Knobs: BOTTLE_DEMO_KILL_SWITCH=1   pipelock reports kill_switch_active=true
 #        BOTTLE_DEMO_FORWARD_PROXY=0 pipelock reports forward_proxy_enabled=false
@@ -95,6 +96,14 @@ while read -r name addr; do
 done <<SERVICES
 $services
 SERVICES
+
+# The filtering resolver (dnsd.c): every query on UDP port 53 answered
+# REFUSED at once. The VMM's gateway forwards the guest's DNS here (--dns
+# B); without it smolvm waits 2 s for an answer on every probe run.
+if [ -x /bottle/dnsd ]; then
+	/bottle/dnsd 0.0.0.0 53 &
+	PIDS="$PIDS $!"
+fi
 
 # A sample audit line, so that log views have something to show.
 printf '{"ts":"%s","service":"pipelock","event":"blocked","url":"https://example.invalid/upload","scanner":"dlp","reason":"GitHub Token","severity":"critical"}\n' "$(ts)"
