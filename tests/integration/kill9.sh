@@ -3,7 +3,9 @@
 # of `down`; then `up` (or `rm`) converges: one network, one bundle, a
 # healthy bottle, and after rm nothing left.
 #   Between steps: BOTTLE_TEST_STEP_DELAY_MS (a test hook) pauses before
-#     each step so that each one is reachable.
+#     each step so that it is reachable; the steps that run no command
+#     (allocate, bundle-health, smolfile) and down's last (network-rm),
+#     each followed by a full up (or rm) that must converge.
 #   While a step's command runs: `docker` and `smolvm` shims first in
 #     PATH record their argv and, for the step's command, hold it until
 #     the test has killed bottle; the command then runs on as an orphan
@@ -31,7 +33,11 @@ kill_at() {
 	return 1
 }
 
-for step in allocate network bundle bundle-health smolfile vm-create vm-start probe; do
+# Between steps: the steps that run no command of their own (allocate,
+# smolfile; bundle-health's inspect runs only while the services do not
+# answer) and the last of down. Every step that runs a command is killed
+# again below, while that command runs.
+for step in allocate bundle-health smolfile; do
 	rm -f "$BOTTLE_STATE_DIR/k9/events.log"
 	t_check "up killed at $step" kill_at up $step
 	brun up k9
@@ -49,7 +55,7 @@ done
 
 brun up k9
 t_eq "up for the down cases" 0 "$RC"
-for step in vm-stop vm-delete bundle-rm network-rm; do
+for step in network-rm; do
 	rm -f "$BOTTLE_STATE_DIR/k9/events.log"
 	t_check "down killed at $step" kill_at down $step
 	brun rm k9
