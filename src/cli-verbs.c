@@ -787,6 +787,13 @@ int cli_verbs_status(const struct cli_global *g, int argc, char **argv)
 	return rc;
 }
 
+/* cli_proven: every probe passed (PASS, WARN or SKIP) and no PASS rests
+ * on the guest's word alone. */
+static int cli_proven(const struct bottle *b)
+{
+	return bottle_all_pass(b) && !wall_guest_reported(b);
+}
+
 static cJSON *cli_json_probe_result(const struct bottle *b)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -795,6 +802,7 @@ static cJSON *cli_json_probe_result(const struct bottle *b)
 	cJSON_AddStringToObject(o, "status",
 				bottle_status_name(bottle_status(b)));
 	cJSON_AddBoolToObject(o, "all_pass", bottle_all_pass(b));
+	cJSON_AddBoolToObject(o, "proven", cli_proven(b));
 	cJSON_AddItemToObject(o, "probes", cli_json_probes(b));
 	return o;
 }
@@ -807,7 +815,7 @@ int cli_verbs_probe(const struct cli_global *g, int argc, char **argv)
 	struct cli_run r;
 	struct bottle **sel = NULL;
 	size_t n = 0, i, k, started = 0;
-	int json = 0, all = 0, rc, ok = 1;
+	int json = 0, all = 0, rc, ok = 1, guest_only = 0;
 
 	if ((rc = cli_verbs_args(&argc, argv, usage,
 				 CLI_VERBS_JSON | CLI_VERBS_ALL, &json,
@@ -840,6 +848,17 @@ int cli_verbs_probe(const struct cli_global *g, int argc, char **argv)
 		started++;
 	}
 	cli_wait(&r);
+	for (i = 0; i < n; i++) {
+		if (sel[i] == NULL || !bottle_all_pass(sel[i]) ||
+		    !wall_guest_reported(sel[i]))
+			continue;
+		fprintf(stderr,
+			"bottle: %s: isolation not proven: some PASS verdicts "
+			"are guest-reported, with no host evidence (bottle "
+			"status %s shows which)\n",
+			sel[i]->name, sel[i]->name);
+		guest_only = 1;
+	}
 	if (json && n == 1 && !all) {
 		if (sel[0] != NULL)
 			cli_print_json(cli_json_probe_result(sel[0]));
@@ -852,6 +871,9 @@ int cli_verbs_probe(const struct cli_global *g, int argc, char **argv)
 		cJSON_AddItemToObject(root, "bottles", arr);
 		cJSON_AddBoolToObject(root, "all_pass",
 				      ok && r.failures == 0 && started > 0);
+		cJSON_AddBoolToObject(root, "proven",
+				      ok && r.failures == 0 && started > 0 &&
+					  !guest_only);
 		cli_print_json(root);
 	} else {
 		for (i = 0; i < n; i++) {
@@ -871,6 +893,8 @@ int cli_verbs_probe(const struct cli_global *g, int argc, char **argv)
 	}
 	if (all && started == 0)
 		fprintf(stderr, "bottle: no running bottle to probe\n");
+	if (guest_only)
+		ok = 0; /* a PASS on the guest's word alone is not exit 0 */
 	rc = ok && r.failures == 0 && started > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 	free(sel);
 	cli_close(&r.c);

@@ -63,9 +63,11 @@ print(n)  # to the file the shell opened (nobody cannot)
 PY
 }
 
-# probe_with_intruder: `bottle probe cn1 --json` while intrude runs.
+# probe_with_intruder: `bottle probe cn1 --json` while intrude runs; each
+# smolvm exec waits a second first (a probe run is otherwise over in a
+# quarter of a second, before the intruder has found the port).
 probe_with_intruder() {
-	"$BOTTLE" -c "$CFG" probe cn1 --json >"$W/out" 2>"$W/err" </dev/null &
+	SMOLVM_SIM_DELAY=exec:1 "$BOTTLE" -c "$CFG" probe cn1 --json >"$W/out" 2>"$W/err" </dev/null &
 	local bpid=$!
 	rm -f "$W/intruder.n"
 	intrude "$bpid" "$W/intruder.n" &

@@ -88,7 +88,11 @@ brun up pr2
 t_eq "up pr2 exits 0" 0 "$RC"
 [ "$RC" = 0 ] || t_diag "$ERR"
 brun probe pr1 --json
-t_eq "probe pr1 exits 0" 0 "$RC"
+t_eq "probe pr1: with the second wall off some PASS is only the guest's word: exit 1" 1 "$RC"
+t_match "probe pr1: ... isolation not proven, said on stderr" \
+	"isolation not proven: some PASS verdicts are guest-reported" "$ERR"
+t_eq "probe pr1: ... proven false, all_pass true" "false true" \
+	"$(jget 'd["proven"]' <<<"$OUT") $(jget 'd["all_pass"]' <<<"$OUT")"
 for p in bundle-reach localhost-reach egress-port-bypass exec-fidelity cross-bottle; do
 	t_eq "healthy: $p PASS" PASS "$(verdict $p)"
 done
@@ -126,7 +130,11 @@ recreate() {
 if ! t_at_tsi; then
 	recreate --dns "$B1"
 	brun probe pr1 --json
-	t_eq "control: pr1 recreated by hand as bottle does: probe exits 0" 0 "$RC"
+	t_eq "control: pr1 recreated by hand as bottle does: with the second wall off some PASS is only the guest's word: exit 1" 1 "$RC"
+	t_match "control: pr1 recreated by hand as bottle does: ... isolation not proven, said on stderr" \
+		"isolation not proven: some PASS verdicts are guest-reported" "$ERR"
+	t_eq "control: pr1 recreated by hand as bottle does: ... proven false, all_pass true" "false true" \
+		"$(jget 'd["proven"]' <<<"$OUT") $(jget 'd["all_pass"]' <<<"$OUT")"
 	for p in localhost-reach cross-bottle dns-hole; do
 		t_eq "control: recreated: $p PASS" PASS "$(verdict $p)"
 	done

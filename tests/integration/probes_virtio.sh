@@ -54,7 +54,11 @@ brun up pv1 pv2
 t_eq "healthy: up pv1 pv2 exits 0" 0 "$RC"
 [ "$RC" = 0 ] || t_diag "$ERR"
 brun probe pv1 --json
-t_eq "healthy: probe exits 0" 0 "$RC"
+t_eq "healthy: with the second wall off some PASS is only the guest's word: exit 1" 1 "$RC"
+t_match "healthy: ... isolation not proven, said on stderr" \
+	"isolation not proven: some PASS verdicts are guest-reported" "$ERR"
+t_eq "healthy: ... proven false, all_pass true" "false true" \
+	"$(jget 'd["proven"]' <<<"$OUT") $(jget 'd["all_pass"]' <<<"$OUT")"
 for p in bundle-reach localhost-reach egress-port-bypass exec-fidelity \
 	cross-bottle dns-hole; do
 	t_eq "healthy: $p PASS" PASS "$(verdict $p)"

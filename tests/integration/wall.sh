@@ -74,6 +74,11 @@ t_match "with the wall's counter as the evidence" "new connection.* to $B:" \
 	"$(host '["evidence"]["bundle-reach"]["text"]')"
 t_eq "status healthy (host-proven)" healthy "$(jget 'd["status"]' <<<"$OUT")"
 t_eq "no stray socket" null "$(host '["stray"]')"
+brun probe w1 --json
+t_eq "probe with the wall in place exits 0" 0 "$RC"
+[ "$RC" = 0 ] || t_diag "$ERR"
+t_eq "... proven true" true "$(jget 'd["proven"]' <<<"$OUT")"
+t_nomatch "... and says nothing of the guest's word" "guest-reported" "$ERR"
 
 # --- down, then rm: no rule left --------------------------------------
 brun down w1
