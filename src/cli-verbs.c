@@ -533,6 +533,25 @@ static int cli_select(struct cli_run *r, int argc, char **argv, int all,
 	return 0;
 }
 
+/* cli_names_valid: every NAME argument could name a bottle; else says
+ * which one cannot, before anything is asked of docker or smolvm. */
+static int cli_names_valid(int argc, char **argv)
+{
+	int j;
+
+	for (j = 1; j < argc; j++) {
+		if (config_name_valid(argv[j]))
+			continue;
+		fprintf(stderr,
+			"bottle: %s: invalid bottle name (lower-case letters, "
+			"digits and single dashes, 1-32 characters, starting "
+			"and ending with a letter or digit)\n",
+			cli_quote_arg(argv[j]));
+		return 0;
+	}
+	return 1;
+}
+
 static int cli_lifecycle(const struct cli_global *g, int argc, char **argv,
 			 enum cli_op op)
 {
@@ -551,6 +570,8 @@ static int cli_lifecycle(const struct cli_global *g, int argc, char **argv,
 		return rc;
 	if (argc < 2 && !all)
 		return cli_usage(verb, usage, NULL);
+	if (!cli_names_valid(argc, argv))
+		return CLI_EXIT_FAIL;
 	targets.argc = argc;
 	targets.argv = argv;
 	targets.all = all;
@@ -744,6 +765,8 @@ int cli_verbs_status(const struct cli_global *g, int argc, char **argv)
 		return rc;
 	if (argc != 2)
 		return cli_usage("status", "NAME [--json]", NULL);
+	if (!cli_names_valid(argc, argv))
+		return CLI_EXIT_FAIL;
 	if ((rc = cli_verbs_open(&r, g, 0, NULL)) != CLI_EXIT_OK)
 		return rc;
 	if (cli_one(&r, argv[1], &b) != 0) {
@@ -823,6 +846,8 @@ int cli_verbs_probe(const struct cli_global *g, int argc, char **argv)
 		return rc;
 	if (argc < 2 && !all)
 		return cli_usage("probe", usage, NULL);
+	if (!cli_names_valid(argc, argv))
+		return CLI_EXIT_FAIL;
 	if ((rc = cli_verbs_open(&r, g, CLI_VERBS_LEAN, NULL)) != CLI_EXIT_OK)
 		return rc;
 	if (!cli_env_ok(&r, 1) ||
