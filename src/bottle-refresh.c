@@ -6,7 +6,7 @@
 
 /* ---- refresh: three subprocesses whatever the number of bottles ------- *
  * (and, where bottle keeps second walls, iptables-save and ip6tables-save
- * once each, in wall_core_refresh) */
+ * once each, in wall_core_refresh_async, off the loop) */
 
 struct bottle *bottle_refresh_find_or_discover(struct bottle_core *core,
 					       const char *name)
@@ -18,7 +18,9 @@ struct bottle *bottle_refresh_find_or_discover(struct bottle_core *core,
 	return b;
 }
 
-static void bottle_refresh_merge(struct bottle_core *core)
+/* bottle_refresh_merge: what the three listings say, into the bottles;
+ * whether smolvm's listing was read (vm_known). */
+static int bottle_refresh_merge(struct bottle_core *core)
 {
 	struct docker_container *c = NULL;
 	struct docker_network *nw = NULL;
@@ -135,24 +137,37 @@ static void bottle_refresh_merge(struct bottle_core *core)
 			bottle_reset_health(b);
 		bottle_update_drift(b);
 	}
-	/* the host's own view: the VMMs' sockets and the second wall (one
-	 * read of the socket tables and of each family's rules for all) */
-	wall_core_refresh(core, vm_known);
 	docker_containers_free(c, nc);
 	docker_networks_free(nw, nn);
 	smolvm_machines_free(m, nm);
+	return vm_known;
 }
 
 static void bottle_refresh_start(struct bottle_core *core);
 
+static void bottle_refresh_finish(struct bottle_core *core, int vm_known);
+
 static void bottle_refresh_done_one(struct bottle_core *core)
 {
-	size_t i;
+	int vm_known;
 
 	if (--core->refresh_left > 0)
 		return;
-	bottle_refresh_merge(core);
+	vm_known = bottle_refresh_merge(core);
+	/* the host's own view: the VMMs' sockets and the second wall (one
+	 * read of the socket tables and of each family's rules for all, off
+	 * the loop), then the refresh is done */
+	wall_core_refresh_async(core, vm_known, bottle_refresh_finish);
+}
+
+static void bottle_refresh_finish(struct bottle_core *core, int vm_known)
+{
+	size_t i;
+
+	(void)vm_known;
 	core->refreshing = 0;
+	if (core->closing)
+		return;
 	if (!core->opts.no_timers && !core->closing &&
 	    (core->env.docker_ok != 1 || !core->parts_known)) {
 		/* docker or smolvm stopped answering: look again soon, not a

@@ -122,8 +122,8 @@ struct bottle {
 	/* private to bottle.c */
 	struct bottle_priv *priv;
 	/* The host's own view of the VM (vmmwatch.h, wall.h), set by the
-	 * refresh (wall_core_refresh) and around probe runs; fixed buffers,
-	 * nothing to free. */
+	 * refresh (wall_core_refresh_async) and around probe runs; fixed
+	 * buffers, nothing to free. */
 	unsigned vmm_uid;	 /* the VMM's dedicated uid, 0 when none */
 	int vmm_uid_kind;	 /* enum vmmwatch_kind of vmm_uid */
 	char vmm_uid_why[192];	 /* why there is none ("" when there is) */

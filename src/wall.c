@@ -664,37 +664,118 @@ static void wall_remove_chain(struct wall_listing *l, int v6, const char *chain,
 	free(s);
 }
 
-void wall_core_refresh(struct bottle_core *core, int vm_known)
-{
-	struct vmmwatch_table t = {NULL, 0, 0};
+/* What a refresh reads of the host, on libuv's thread pool (the loop
+ * never waits for iptables-save): the socket tables and the two rule
+ * listings. Nothing here touches the core; capable, why and v6 are found
+ * on the loop first (wall_bin's cache is filled there). */
+struct wall_snap {
+	uv_work_t work;
+	struct bottle_core *core;
+	int vm_known;
+	int capable, v6;
+	const char *why;
+	struct vmmwatch_table t;
 	struct wall_listing l4, l6;
-	const char *why = NULL;
-	char prefix[24], *cause = NULL;
-	int capable = wall_capable(&why);
+	char *cause4; /* iptables-save could not be read */
+	void (*done)(struct bottle_core *core, int vm_known);
+};
+
+static void wall_snap_read(struct wall_snap *s)
+{
+	char *cause = NULL;
+
+	vmmwatch_read("/proc", &s->t);
+	if (!s->capable)
+		return;
+	if (wall_read(0, &s->l4, &s->cause4) != 0 && s->cause4 == NULL)
+		s->cause4 = xstrdup("iptables-save could not be read");
+	if (s->v6 && wall_read(1, &s->l6, &cause) != 0)
+		free(cause);
+}
+
+static void wall_snap_release(struct wall_snap *s)
+{
+	wall_listing_release(&s->l4);
+	wall_listing_release(&s->l6);
+	vmmwatch_table_release(&s->t);
+	free(s->cause4);
+	free(s);
+}
+
+static void wall_core_apply(struct bottle_core *core, int vm_known,
+			    struct wall_snap *s);
+
+static void wall_snap_work(uv_work_t *w)
+{
+	wall_snap_read(w->data);
+}
+
+static void wall_snap_after(uv_work_t *w, int status)
+{
+	struct wall_snap *s = w->data;
+	struct bottle_core *core = s->core;
+
+	if (status == 0 && !core->closing)
+		wall_core_apply(core, s->vm_known, s);
+	s->done(core, s->vm_known);
+	wall_snap_release(s);
+	bottle_core_unref(core);
+}
+
+static struct wall_snap *wall_snap_new(struct bottle_core *core, int vm_known)
+{
+	struct wall_snap *s = xcalloc(1, sizeof *s);
+
+	s->core = core;
+	s->vm_known = vm_known;
+	s->capable = wall_capable(&s->why);
+	s->v6 = s->capable && wall_have_v6();
+	return s;
+}
+
+void wall_core_refresh_async(struct bottle_core *core, int vm_known,
+			     void (*done)(struct bottle_core *core,
+					  int vm_known))
+{
+	struct wall_snap *s = wall_snap_new(core, vm_known);
+
+	s->done = done;
+	s->work.data = s;
+	core->refs++;
+	if (uv_queue_work(core->loop, &s->work, wall_snap_work,
+			  wall_snap_after) != 0) {
+		/* no thread pool: read here */
+		core->refs--;
+		wall_snap_read(s);
+		wall_core_apply(core, vm_known, s);
+		done(core, vm_known);
+		wall_snap_release(s);
+	}
+}
+
+/* wall_core_apply: the per-bottle half of a refresh, on the loop, over
+ * what s read. */
+static void wall_core_apply(struct bottle_core *core, int vm_known,
+			    struct wall_snap *s)
+{
+	struct wall_listing *l4 = &s->l4, *l6 = &s->l6;
+	const char *why = s->why;
+	char prefix[24];
+	int capable = s->capable;
 	size_t i, k;
 
-	memset(&l4, 0, sizeof l4);
-	memset(&l6, 0, sizeof l6);
-	vmmwatch_read("/proc", &t);
-	if (capable) {
-		if (wall_read(0, &l4, &cause) != 0) {
-			bottle_emit(core, NULL, BOTTLE_EV_MESSAGE, cause);
-			free(cause);
-			cause = NULL;
-		}
-		if (wall_have_v6() && wall_read(1, &l6, &cause) != 0) {
-			free(cause);
-			cause = NULL;
-		}
-	}
+	if (capable && s->cause4 != NULL)
+		bottle_emit(core, NULL, BOTTLE_EV_MESSAGE, s->cause4);
 	for (i = 0; i < core->n; i++) {
 		struct bottle *b = core->v[i];
 		char *stray;
-		if (b->op != BOTTLE_OP_NONE || b->busy_other != NULL) {
+		if (b->op != BOTTLE_OP_NONE || b->busy_other != NULL ||
+		    b->probing) {
 			/* its operation (here or in another bottle process)
-			 * owns the wall until it is done */
+			 * or probe run owns the wall until it is done (and
+			 * the listing read before may predate its changes) */
 			if (b->wall_chain[0] != '\0')
-				wall_counters(b, &l4, &l6);
+				wall_counters(b, l4, l6);
 			continue;
 		}
 		if (!bottle_vm_running(b)) {
@@ -704,12 +785,12 @@ void wall_core_refresh(struct bottle_core *core, int vm_known)
 		}
 		wall_uid(b);
 		b->vmm_stray[0] = '\0';
-		if (b->vmm_uid != 0 && t.read_ok) {
+		if (b->vmm_uid != 0 && s->t.read_ok) {
 			const char *extra = NULL;
 			if (b->vmm_uid_kind == VMMWATCH_GUEST && b->cfg)
 				extra = b->cfg->resolver; /* TSI adds it */
-			stray =
-			    vmmwatch_stray(&t, b->vmm_uid, b->bundle_ip, extra);
+			stray = vmmwatch_stray(&s->t, b->vmm_uid, b->bundle_ip,
+					       extra);
 			if (stray != NULL) {
 				if (strcmp(stray, b->vmm_stray) != 0)
 					bottle_log(b, "host: %s", stray);
@@ -724,14 +805,14 @@ void wall_core_refresh(struct bottle_core *core, int vm_known)
 		}
 		wall_name_of(core, b->name, b->wall_chain,
 			     sizeof b->wall_chain);
-		if (wall_ensure(b, &l4, &l6))
-			wall_counters(b, &l4, &l6);
+		if (wall_ensure(b, l4, l6))
+			wall_counters(b, l4, l6);
 	}
 	/* what no running VM of this state directory needs any more, and
 	 * what any state directory left for a uid one of ours owns now */
 	wall_world_prefix(core->state_dir, prefix, sizeof prefix);
 	for (k = 0; capable && vm_known && k < 2; k++) {
-		struct wall_listing *l = k ? &l6 : &l4;
+		struct wall_listing *l = k ? l6 : l4;
 		size_t j, n = l->n;
 		char(*names)[WALL_CHAIN_MAX + 4] =
 		    xcalloc(n ? n : 1, sizeof *names);
@@ -765,9 +846,6 @@ void wall_core_refresh(struct bottle_core *core, int vm_known)
 		}
 		free(names);
 	}
-	wall_listing_release(&l4);
-	wall_listing_release(&l6);
-	vmmwatch_table_release(&t);
 }
 
 void wall_remove(struct bottle_core *core, const char *name)

@@ -93,14 +93,20 @@ struct bottle_core;
  * (static) says why not. */
 int wall_capable(const char **why);
 
-/* wall_core_refresh: the refresh's share, once for every bottle: read the
- * four socket tables and the two rule listings, then for each bottle its
- * VMM's uid, stray sockets, the wall (installed when its running VM has
- * none) and its counters; chains of this state directory whose bottle
- * runs no VM (or whose uid changed), and chains of any state directory
- * for a uid now owned by one of these VMs, are removed (only when
- * vm_known: smolvm's listing was read). */
-void wall_core_refresh(struct bottle_core *core, int vm_known);
+/* wall_core_refresh_async: the refresh's share, once for every bottle:
+ * read the four socket tables and the two rule listings (iptables-save,
+ * ip6tables-save) on libuv's thread pool, then on the loop for each
+ * bottle its VMM's uid, stray sockets, the wall (installed when its
+ * running VM has none) and its counters; chains of this state directory
+ * whose bottle runs no VM (or whose uid changed), and chains of any state
+ * directory for a uid now owned by one of these VMs, are removed (only
+ * when vm_known: smolvm's listing was read). A bottle in an operation or
+ * a probe run is left to it. Then done(core, vm_known), also when the
+ * core closed meanwhile (then nothing else was done). Holds a core
+ * reference. */
+void wall_core_refresh_async(struct bottle_core *core, int vm_known,
+			     void (*done)(struct bottle_core *core,
+					  int vm_known));
 
 /* wall_bottle_ensure: before a probe run: b's wall is put in place when it
  * can be (b's VMM uid found now if the refresh did not see it yet) and
