@@ -258,26 +258,25 @@ static void bottle_proof_fail(struct bottle *b, size_t i, const char *why)
 
 /* bottle_proof_egress_host: egress-port-bypass from the host's side: each
  * port that must not be agent-reachable refuses on B from outside the
- * bundle. 1 all refuse, 0 one accepts (*port set), -1 no answer. */
+ * bundle. 1 all refuse, 0 one accepts (*port set), -1 no answer. The
+ * connects run at once, bounded together (a reset on a local bridge is
+ * immediate; the bound only matters where something drops them). */
+#define BOTTLE_PROOF_HOST_MS 500
 static int bottle_proof_egress_host(const struct bottle *b, int *port)
 {
-	size_t i;
-	int all = 1;
+	int ports[WALL_HOST_PORTS_MAX];
+	size_t i, n = 0;
 
 	for (i = 0; i < b->cfg->bundle.n_services; i++) {
 		const struct config_service *s = &b->cfg->bundle.services[i];
-		int r;
 		if (s->agent_reachable)
 			continue;
-		r = wall_host_refuses(b->bundle_ip, s->port, 1000);
-		if (r == 0) {
-			*port = s->port;
-			return 0;
-		}
-		if (r < 0)
-			all = -1;
+		if (n == WALL_HOST_PORTS_MAX)
+			return -1;
+		ports[n++] = s->port;
 	}
-	return all;
+	return wall_host_refuses(b->bundle_ip, ports, n, BOTTLE_PROOF_HOST_MS,
+				 port);
 }
 
 /* bottle_proof_evidence: what the host saw while b's run ran, into each

@@ -1004,41 +1004,76 @@ char *wall_describe(const struct bottle *b)
 	return NULL;
 }
 
-int wall_host_refuses(const char *ip, int port, int ms)
+int wall_host_refuses(const char *ip, const int *ports, size_t n, int ms,
+		      int *accepted)
 {
 	struct sockaddr_in sa;
-	struct pollfd pf;
-	int fd, rc = -1, err = 0;
-	socklen_t el = sizeof err;
+	struct pollfd pf[WALL_HOST_PORTS_MAX];
+	int res[WALL_HOST_PORTS_MAX];
+	uint64_t deadline = util_mono_ms() + (uint64_t)(ms > 0 ? ms : 0);
+	size_t i, left = 0;
+	int all = 1;
 
+	*accepted = 0;
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1)
+	if (n > WALL_HOST_PORTS_MAX ||
+	    inet_pton(AF_INET, ip, &sa.sin_addr) != 1)
 		return -1;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-		close(fd);
-		return 0;
+	/* every connect at once: the bound is ms for all of them */
+	for (i = 0; i < n; i++) {
+		pf[i].fd = -1;
+		pf[i].events = POLLOUT;
+		pf[i].revents = 0;
+		res[i] = -1;
+		sa.sin_port = htons((uint16_t)ports[i]);
+		pf[i].fd = socket(
+		    AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (pf[i].fd < 0)
+			continue;
+		if (connect(pf[i].fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+			res[i] = 0;
+		else if (errno == ECONNREFUSED)
+			res[i] = 1;
+		else if (errno == EINPROGRESS) {
+			left++;
+			continue;
+		}
+		close(pf[i].fd);
+		pf[i].fd = -1; /* poll skips it */
 	}
-	if (errno == ECONNREFUSED) {
-		close(fd);
-		return 1;
+	while (left > 0) {
+		uint64_t now = util_mono_ms();
+		int r;
+		if (now >= deadline)
+			break;
+		r = poll(pf, (nfds_t)n, (int)(deadline - now));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (i = 0; i < n; i++) {
+			int err = 0;
+			socklen_t el = sizeof err;
+			if (pf[i].fd < 0 || pf[i].revents == 0)
+				continue;
+			if (getsockopt(pf[i].fd, SOL_SOCKET, SO_ERROR, &err,
+				       &el) == 0)
+				res[i] = err == 0	       ? 0
+					 : err == ECONNREFUSED ? 1
+							       : -1;
+			close(pf[i].fd);
+			pf[i].fd = -1;
+			left--;
+		}
 	}
-	if (errno != EINPROGRESS) {
-		close(fd);
-		return -1;
+	for (i = 0; i < n; i++) {
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
+		if (res[i] == 0 && *accepted == 0)
+			*accepted = ports[i];
+		else if (res[i] < 0 && all == 1)
+			all = -1;
 	}
-	pf.fd = fd;
-	pf.events = POLLOUT;
-	pf.revents = 0;
-	while (poll(&pf, 1, ms) < 0 && errno == EINTR)
-		;
-	if (pf.revents != 0 &&
-	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0)
-		rc = err == 0 ? 0 : err == ECONNREFUSED ? 1 : -1;
-	close(fd);
-	return rc;
+	return *accepted != 0 ? 0 : all;
 }

@@ -136,8 +136,12 @@ int wall_guest_reported(const struct bottle *b);
  * 0 refused"). Caller frees. */
 char *wall_describe(const struct bottle *b);
 
-/* wall_host_refuses: a connect from the host to ip:port is refused (1),
- * accepted (0), or neither within ms (-1). */
-int wall_host_refuses(const char *ip, int port, int ms);
+/* wall_host_refuses: connects from the host to ip:PORT for each of the n
+ * ports (at most WALL_HOST_PORTS_MAX), all at once and all bounded by ms:
+ * 1 every one was refused, 0 one was accepted (*accepted: its port), -1
+ * one had no answer (or ip is not IPv4). */
+#define WALL_HOST_PORTS_MAX 32
+int wall_host_refuses(const char *ip, const int *ports, size_t n, int ms,
+		      int *accepted);
 
 #endif

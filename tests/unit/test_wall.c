@@ -12,6 +12,8 @@
 #include "util.h"
 #include "wall.h"
 
+#include "local-sockets.h"
+
 #define CH "BOTTLE-W-0a1b2c3d-0011223344"
 
 /* what iptables 1.8.9 (nf_tables) prints for a chain wall_script_install
@@ -220,6 +222,40 @@ static void test_remove_script(void **state)
 	wall_listing_release(&l);
 }
 
+/* connects from the host, all at once: refused, accepted, bad input */
+static void test_host_refuses(void **state)
+{
+	int closed[3], ports[4], lport, lfd, acc = -1;
+	uint64_t t0;
+
+	(void)state;
+	closed[0] = closed_port();
+	closed[1] = closed_port();
+	closed[2] = closed_port();
+	t0 = util_mono_ms();
+	assert_int_equal(wall_host_refuses("127.0.0.1", closed, 3, 5000, &acc),
+			 1);
+	assert_int_equal(acc, 0);
+	/* resets come at once: nothing waits for the bound */
+	assert_true(util_mono_ms() - t0 < 2500);
+	lfd = listen_local(&lport);
+	ports[0] = closed[0];
+	ports[1] = closed[1];
+	ports[2] = lport;
+	ports[3] = closed[2];
+	assert_int_equal(wall_host_refuses("127.0.0.1", ports, 4, 5000, &acc),
+			 0);
+	assert_int_equal(acc, lport);
+	close(lfd);
+	assert_int_equal(wall_host_refuses("127.0.0.1", ports, 0, 5000, &acc),
+			 1);
+	assert_int_equal(wall_host_refuses("not-an-ip", ports, 1, 5000, &acc),
+			 -1);
+	assert_int_equal(wall_host_refuses("127.0.0.1", ports,
+					   WALL_HOST_PORTS_MAX + 1, 5000, &acc),
+			 -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +265,7 @@ int main(void)
 	    cmocka_unit_test(test_install_script),
 	    cmocka_unit_test(test_install_round_trip),
 	    cmocka_unit_test(test_remove_script),
+	    cmocka_unit_test(test_host_refuses),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, closed_ports_release);
 }
