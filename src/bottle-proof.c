@@ -264,19 +264,18 @@ static void bottle_proof_fail(struct bottle *b, size_t i, const char *why)
 #define BOTTLE_PROOF_HOST_MS 500
 static int bottle_proof_egress_host(const struct bottle *b, int *port)
 {
-	int ports[WALL_HOST_PORTS_MAX];
-	size_t i, n = 0;
+	size_t i, n = 0, max = b->cfg->bundle.n_services;
+	int *ports = xcalloc(max ? max : 1, sizeof *ports), r;
 
-	for (i = 0; i < b->cfg->bundle.n_services; i++) {
+	for (i = 0; i < max; i++) {
 		const struct config_service *s = &b->cfg->bundle.services[i];
-		if (s->agent_reachable)
-			continue;
-		if (n == WALL_HOST_PORTS_MAX)
-			return -1;
-		ports[n++] = s->port;
+		if (!s->agent_reachable)
+			ports[n++] = s->port;
 	}
-	return wall_host_refuses(b->bundle_ip, ports, n, BOTTLE_PROOF_HOST_MS,
-				 port);
+	r = wall_host_refuses(b->bundle_ip, ports, n, BOTTLE_PROOF_HOST_MS,
+			      port);
+	free(ports);
+	return r;
 }
 
 /* bottle_proof_evidence: what the host saw while b's run ran, into each

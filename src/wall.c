@@ -8,6 +8,7 @@
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <arpa/inet.h>
 
 #include "bottle-int.h"
@@ -40,10 +41,13 @@ void wall_chain_name(const char *world, const char *name, char *out,
 		     size_t outsz)
 {
 	char pre[24];
+	int n;
 
 	wall_world_prefix(world, pre, sizeof pre);
-	snprintf(out, outsz, "%s%010llx", pre,
-		 (unsigned long long)(wall_fnv(name) & 0xffffffffffull));
+	n = snprintf(out, outsz, "%s%010llx", pre,
+		     (unsigned long long)(wall_fnv(name) & 0xffffffffffull));
+	if ((n < 0 || (size_t)n >= outsz) && outsz > 0)
+		out[0] = '\0'; /* never a cut name (callers pass enough) */
 }
 
 /* ---- scripts ---------------------------------------------------------- */
@@ -502,6 +506,10 @@ static int wall_read(int v6, struct wall_listing *l, char **cause)
 	return rc;
 }
 
+/* Every change this process makes to the rules (loop thread only): a
+ * listing read before the latest change is out of date. */
+static unsigned long wall_generation;
+
 static int wall_apply(int v6, const char *script, char **cause)
 {
 	const char *argv[] = {
@@ -513,6 +521,7 @@ static int wall_apply(int v6, const char *script, char **cause)
 	if (argv[0] == NULL)
 		return util_fail(cause, "no %s",
 				 v6 ? "ip6tables-restore" : "iptables-restore");
+	wall_generation++;
 	rc = wall_exec(argv, script, &out, cause);
 	buf_release(&out);
 	return rc;
@@ -664,16 +673,19 @@ static void wall_remove_chain(struct wall_listing *l, int v6, const char *chain,
 	free(s);
 }
 
-/* What a refresh reads of the host, on libuv's thread pool (the loop
- * never waits for iptables-save): the socket tables and the two rule
- * listings. Nothing here touches the core; capable, why and v6 are found
- * on the loop first (wall_bin's cache is filled there). */
+/* What a refresh reads of the host, on libuv's thread pool (an idle
+ * dashboard's loop never waits for iptables-save; changes to the rules,
+ * at up, down and around probe runs, still run on the loop): the socket
+ * tables and the two rule listings. Nothing here touches the core;
+ * capable, why and v6 are found on the loop first (wall_bin's cache is
+ * filled there). */
 struct wall_snap {
 	uv_work_t work;
 	struct bottle_core *core;
 	int vm_known;
 	int capable, v6;
 	const char *why;
+	unsigned long generation; /* wall_generation when queued */
 	struct vmmwatch_table t;
 	struct wall_listing l4, l6;
 	char *cause4; /* iptables-save could not be read */
@@ -684,6 +696,17 @@ static void wall_snap_read(struct wall_snap *s)
 {
 	char *cause = NULL;
 
+#ifdef BOTTLE_TEST_HOOKS
+	/* test builds: a slow iptables-save (tests/ui/wall_read.sh) */
+	const char *delay = getenv("BOTTLE_TEST_WALL_READ_DELAY_MS");
+	if (delay != NULL && *delay >= '1' && *delay <= '9') {
+		unsigned long ms = strtoul(delay, NULL, 10);
+		struct timespec ts = {(time_t)(ms / 1000),
+				      (long)(ms % 1000) * 1000000L};
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+#endif
 	vmmwatch_read("/proc", &s->t);
 	if (!s->capable)
 		return;
@@ -730,6 +753,7 @@ static struct wall_snap *wall_snap_new(struct bottle_core *core, int vm_known)
 	s->vm_known = vm_known;
 	s->capable = wall_capable(&s->why);
 	s->v6 = s->capable && wall_have_v6();
+	s->generation = wall_generation;
 	return s;
 }
 
@@ -761,6 +785,10 @@ static void wall_core_apply(struct bottle_core *core, int vm_known,
 	struct wall_listing *l4 = &s->l4, *l6 = &s->l6;
 	const char *why = s->why;
 	char prefix[24];
+	/* rules this process changed since the read (an up, down or probe
+	 * run that began and ended meanwhile): the listing is out of date,
+	 * so this refresh installs, removes and counts nothing */
+	int fresh = s->generation == wall_generation;
 	int capable = s->capable;
 	size_t i, k;
 
@@ -774,7 +802,7 @@ static void wall_core_apply(struct bottle_core *core, int vm_known,
 			/* its operation (here or in another bottle process)
 			 * or probe run owns the wall until it is done (and
 			 * the listing read before may predate its changes) */
-			if (b->wall_chain[0] != '\0')
+			if (b->wall_chain[0] != '\0' && fresh)
 				wall_counters(b, l4, l6);
 			continue;
 		}
@@ -799,6 +827,8 @@ static void wall_core_apply(struct bottle_core *core, int vm_known,
 				free(stray);
 			}
 		}
+		if (!fresh)
+			continue;
 		if (!wall_want(b, capable, why)) {
 			b->wall_chain[0] = '\0';
 			continue;
@@ -811,7 +841,7 @@ static void wall_core_apply(struct bottle_core *core, int vm_known,
 	/* what no running VM of this state directory needs any more, and
 	 * what any state directory left for a uid one of ours owns now */
 	wall_world_prefix(core->state_dir, prefix, sizeof prefix);
-	for (k = 0; capable && vm_known && k < 2; k++) {
+	for (k = 0; fresh && capable && vm_known && k < 2; k++) {
 		struct wall_listing *l = k ? l6 : l4;
 		size_t j, n = l->n;
 		char(*names)[WALL_CHAIN_MAX + 4] =
@@ -1008,8 +1038,8 @@ int wall_host_refuses(const char *ip, const int *ports, size_t n, int ms,
 		      int *accepted)
 {
 	struct sockaddr_in sa;
-	struct pollfd pf[WALL_HOST_PORTS_MAX];
-	int res[WALL_HOST_PORTS_MAX];
+	struct pollfd *pf;
+	int *res;
 	uint64_t deadline = util_mono_ms() + (uint64_t)(ms > 0 ? ms : 0);
 	size_t i, left = 0;
 	int all = 1;
@@ -1017,9 +1047,10 @@ int wall_host_refuses(const char *ip, const int *ports, size_t n, int ms,
 	*accepted = 0;
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
-	if (n > WALL_HOST_PORTS_MAX ||
-	    inet_pton(AF_INET, ip, &sa.sin_addr) != 1)
+	if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1)
 		return -1;
+	pf = xcalloc(n ? n : 1, sizeof *pf);
+	res = xcalloc(n ? n : 1, sizeof *res);
 	/* every connect at once: the bound is ms for all of them */
 	for (i = 0; i < n; i++) {
 		pf[i].fd = -1;
@@ -1075,5 +1106,7 @@ int wall_host_refuses(const char *ip, const int *ports, size_t n, int ms,
 		else if (res[i] < 0 && all == 1)
 			all = -1;
 	}
+	free(pf);
+	free(res);
 	return *accepted != 0 ? 0 : all;
 }

@@ -137,10 +137,9 @@ int wall_guest_reported(const struct bottle *b);
 char *wall_describe(const struct bottle *b);
 
 /* wall_host_refuses: connects from the host to ip:PORT for each of the n
- * ports (at most WALL_HOST_PORTS_MAX), all at once and all bounded by ms:
- * 1 every one was refused, 0 one was accepted (*accepted: its port), -1
- * one had no answer (or ip is not IPv4). */
-#define WALL_HOST_PORTS_MAX 32
+ * ports, all at once and all bounded by ms: 1 every one was refused, 0
+ * one was accepted (*accepted: its port), -1 one had no answer (or ip is
+ * not IPv4). */
 int wall_host_refuses(const char *ip, const int *ports, size_t n, int ms,
 		      int *accepted);
 

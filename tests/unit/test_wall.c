@@ -251,9 +251,27 @@ static void test_host_refuses(void **state)
 			 1);
 	assert_int_equal(wall_host_refuses("not-an-ip", ports, 1, 5000, &acc),
 			 -1);
+}
+
+/* many ports (more than the old limit of 32): all refused, one accepted */
+static void test_host_refuses_many(void **state)
+{
+	int ports[40], lport, lfd, acc = -1;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_NELEM(ports); i++)
+		ports[i] = closed_port();
 	assert_int_equal(wall_host_refuses("127.0.0.1", ports,
-					   WALL_HOST_PORTS_MAX + 1, 5000, &acc),
-			 -1);
+					   UTIL_NELEM(ports), 5000, &acc),
+			 1);
+	lfd = listen_local(&lport);
+	ports[37] = lport;
+	assert_int_equal(wall_host_refuses("127.0.0.1", ports,
+					   UTIL_NELEM(ports), 5000, &acc),
+			 0);
+	assert_int_equal(acc, lport);
+	close(lfd);
 }
 
 int main(void)
@@ -266,6 +284,7 @@ int main(void)
 	    cmocka_unit_test(test_install_round_trip),
 	    cmocka_unit_test(test_remove_script),
 	    cmocka_unit_test(test_host_refuses),
+	    cmocka_unit_test(test_host_refuses_many),
 	};
 	return cmocka_run_group_tests(tests, NULL, closed_ports_release);
 }
