@@ -810,14 +810,18 @@ int cli_verbs_status(const struct cli_global *g, int argc, char **argv)
 	return rc;
 }
 
-/* cli_proven: every probe passed (PASS, WARN or SKIP) and no PASS rests
- * on the guest's word alone. */
+/* cli_proven: every probe passed (PASS, WARN or SKIP), no PASS rests on
+ * the guest's word alone, and the host saw nothing against it (a stray
+ * socket of the VMM, packets the second wall refused: unsafe). */
 static int cli_proven(const struct bottle *b)
 {
-	return bottle_all_pass(b) && !wall_guest_reported(b);
+	return bottle_all_pass(b) && !wall_guest_reported(b) &&
+	       bottle_status(b) != BOTTLE_UNSAFE;
 }
 
-static cJSON *cli_json_probe_result(const struct bottle *b)
+/* cli_json_probe_result: one bottle's run; run_ok 0 when the run itself
+ * reported a failure (then it is not proven, whatever the verdicts). */
+static cJSON *cli_json_probe_result(const struct bottle *b, int run_ok)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -825,7 +829,7 @@ static cJSON *cli_json_probe_result(const struct bottle *b)
 	cJSON_AddStringToObject(o, "status",
 				bottle_status_name(bottle_status(b)));
 	cJSON_AddBoolToObject(o, "all_pass", bottle_all_pass(b));
-	cJSON_AddBoolToObject(o, "proven", cli_proven(b));
+	cJSON_AddBoolToObject(o, "proven", run_ok && cli_proven(b));
 	cJSON_AddItemToObject(o, "probes", cli_json_probes(b));
 	return o;
 }
@@ -886,13 +890,14 @@ int cli_verbs_probe(const struct cli_global *g, int argc, char **argv)
 	}
 	if (json && n == 1 && !all) {
 		if (sel[0] != NULL)
-			cli_print_json(cli_json_probe_result(sel[0]));
+			cli_print_json(
+			    cli_json_probe_result(sel[0], r.failures == 0));
 	} else if (json) {
 		cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
 		for (i = 0; i < n; i++)
 			if (sel[i] != NULL)
 				cJSON_AddItemToArray(
-				    arr, cli_json_probe_result(sel[i]));
+				    arr, cli_json_probe_result(sel[i], 1));
 		cJSON_AddItemToObject(root, "bottles", arr);
 		cJSON_AddBoolToObject(root, "all_pass",
 				      ok && r.failures == 0 && started > 0);
