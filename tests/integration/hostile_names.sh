@@ -83,6 +83,19 @@ for verb in up down rm status; do
 	done
 done
 
+# found before docker is asked anything: a docker first in PATH that
+# records its calls sees none
+mkdir -p "$W/shim"
+printf '#!/bin/sh\necho "$*" >>%q\nexec %q "$@"\n' "$W/docker.calls" "$(command -v docker)" >"$W/shim/docker"
+chmod 755 "$W/shim/docker"
+for verb in up down rm status probe; do
+	PATH="$W/shim:$PATH" brun "$verb" "../etc"
+done
+t_eq "an invalid name is refused before docker is run (up, down, rm, status, probe)" "" \
+	"$(cat "$W/docker.calls" 2>/dev/null)"
+PATH="$W/shim:$PATH" brun status hn1
+t_check "control: the docker first in PATH records a valid name's status" test -s "$W/docker.calls"
+
 # a valid name next to a hostile one: nothing starts
 brun up hn1 "../etc"
 t_eq "up hn1 ../etc exits 1" 1 "$RC"
