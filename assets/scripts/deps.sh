@@ -42,6 +42,7 @@ if [ "$level" = test ] || [ "$level" = run ]; then
 fi
 if [ "$level" = test ]; then
 	need_pkg htop have htop # the idle-CPU benchmark's baseline
+	need_pkg jq have jq     # the tests' JSON reads (tests/lib-bottle.sh jget)
 	# tests/install/: make deb, completion in bash, zsh and fish, strace
 	need_pkg dpkg-dev have dpkg-shlibdeps
 	need_pkg bash-completion test -f /usr/share/bash-completion/bash_completion
