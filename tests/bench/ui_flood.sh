@@ -49,19 +49,29 @@ wait_screen() {
 
 wait_screen 60 '^ uif1 +. (healthy|unknown)' ||
 	bench_die "the dashboard never showed uif1 running"
+# presses WHAT: N times ? (help drawn, timed into LAT) and ? again (help
+# gone; with WHAT "flood", the flood showing again)
+presses() {
+	local i t
+	LAT=()
+	for i in $(seq "$N"); do
+		t=$(bench_now_ms)
+		tm send-keys '?'
+		wait_screen 5 '^ Everywhere' || bench_die "? was not answered within 5 s ($1)"
+		LAT+=($(($(bench_now_ms) - t)))
+		tm send-keys '?'
+		wait_screen 5 '^ Everywhere' absent || bench_die "? did not close the help ($1)"
+		if [ "$1" = flood ]; then
+			wait_screen 5 '^ flood-line-abc' || bench_die "the flood stopped showing"
+		fi
+	done
+}
 # Baseline, same run, same view, no flood: what the measurement itself
 # (tmux send-keys, capture-pane polled every 5 ms) costs.
 tm send-keys l
 sleep 1
-idle=()
-for i in $(seq "$N"); do
-	t=$(bench_now_ms)
-	tm send-keys '?'
-	wait_screen 5 '^ Everywhere' || bench_die "? was not answered within 5 s (idle)"
-	idle+=($(($(bench_now_ms) - t)))
-	tm send-keys '?'
-	wait_screen 5 '^ Everywhere' absent || bench_die "? did not close the help (idle)"
-done
+presses idle
+idle=("${LAT[@]}")
 # The bundle's PID 1 stdout is what `docker logs -f` (the bundle tab)
 # reads: flood it for the rest of the run.
 docker exec -d bottle-uif1-bundle sh -c \
@@ -70,17 +80,8 @@ wait_screen 30 "^ flood-line-abc" || bench_die "the flood never showed: $(tm cap
 pid=$(tm list-panes -F '#{pane_pid}' | head -1)
 t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
 s0=$(bench_now_ms)
-
-lat=()
-for i in $(seq "$N"); do
-	t=$(bench_now_ms)
-	tm send-keys '?'
-	wait_screen 5 '^ Everywhere' || bench_die "? was not answered within 5 s"
-	lat+=($(($(bench_now_ms) - t)))
-	tm send-keys '?'
-	wait_screen 5 '^ Everywhere' absent || bench_die "? did not close the help"
-	wait_screen 5 '^ flood-line-abc' || bench_die "the flood stopped showing"
-done
+presses flood
+lat=("${LAT[@]}")
 t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
 s1=$(bench_now_ms)
 tm capture-pane -p | head -3
