@@ -57,7 +57,18 @@ t_world() {
 
 # t_world_config NAME...: the demo-like config for these bottles.
 t_world_config() {
-	local n first=1
+	t_world_config_vm "" "" "$@"
+}
+
+# t_world_config_vm CMD VOLUME NAME...: the same with the VM running CMD
+# (sh -c; "" for the default idle agent) and, unless "", the one volume
+# VOLUME (HOST:GUEST[:ro]).
+t_world_config_vm() {
+	local n first=1 cmd='"echo agent ready; while :; do sleep 3600; done"' vol=""
+	[ -n "$1" ] && cmd=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$1")
+	[ -n "$2" ] && vol=",
+      \"volumes\": [\"$2\"]"
+	shift 2
 	{
 		cat <<EOF
 {
@@ -68,8 +79,8 @@ t_world_config() {
     "probe_interval_s": 3600,
     "vm": {
       "image": "bottle-demo-vm:latest",
-      "cmd": ["/bin/sh", "-c", "echo agent ready; while :; do sleep 3600; done"],
-      "cpus": 1, "memory": 256
+      "cmd": ["/bin/sh", "-c", $cmd],
+      "cpus": 1, "memory": 256$vol
     },
     "bundle": {"image": "bottle-demo-bundle:latest"},
     "probes": {"resolver": null, "timeout_s": 5}

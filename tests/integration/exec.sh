@@ -18,25 +18,7 @@ head -c 1048576 /dev/urandom >"$VOL/blob"
 # every byte value, NUL included, and no final newline
 python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 64 + b"\x00end")' >"$VOL/bytes"
 chmod 644 "$VOL/blob" "$VOL/bytes"
-t_config_json "$(
-	cat <<EOF
-{
-  "defaults": {
-    "vmm": "sim", "subnet_pool": "$POOL", "subnet_prefix": 28,
-    "probe_interval_s": 3600,
-    "vm": {
-      "image": "bottle-demo-vm:latest",
-      "cmd": ["/bin/sh", "-c", "echo agent ready; while :; do sleep 3600; done"],
-      "cpus": 1, "memory": 256,
-      "volumes": ["$VOL:/data:ro"]
-    },
-    "bundle": {"image": "bottle-demo-bundle:latest"},
-    "probes": {"resolver": null, "timeout_s": 5}
-  },
-  "bottles": {"ex1": {}}
-}
-EOF
-)"
+t_world_config_vm "" "$VOL:/data:ro" ex1
 t_defer "'$BOTTLE' -c '$CFG' rm ex1"
 
 brun up ex1

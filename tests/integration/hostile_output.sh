@@ -49,26 +49,7 @@ while :; do
 	fi
 	sleep 0.1
 done'
-WLJ=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$WL")
-t_config_json "$(
-	cat <<EOF
-{
-  "defaults": {
-    "vmm": "sim", "subnet_pool": "$POOL", "subnet_prefix": 28,
-    "probe_interval_s": 3600,
-    "vm": {
-      "image": "bottle-demo-vm:latest",
-      "cmd": ["/bin/sh", "-c", $WLJ],
-      "cpus": 1, "memory": 256,
-      "volumes": ["$VOL:/data:ro"]
-    },
-    "bundle": {"image": "bottle-demo-bundle:latest"},
-    "probes": {"resolver": null, "timeout_s": 5}
-  },
-  "bottles": {"ho1": {}}
-}
-EOF
-)"
+t_world_config_vm "$WL" "$VOL:/data:ro" ho1
 t_defer "'$BOTTLE' -c '$CFG' rm ho1"
 
 brun up ho1
