@@ -6,10 +6,11 @@
 
 #include <cmocka.h>
 
+#include "tmp-tree.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -976,20 +977,6 @@ static char *scratch_tree(void)
 
 	assert_non_null(d);
 	return xstrdup(d);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_tree(const char *d)
-{
-	assert_int_equal(nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
 /* up_check: parse a bottle "web" whose vm has extra (JSON members) and

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include <ftw.h>
+#include "tmp-tree.h"
 
 #include "helper.h"
 #include "sha256.h"
@@ -65,20 +65,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	rm_tree(f->dir);
 	free(f->src);
 	free(f->want);
 	free(f->state);
