@@ -96,6 +96,36 @@ EOF
 	} >"$CFG"
 }
 
+# t_cfg_py PYTHON [ARG...]: the world's config written from python: PYTHON
+# runs over `d` (the demo-like config as a dict, no bottle yet),
+# `bottle(name)` (its entry, created), `args` (the ARGs) and `raw` (a list
+# of (placeholder, bytes) substitutions done on the JSON text).
+t_cfg_py() {
+	python3 - "$CFG" "$POOL" "$@" <<'EOF'
+import json, sys
+path, pool, code, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+d = {
+  "defaults": {
+    "vmm": "sim", "subnet_pool": pool, "subnet_prefix": 28,
+    "probe_interval_s": 3600,
+    "vm": {"image": "bottle-demo-vm:latest",
+           "cmd": ["/bin/sh", "-c", "echo agent ready; while :; do sleep 3600; done"],
+           "cpus": 1, "memory": 256},
+    "bundle": {"image": "bottle-demo-bundle:latest"},
+    "probes": {"resolver": None, "timeout_s": 5}},
+  "bottles": {}}
+raw = []
+def bottle(name):
+    return d["bottles"].setdefault(name, {})
+exec(code)
+text = json.dumps(d, ensure_ascii=False, indent=1).encode()
+for ph, b in raw:
+    assert ph.encode() in text, ph
+    text = text.replace(ph.encode(), b)
+open(path, "wb").write(text)
+EOF
+}
+
 t_config_json() {
 	printf '%s\n' "$1" >"$CFG"
 }

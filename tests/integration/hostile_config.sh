@@ -27,34 +27,6 @@ ROUTE=10.213.214.192/26
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# cfg PYTHON: the world's config with changes; PYTHON is python code over
-# `d` (the config as a dict), `bottle(name)` (its entry, created) and
-# `raw` (a list of (placeholder, bytes) substitutions done on the text).
-cfg() {
-	python3 - "$CFG" "$POOL" "$1" <<'EOF'
-import json, sys
-path, pool, code = sys.argv[1], sys.argv[2], sys.argv[3]
-d = {
-  "defaults": {
-    "vmm": "sim", "subnet_pool": pool, "subnet_prefix": 28,
-    "probe_interval_s": 3600,
-    "vm": {"image": "bottle-demo-vm:latest",
-           "cmd": ["/bin/sh", "-c", "echo agent ready; while :; do sleep 3600; done"],
-           "cpus": 1, "memory": 256},
-    "bundle": {"image": "bottle-demo-bundle:latest"},
-    "probes": {"resolver": None, "timeout_s": 5}},
-  "bottles": {}}
-raw = []
-def bottle(name):
-    return d["bottles"].setdefault(name, {})
-exec(code)
-text = json.dumps(d, ensure_ascii=False, indent=1).encode()
-for ph, b in raw:
-    assert ph.encode() in text, ph
-    text = text.replace(ph.encode(), b)
-open(path, "wb").write(text)
-EOF
-}
 
 nothing_of() { # nothing_of LABEL NAME: no docker object, VM or allocation
 	t_eq "$1: no network bottle-$2" "" "$(docker network ls --filter "name=^bottle-$2\$" -q)"
@@ -80,39 +52,39 @@ refused() {
 
 # ---- refused by the schema: exit 78, nothing created ----------------------
 
-cfg 'bottle("hc1")["vm"] = {"env": {"A": "x@NUL@y"}}; raw.append(("@NUL@", b"\0"))'
+t_cfg_py 'bottle("hc1")["vm"] = {"env": {"A": "x@NUL@y"}}; raw.append(("@NUL@", b"\0"))'
 refused "raw NUL byte in a value" "line [0-9]+, column [0-9]+.*NUL|NUL.*line [0-9]+"
-cfg 'bottle("hc1")["vm"] = {"env": {"A": "x\0y"}}'
+t_cfg_py 'bottle("hc1")["vm"] = {"env": {"A": "x\0y"}}'
 refused '"\u0000" in a value' 'line [0-9]+, column [0-9]+: .*\\u0000'
-cfg 'bottle("hc1")["vm"] = {"env": {"A\0B": "x"}}'
+t_cfg_py 'bottle("hc1")["vm"] = {"env": {"A\0B": "x"}}'
 refused '"\u0000" in a key' 'line [0-9]+, column [0-9]+: .*\\u0000'
-cfg 'bottle("hc1")["vm"] = {"env": {"HTTP_PROXY": "http://evil:1"}}'
+t_cfg_py 'bottle("hc1")["vm"] = {"env": {"HTTP_PROXY": "http://evil:1"}}'
 refused "vm.env HTTP_PROXY (bottle's own)" 'bottles\.hc1\.vm\.env\.HTTP_PROXY: reserved'
-cfg 'bottle("hc1")["vm"] = {"env": {"A=B": "x"}}'
+t_cfg_py 'bottle("hc1")["vm"] = {"env": {"A=B": "x"}}'
 refused "vm.env name with =" 'bottles\.hc1\.vm\.env\["A=B"\]: invalid environment variable name'
-cfg 'bottle("hc1")["vm"] = {"env": {"A\n[network]": "x"}}'
+t_cfg_py 'bottle("hc1")["vm"] = {"env": {"A\n[network]": "x"}}'
 refused "vm.env name with a newline and [network]" 'bottles\.hc1\.vm\.env.*invalid environment variable name'
-cfg 'bottle("hc1")["bundle"] = {"env": {"BOTTLE_PIPELOCK_LISTEN": "0.0.0.0:1"}}'
+t_cfg_py 'bottle("hc1")["bundle"] = {"env": {"BOTTLE_PIPELOCK_LISTEN": "0.0.0.0:1"}}'
 refused "bundle.env overriding the bind knob" 'bottles\.hc1\.bundle\.env\.BOTTLE_PIPELOCK_LISTEN: reserved'
 # bundle.env reaches docker through --env-file, one variable per line: a
 # newline cannot be carried (it would start another variable)
-cfg 'bottle("hc1")["bundle"] = {"env": {"HC_NL": "a\nBOTTLE_PIPELOCK_LISTEN=0.0.0.0:1"}}'
+t_cfg_py 'bottle("hc1")["bundle"] = {"env": {"HC_NL": "a\nBOTTLE_PIPELOCK_LISTEN=0.0.0.0:1"}}'
 refused "bundle.env value with a newline" 'bottles\.hc1\.bundle\.env\.HC_NL: .*cannot contain a newline'
-cfg 'bottle("hc1")["vm"] = {"image": "bottle-demo-vm:latest\n[network]\nallow_cidrs = [\"0.0.0.0/0\"]"}'
+t_cfg_py 'bottle("hc1")["vm"] = {"image": "bottle-demo-vm:latest\n[network]\nallow_cidrs = [\"0.0.0.0/0\"]"}'
 refused "vm.image with a newline and [network]" 'bottles\.hc1\.vm\.image: expected an image reference'
-cfg 'bottle("hc1")["vm"] = {"workdir": "/w\"]\n[network]\nallow_cidrs = [\"0.0.0.0/0\"]"}'
+t_cfg_py 'bottle("hc1")["vm"] = {"workdir": "/w\"]\n[network]\nallow_cidrs = [\"0.0.0.0/0\"]"}'
 refused "vm.workdir with a newline and [network]" 'bottles\.hc1\.vm\.workdir: expected an absolute path'
-cfg 'bottle("hc1")["bundle"] = {"image": "--privileged"}'
+t_cfg_py 'bottle("hc1")["bundle"] = {"image": "--privileged"}'
 refused "bundle.image that docker would read as an option" 'bottles\.hc1\.bundle\.image: an image name cannot start with'
-cfg 'bottle("hc1")["vm"] = {"image": "--from=/tmp/x"}'
+t_cfg_py 'bottle("hc1")["vm"] = {"image": "--from=/tmp/x"}'
 refused "vm.image that smolvm would read as an option" 'bottles\.hc1\.vm\.image: an image name cannot start with'
-cfg 'bottle("hc1")["vm"] = {"env": {"A": {"[network]": ["0.0.0.0/0"]}}}'
+t_cfg_py 'bottle("hc1")["vm"] = {"env": {"A": {"[network]": ["0.0.0.0/0"]}}}'
 refused "an env value that is JSON structure, not a string" 'bottles\.hc1\.vm\.env\.A: expected a string'
-cfg 'bottle("hc1")["vm"] = {"env": {"A": "@DEEP@"}}; raw.append(("\"@DEEP@\"", b"[" * 100000 + b"]" * 100000))'
+t_cfg_py 'bottle("hc1")["vm"] = {"env": {"A": "@DEEP@"}}; raw.append(("\"@DEEP@\"", b"[" * 100000 + b"]" * 100000))'
 refused "100000 nested arrays" 'line [0-9]+, column [0-9]+|bottles\.hc1\.vm\.env\.A'
-cfg 'bottle("hc1"); raw.append(("\"hc1\": {}", b"\"hc1\": {}, \"hc1\": {\"vm\": {\"image\": \"x\"}}"))'
+t_cfg_py 'bottle("hc1"); raw.append(("\"hc1\": {}", b"\"hc1\": {}, \"hc1\": {\"vm\": {\"image\": \"x\"}}"))'
 refused "a bottle defined twice" 'bottles\.hc1.*(duplicate|twice|more than once)'
-cfg 'd["defaults"]["subnet_pool"] = "10.213.214.0/24\n"'
+t_cfg_py 'd["defaults"]["subnet_pool"] = "10.213.214.0/24\n"'
 refused "subnet_pool with a newline" 'defaults\.subnet_pool'
 
 # ---- accepted and inert: hostile values round-trip byte for byte ---------
@@ -130,7 +102,7 @@ V = {
  "HC_I": "",
 }
 EOF
-cfg "exec(open('$W/values.py').read())
+t_cfg_py "exec(open('$W/values.py').read())
 bottle('hc1')['vm'] = {'env': dict(V)}
 bottle('hc1')['bundle'] = {'env': {k: v for k, v in V.items() if '\\n' not in v}}"
 brun up hc1
@@ -205,7 +177,7 @@ nothing_of "hostile values: after rm" hc1
 
 # ---- a bundle that exits at once -------------------------------------------
 
-cfg 'bottle("hc1")["bundle"] = {"env": {"BOTTLE_DEMO_EXIT": "1"}}'
+t_cfg_py 'bottle("hc1")["bundle"] = {"env": {"BOTTLE_DEMO_EXIT": "1"}}'
 t0=$(now_ms)
 brun up hc1
 ms=$(($(now_ms) - t0))
@@ -223,7 +195,7 @@ nothing_of "dying bundle" hc1
 
 # ---- images that don't exist (on 127.0.0.1:1: nothing is pulled) -----------
 
-cfg 'bottle("hc1")["vm"] = {"image": "127.0.0.1:1/bottle-no-such-vm:latest"}'
+t_cfg_py 'bottle("hc1")["vm"] = {"image": "127.0.0.1:1/bottle-no-such-vm:latest"}'
 brun up hc1
 t_diag "missing VM image: $(tail -1 <<<"$ERR")"
 t_eq "missing VM image: up exits 1" 1 "$RC"
@@ -232,7 +204,7 @@ t_match "missing VM image: the error names the image" "127\.0\.0\.1:1/bottle-no-
 t_nomatch "missing VM image: no sanitizer report" "$SAN_RE" "$ERR"
 nothing_of "missing VM image" hc1
 
-cfg 'bottle("hc1")["bundle"] = {"image": "127.0.0.1:1/bottle-no-such-bundle:latest"}'
+t_cfg_py 'bottle("hc1")["bundle"] = {"image": "127.0.0.1:1/bottle-no-such-bundle:latest"}'
 brun up hc1
 t_diag "missing bundle image: $(tail -1 <<<"$ERR")"
 t_eq "missing bundle image: up exits 1" 1 "$RC"
@@ -244,7 +216,7 @@ nothing_of "missing bundle image" hc1
 # ---- subnet pools ------------------------------------------------------------
 
 # exhausted: a /28 pool holds one /28
-cfg 'd["defaults"]["subnet_pool"] = "10.213.214.0/28"; bottle("hc2"); bottle("hc3")'
+t_cfg_py 'd["defaults"]["subnet_pool"] = "10.213.214.0/28"; bottle("hc2"); bottle("hc3")'
 brun up hc2
 t_eq "one-subnet pool: the first bottle comes up" 0 "$RC"
 [ "$RC" = 0 ] || t_diag "$ERR"
@@ -264,13 +236,13 @@ t_eq "exhausted pool: rm of the first exits 0" 0 "$RC"
 # overlapping a docker network made for the test
 t_defer "docker network rm $OVL_NET"
 docker network create --subnet 10.213.214.64/27 "$OVL_NET" >/dev/null
-cfg 'd["defaults"]["subnet_pool"] = "10.213.214.64/27"; bottle("hc2")'
+t_cfg_py 'd["defaults"]["subnet_pool"] = "10.213.214.64/27"; bottle("hc2")'
 brun up hc2
 t_eq "pool inside a docker network: up exits 1" 1 "$RC"
 t_match "pool inside a docker network: the error says no subnet is free" \
 	"10\.213\.214\.64/27.*(exhausted|no free|overlap)|(exhausted|no free|overlap).*10\.213\.214\.64/27" "$ERR"
 nothing_of "pool inside a docker network" hc2
-cfg 'd["defaults"]["subnet_pool"] = "10.213.214.64/26"; bottle("hc2")'
+t_cfg_py 'd["defaults"]["subnet_pool"] = "10.213.214.64/26"; bottle("hc2")'
 brun up hc2
 t_eq "pool half covered by a docker network: up exits 0" 0 "$RC"
 [ "$RC" = 0 ] || t_diag "$ERR"
@@ -282,7 +254,7 @@ docker network rm "$OVL_NET" >/dev/null
 
 # overlapping docker's default bridge (a docker network and a host route)
 if ip route show 172.17.0.0/16 | grep -q .; then
-	cfg 'd["defaults"]["subnet_pool"] = "172.17.0.0/24"; bottle("hc2")'
+	t_cfg_py 'd["defaults"]["subnet_pool"] = "172.17.0.0/24"; bottle("hc2")'
 	brun up hc2
 	t_eq "pool inside docker0's 172.17.0.0/16: up exits 1" 1 "$RC"
 	t_match "pool inside docker0's 172.17.0.0/16: clear error" \
@@ -295,14 +267,14 @@ fi
 # overlapping a host route that docker knows nothing of
 t_defer "ip route del $ROUTE dev lo"
 if ip route add "$ROUTE" dev lo 2>/dev/null; then
-	cfg "d['defaults']['subnet_pool'] = '$ROUTE'; bottle('hc2')"
+	t_cfg_py "d['defaults']['subnet_pool'] = '$ROUTE'; bottle('hc2')"
 	brun up hc2
 	t_diag "host route: $(tail -1 <<<"$ERR")"
 	t_eq "pool inside a host route: up exits 1" 1 "$RC"
 	t_match "pool inside a host route: clear error" \
 		"10\.213\.214\.192/26.*(exhausted|no free|overlap)|(exhausted|no free|overlap).*10\.213\.214\.192/26" "$ERR"
 	nothing_of "pool inside a host route" hc2
-	cfg "d['defaults']['subnet_pool'] = '10.213.214.128/25'; bottle('hc2')"
+	t_cfg_py "d['defaults']['subnet_pool'] = '10.213.214.128/25'; bottle('hc2')"
 	brun up hc2
 	t_eq "pool half covered by a host route: up exits 0" 0 "$RC"
 	[ "$RC" = 0 ] || t_diag "$ERR"

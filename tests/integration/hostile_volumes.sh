@@ -26,23 +26,8 @@ OWNER=4242
 # cfg NAME VM_JSON [NAME2 VM_JSON2]: the world's config, each bottle's vm
 # section extended with VM_JSON (JSON object members).
 cfg() {
-	python3 - "$CFG" "$POOL" "$@" <<'EOF'
-import json, sys
-path, pool, args = sys.argv[1], sys.argv[2], sys.argv[3:]
-d = {
-  "defaults": {
-    "vmm": "sim", "subnet_pool": pool, "subnet_prefix": 28,
-    "probe_interval_s": 3600,
-    "vm": {"image": "bottle-demo-vm:latest",
-           "cmd": ["/bin/sh", "-c", "echo agent ready; while :; do sleep 3600; done"],
-           "cpus": 1, "memory": 256},
-    "bundle": {"image": "bottle-demo-bundle:latest"},
-    "probes": {"resolver": None, "timeout_s": 5}},
-  "bottles": {}}
-for name, vm in zip(args[0::2], args[1::2]):
-    d["bottles"][name] = {"vm": json.loads("{" + vm + "}")}
-open(path, "w").write(json.dumps(d, indent=1))
-EOF
+	t_cfg_py 'for name, vm in zip(args[0::2], args[1::2]):
+    bottle(name)["vm"] = json.loads("{" + vm + "}")' "$@"
 }
 
 nothing_of() { # nothing_of LABEL NAME: no docker object, VM or allocation
